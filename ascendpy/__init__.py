@@ -1,0 +1,23 @@
+"""ascendpy: write Ascend NPU kernels in Python; run them on the NPU or on a checking CPU simulator."""
+
+from ascendpy.errors import AscendpyError, CompileError, LaunchError, ResourceClosedError, ToolchainError
+from ascendpy.runtime import (
+    Acl,
+    AclError,
+    Context,
+    Device,
+    DeviceBuffer,
+    Event,
+    Kernel,
+    KernelLoader,
+    MallocPolicy,
+    Stream,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Acl", "AclError", "AscendpyError", "CompileError", "Context", "Device", "DeviceBuffer", "Event", "Kernel",
+    "KernelLoader", "LaunchError", "MallocPolicy", "ResourceClosedError", "Stream", "ToolchainError",
+    "__version__",
+]

@@ -1,0 +1,527 @@
+"""mlir_to_cpp: the typed MLIR module → AscendC C++ text.
+
+Conventions of the emitted code:
+- every integer SSA value is held in the unsigned C++ type of its width, so
+  + - * wrap exactly like the device (and never hit C++ signed-overflow UB);
+  ops whose result depends on the sign reinterpret their operands as signed;
+- locals keep their Python names and declared types; GM pointers are
+  `GM_ADDR` parameters viewed through `AscendC::GlobalTensor<T>`;
+- `#line N "kernel.py"` precedes the statements of each Python line, so
+  compiler errors and simulator faults point at the user's source.
+Only documented AscendC API is used (reference/ascend-apis.md).
+"""
+
+from __future__ import annotations
+
+import math as pymath
+from dataclasses import dataclass, field
+
+from xdsl.dialects import arith, func, math, memref, scf
+from xdsl.dialects.builtin import (
+    FileLineColLoc,
+    Float16Type,
+    Float32Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+)
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
+
+from ascendpy.compiler import dialect as asc
+from ascendpy.errors import CompileError
+from ascendpy.std.types import SCALAR_TYPES
+
+CPP_KEYWORDS = frozenset(
+    "alignas alignof and asm auto bool break case catch char class const constexpr const_cast continue "
+    "decltype default delete do double dynamic_cast else enum explicit export extern false float for friend "
+    "goto if inline int long mutable namespace new noexcept not nullptr operator or private protected public "
+    "register reinterpret_cast return short signed sizeof static static_assert static_cast struct switch "
+    "template this thread_local throw true try typedef typeid typename union unsigned using virtual void "
+    "volatile wchar_t while xor half AscendC GM_ADDR".split()
+)
+
+_HELPERS: dict[str, str] = {
+    "check": """\
+// Integer division by zero has no defined result on the device; the simulator reports it.
+template <typename T>
+__aicore__ inline T apy_check_divisor(T b, const char* file, int line)
+{
+#ifdef __ASCENDPY_SIM__
+    if (b == 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s:%d: integer division or modulo by zero", file, line);
+        throw ascendpy_sim::KernelFault("division_by_zero", msg);
+    }
+#else
+    (void)file;
+    (void)line;
+#endif
+    return b;
+}
+""",
+    "floordiv": """\
+// Python's // on signed integers rounds toward negative infinity; MIN // -1 wraps to MIN.
+template <typename S>
+__aicore__ inline S apy_floordiv(S a, S b)
+{
+    if (b == -1) return static_cast<S>(0 - static_cast<typename std::make_unsigned<S>::type>(a));
+    S q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q = q - 1;
+    return q;
+}
+""",
+    "rem": """\
+// C's % on signed integers (truncating); MIN % -1 is 0 instead of a trap.
+template <typename S>
+__aicore__ inline S apy_rem(S a, S b)
+{
+    return b == -1 ? S(0) : static_cast<S>(a % b);
+}
+""",
+    "shift": """\
+// Shifts by the type's width or more give 0 (or the sign for >> on signed values).
+template <typename U>
+__aicore__ inline U apy_shl(U a, U b)
+{
+    return b >= sizeof(U) * 8 ? U(0) : static_cast<U>(a << b);
+}
+template <typename S, typename U>
+__aicore__ inline U apy_shr(U a, U b)
+{
+    if (b >= sizeof(U) * 8) b = sizeof(U) * 8 - 1;
+    return static_cast<U>(static_cast<S>(a) >> b);
+}
+template <typename U>
+__aicore__ inline U apy_shru(U a, U b)
+{
+    return b >= sizeof(U) * 8 ? U(0) : static_cast<U>(a >> b);
+}
+""",
+    "f2i": """\
+// float -> integer conversion truncates toward zero and saturates; NaN gives 0.
+template <typename I>
+__aicore__ inline I apy_f2i(float x)
+{
+    if (x != x) return I(0);
+    if (x <= static_cast<float>(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
+    if (x >= static_cast<float>(std::numeric_limits<I>::max())) return std::numeric_limits<I>::max();
+    return static_cast<I>(x);
+}
+""",
+    "trip": """\
+// Iterations of range(lb, ub, step), computed without overflow.
+template <typename S, typename U>
+__aicore__ inline uint64_t apy_trip_count(S lb, S ub, S step)
+{
+    if (step > 0) {
+        return lb < ub ? (static_cast<uint64_t>(static_cast<U>(ub) - static_cast<U>(lb)) - 1) /
+                             static_cast<uint64_t>(step) + 1 : 0;
+    }
+    const uint64_t down = static_cast<uint64_t>(0) - static_cast<uint64_t>(static_cast<int64_t>(step));
+    return ub < lb ? (static_cast<uint64_t>(static_cast<U>(lb) - static_cast<U>(ub)) - 1) / down + 1 : 0;
+}
+""",
+    "scalar_math": "// Scalar exp/ln/sqrt: A2/A3 and 310P have no scalar float math, so the value makes a\n"
+                   "// round trip through a 32-byte UB scratch tensor and one vector instruction.\n"
+    + "".join(
+        f"""template <typename T>
+__aicore__ inline T apy_{name}(AscendC::TBuf<AscendC::TPosition::VECCALC>& buf, T x)
+{{
+    AscendC::LocalTensor<T> t = buf.Get<T>();
+    t.SetValue(0, x);
+    AscendC::TEventID sv = AscendC::GetTPipePtr()->FetchEventID(AscendC::HardEvent::S_V);
+    AscendC::SetFlag<AscendC::HardEvent::S_V>(sv);
+    AscendC::WaitFlag<AscendC::HardEvent::S_V>(sv);
+    AscendC::{op}(t, t, 1);
+    AscendC::TEventID vs = AscendC::GetTPipePtr()->FetchEventID(AscendC::HardEvent::V_S);
+    AscendC::SetFlag<AscendC::HardEvent::V_S>(vs);
+    AscendC::WaitFlag<AscendC::HardEvent::V_S>(vs);
+    return t.GetValue(0);
+}}
+"""
+        for name, op in (("exp", "Exp"), ("ln", "Ln"), ("sqrt", "Sqrt"))
+    ),
+}
+
+
+def _uint(bits: int) -> str:
+    return "bool" if bits == 1 else f"uint{max(bits, 8)}_t"
+
+
+def _sint(bits: int) -> str:
+    return f"int{max(bits, 8)}_t"
+
+
+def _wide(bits: int) -> str:
+    """The unsigned type arithmetic on `bits`-wide values is done in (no int promotion)."""
+    return "uint64_t" if bits == 64 else "uint32_t"
+
+
+def ctype(t: Attribute) -> str:
+    if isinstance(t, IntegerType):
+        return _uint(t.width.data)
+    if isinstance(t, Float16Type):
+        return "half"
+    if isinstance(t, Float32Type):
+        return "float"
+    if isinstance(t, IndexType):
+        return "int64_t"
+    raise CompileError(f"internal: no C++ type for MLIR type {t}")
+
+
+def _bits(v: SSAValue) -> int:
+    t = v.type
+    assert isinstance(t, IntegerType), t
+    return t.width.data
+
+
+@dataclass
+class _Func:
+    lines: list[str] = field(default_factory=list)
+    names: dict[SSAValue, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    gm: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # memref arg -> (tensor, elem ctype)
+    locals: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # alloca -> (name, ctype)
+    skip: set[Operation] = field(default_factory=set)
+    counter: int = 0
+    indent: int = 1
+    cur_line: tuple[str, int] | None = None
+    scalar_math: bool = False
+
+
+class CppEmitter:
+    def __init__(self, module: ModuleOp, source_name: str) -> None:
+        self.module = module
+        self.source_name = source_name
+        self.helpers: set[str] = set()
+
+    # ---------------------------------------------------------------- naming
+    def fresh(self, f: _Func, base: str) -> str:
+        name = base if base not in CPP_KEYWORDS else base + "_"
+        n = 1
+        candidate = name
+        while candidate in f.used:
+            candidate = f"{name}_{n}"
+            n += 1
+        f.used.add(candidate)
+        return candidate
+
+    def temp(self, f: _Func, v: SSAValue) -> str:
+        while True:
+            name = f"t{f.counter}"
+            f.counter += 1
+            if name not in f.used:
+                break
+        f.used.add(name)
+        f.names[v] = name
+        return name
+
+    # ------------------------------------------------------------------ text
+    def line(self, f: _Func, text: str) -> None:
+        f.lines.append("    " * f.indent + text)
+
+    def locate(self, f: _Func, op: Operation) -> None:
+        loc = op.location
+        if isinstance(loc, FileLineColLoc):
+            key = (loc.filename.data, loc.line.data)
+            if key != f.cur_line:
+                f.lines.append(f'#line {key[1]} "{_escape(key[0])}"')
+                f.cur_line = key
+
+    def emit_module(self) -> str:
+        bodies = [self.emit_func(op) for op in self.module.ops if isinstance(op, func.FuncOp)]
+        out = [
+            f"// Generated by ascendpy from {self.source_name}; do not edit.",
+            "#include \"kernel_operator.h\"",
+        ]
+        if self.helpers - {"scalar_math", "trip"} or "trip" in self.helpers:
+            out.append("#include <limits>")
+            out.append("#include <type_traits>")
+        if "check" in self.helpers:
+            out.append("#ifdef __ASCENDPY_SIM__")
+            out.append("#include <cstdio>")
+            out.append("#endif")
+        out.append("")
+        for key in _HELPERS:
+            if key in self.helpers:
+                out.append(_HELPERS[key])
+        out.extend(bodies)
+        return "\n".join(out)
+
+    def emit_func(self, fn: func.FuncOp) -> str:
+        f = _Func()
+        name = fn.sym_name.data
+        arg_names = [a.data for a in fn.attributes["ascend.arg_names"].data]  # type: ignore[attr-defined]
+        arg_types = [a.data for a in fn.attributes["ascend.arg_types"].data]  # type: ignore[attr-defined]
+        block = fn.body.block
+        params: list[str] = []
+        prologue: list[str] = []
+        for arg, pname, ptype in zip(block.args, arg_names, arg_types):
+            cname = self.fresh(f, pname)
+            f.names[arg] = cname
+            if ptype.startswith("Ptr["):
+                elem = SCALAR_TYPES[ptype[4:-1]].cpp
+                params.append(f"GM_ADDR {cname}")
+                tensor = self.fresh(f, f"{cname}_gm")
+                f.gm[arg] = (tensor, elem)
+                prologue.append(f"AscendC::GlobalTensor<{elem}> {tensor};")
+                prologue.append(f"{tensor}.SetGlobalBuffer((__gm__ {elem}*){cname});")
+            else:
+                params.append(f"{SCALAR_TYPES[ptype].cpp} {cname}")
+        # Locals: allocas carry the Python name and type; a scalar parameter's local is the parameter.
+        for op in block.ops:
+            if isinstance(op, memref.StoreOp) and isinstance(op.value, BlockArgument) \
+                    and op.value.block is block and isinstance(op.memref.owner, memref.AllocaOp):
+                f.locals[op.memref] = (f.names[op.value], ctype(op.value.type))
+                f.skip.add(op)
+        for op in block.ops:
+            if isinstance(op, memref.AllocaOp) and op.memref not in f.locals:
+                py = op.attributes["ascend.name"].data  # type: ignore[attr-defined]
+                ty = SCALAR_TYPES[op.attributes["ascend.type"].data].cpp \
+                    if op.attributes["ascend.type"].data in SCALAR_TYPES else "bool"  # type: ignore[attr-defined]
+                cname = self.fresh(f, py)
+                f.locals[op.memref] = (cname, ty)
+                prologue.append(f"{ty} {cname}{{}};")
+        if any(isinstance(o, math.ExpOp | math.LogOp | math.SqrtOp) for o in fn.walk()):
+            self.helpers.add("scalar_math")
+            prologue.append("AscendC::TPipe apy_pipe;")
+            prologue.append("AscendC::TBuf<AscendC::TPosition::VECCALC> apy_scratch;")
+            prologue.append("apy_pipe.InitBuffer(apy_scratch, 32);")
+            f.used.update({"apy_pipe", "apy_scratch"})
+        head = [f'extern "C" __global__ __aicore__ void {name}({", ".join(params)})', "{"]
+        self.locate(f, fn)
+        f.lines.extend("    " + p for p in prologue)
+        self.emit_block(f, block)
+        return "\n".join(head + f.lines + ["}", ""])
+
+    def emit_block(self, f: _Func, block: Block) -> None:
+        for op in block.ops:
+            if op in f.skip or isinstance(op, memref.AllocaOp | scf.YieldOp):
+                continue
+            if isinstance(op, func.ReturnOp) and op.parent_op() is not None \
+                    and isinstance(op.parent_op(), func.FuncOp):
+                continue  # falling off the end of the kernel
+            self.locate(f, op)
+            self.emit_op(f, op)
+
+    def v(self, f: _Func, value: SSAValue) -> str:
+        return f.names[value]
+
+    def define(self, f: _Func, op: Operation, expr: str, ty: str | None = None) -> None:
+        result = op.results[0]
+        name = self.temp(f, result)
+        self.line(f, f"const {ty or ctype(result.type)} {name} = {expr};")
+
+    # ------------------------------------------------------------------- ops
+    def emit_op(self, f: _Func, op: Operation) -> None:  # noqa: C901 - one dispatch table
+        v = lambda x: self.v(f, x)  # noqa: E731
+        if isinstance(op, arith.ConstantOp):
+            self.define(f, op, _literal(op.value, op.result.type))
+        elif isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+            bits = _bits(op.lhs)
+            sym = {arith.AddiOp: "+", arith.SubiOp: "-", arith.MuliOp: "*"}[type(op)]
+            w = _wide(bits)
+            self.define(f, op, f"static_cast<{_uint(bits)}>(static_cast<{w}>({v(op.lhs)}) {sym} "
+                               f"static_cast<{w}>({v(op.rhs)}))")
+        elif isinstance(op, arith.DivUIOp | arith.RemUIOp):
+            self.helpers.add("check")
+            sym = "/" if isinstance(op, arith.DivUIOp) else "%"
+            self.define(f, op, f"static_cast<{_uint(_bits(op.lhs))}>({v(op.lhs)} {sym} "
+                               f"apy_check_divisor({v(op.rhs)}, __FILE__, __LINE__))")
+        elif isinstance(op, arith.FloorDivSIOp | arith.RemSIOp):
+            self.helpers.update({"check", "floordiv" if isinstance(op, arith.FloorDivSIOp) else "rem"})
+            bits = _bits(op.lhs)
+            s = _sint(bits)
+            fn = "apy_floordiv" if isinstance(op, arith.FloorDivSIOp) else "apy_rem"
+            self.define(f, op, f"static_cast<{_uint(bits)}>({fn}<{s}>(static_cast<{s}>({v(op.lhs)}), "
+                               f"static_cast<{s}>(apy_check_divisor({v(op.rhs)}, __FILE__, __LINE__))))")
+        elif isinstance(op, arith.AndIOp | arith.OrIOp | arith.XOrIOp):
+            bits = _bits(op.lhs)
+            if bits == 1:
+                sym = {arith.AndIOp: "&&", arith.OrIOp: "||", arith.XOrIOp: "!="}[type(op)]
+                self.define(f, op, f"{v(op.lhs)} {sym} {v(op.rhs)}")
+            else:
+                sym = {arith.AndIOp: "&", arith.OrIOp: "|", arith.XOrIOp: "^"}[type(op)]
+                self.define(f, op, f"static_cast<{_uint(bits)}>({v(op.lhs)} {sym} {v(op.rhs)})")
+        elif isinstance(op, arith.ShLIOp | arith.ShRUIOp | arith.ShRSIOp):
+            self.helpers.add("shift")
+            bits = _bits(op.lhs)
+            u = _uint(bits)
+            if isinstance(op, arith.ShLIOp):
+                self.define(f, op, f"apy_shl<{u}>({v(op.lhs)}, {v(op.rhs)})")
+            elif isinstance(op, arith.ShRUIOp):
+                self.define(f, op, f"apy_shru<{u}>({v(op.lhs)}, {v(op.rhs)})")
+            else:
+                self.define(f, op, f"apy_shr<{_sint(bits)}, {u}>({v(op.lhs)}, {v(op.rhs)})")
+        elif isinstance(op, arith.CmpiOp):
+            pred = _CMPI[op.predicate.value.data]
+            bits = _bits(op.lhs)
+            a, b = v(op.lhs), v(op.rhs)
+            if pred[0] == "s":
+                a, b = f"static_cast<{_sint(bits)}>({a})", f"static_cast<{_sint(bits)}>({b})"
+            self.define(f, op, f"{a} {pred[1]} {b}", "bool")
+        elif isinstance(op, arith.CmpfOp):
+            sym = _CMPF[op.predicate.value.data]
+            self.define(f, op, f"{v(op.lhs)} {sym} {v(op.rhs)}", "bool")
+        elif isinstance(op, arith.SelectOp):
+            self.define(f, op, f"{v(op.cond)} ? {v(op.lhs)} : {v(op.rhs)}")
+        elif isinstance(op, arith.AddfOp | arith.SubfOp | arith.MulfOp | arith.DivfOp):
+            sym = {arith.AddfOp: "+", arith.SubfOp: "-", arith.MulfOp: "*", arith.DivfOp: "/"}[type(op)]
+            self.define(f, op, f"{v(op.lhs)} {sym} {v(op.rhs)}")
+        elif isinstance(op, arith.NegfOp):
+            self.define(f, op, f"-{v(op.operand)}")
+        elif isinstance(op, arith.ExtSIOp):
+            src, dst = _bits(op.input), _bits(op.result)
+            self.define(f, op, f"static_cast<{_uint(dst)}>(static_cast<{_sint(dst)}>("
+                               f"static_cast<{_sint(src)}>({v(op.input)})))")
+        elif isinstance(op, arith.ExtUIOp | arith.TruncIOp):
+            self.define(f, op, f"static_cast<{ctype(op.result.type)}>({v(op.input)})")
+        elif isinstance(op, arith.IndexCastOp):
+            self.define(f, op, f"static_cast<int64_t>(static_cast<{_sint(_bits(op.input))}>({v(op.input)}))")
+        elif type(op).__name__ == "IndexCastUIOp":
+            self.define(f, op, f"static_cast<int64_t>({v(op.operands[0])})")
+        elif isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
+            bits = _bits(op.input)
+            src = v(op.input)
+            if isinstance(op, arith.SIToFPOp):
+                src = f"static_cast<{_sint(bits)}>({src})"
+            dst = ctype(op.result.type)
+            inner = f"static_cast<float>({src})"
+            self.define(f, op, inner if dst == "float" else f"static_cast<half>({inner})")
+        elif isinstance(op, arith.FPToSIOp | arith.FPToUIOp):
+            self.helpers.add("f2i")
+            bits = _bits(op.result)
+            it = _sint(bits) if isinstance(op, arith.FPToSIOp) else _uint(bits)
+            self.define(f, op, f"static_cast<{_uint(bits)}>(apy_f2i<{it}>(static_cast<float>({v(op.input)})))")
+        elif isinstance(op, arith.ExtFOp | arith.TruncFOp):
+            self.define(f, op, f"static_cast<{ctype(op.result.type)}>({v(op.input)})")
+        elif isinstance(op, math.ExpOp | math.LogOp | math.SqrtOp):
+            fn = {math.ExpOp: "apy_exp", math.LogOp: "apy_ln", math.SqrtOp: "apy_sqrt"}[type(op)]
+            self.define(f, op, f"{fn}(apy_scratch, {v(op.operand)})")
+        elif isinstance(op, asc.GetBlockIdxOp | asc.GetBlockNumOp):
+            call = "GetBlockIdx" if isinstance(op, asc.GetBlockIdxOp) else "GetBlockNum"
+            self.define(f, op, f"static_cast<uint64_t>(AscendC::{call}())")
+        elif isinstance(op, memref.LoadOp):
+            ref = op.memref
+            if ref in f.gm:
+                tensor, _ = f.gm[ref]
+                self.define(f, op, f"static_cast<{ctype(op.res.type)}>({tensor}.GetValue("
+                                   f"static_cast<uint64_t>({v(op.indices[0])})))")
+            else:
+                name, _ = f.locals[ref]
+                self.define(f, op, f"static_cast<{ctype(op.res.type)}>({name})")
+        elif isinstance(op, memref.StoreOp):
+            ref = op.memref
+            if ref in f.gm:
+                tensor, elem = f.gm[ref]
+                self.line(f, f"{tensor}.SetValue(static_cast<uint64_t>({v(op.indices[0])}), "
+                             f"static_cast<{elem}>({v(op.value)}));")
+            else:
+                name, ty = f.locals[ref]
+                self.line(f, f"{name} = static_cast<{ty}>({v(op.value)});")
+        elif isinstance(op, scf.IfOp):
+            results = []
+            for r in op.results:
+                name = self.temp(f, r)
+                results.append(name)
+                self.line(f, f"{ctype(r.type)} {name}{{}};")
+            self.line(f, f"if ({v(op.cond)}) {{")
+            self.emit_region(f, op.true_region.block, results)
+            if op.false_region.blocks and op.false_region.block.ops.first is not None \
+                    and not _only_yield(op.false_region.block, results):
+                self.line(f, "} else {")
+                self.emit_region(f, op.false_region.block, results)
+            elif results:
+                self.line(f, "} else {")
+                self.emit_region(f, op.false_region.block, results)
+            self.line(f, "}")
+        elif isinstance(op, asc.LoopOp):
+            self.line(f, "while (true) {")
+            self.emit_region(f, op.body.block, [])
+            self.line(f, "}")
+        elif isinstance(op, asc.ForOp):
+            self.helpers.add("trip")
+            bits = _bits(op.lb)
+            signed = bool(op.attributes["ascend.signed"].value.data)  # type: ignore[attr-defined]
+            s = _sint(bits) if signed else _uint(bits)
+            u = _uint(bits)
+            k = self.fresh(f, "apy_k")
+            trip = self.fresh(f, "apy_trip")
+            self.line(f, f"const uint64_t {trip} = apy_trip_count<{s}, {u}>(static_cast<{s}>({v(op.lb)}), "
+                         f"static_cast<{s}>({v(op.ub)}), static_cast<{s}>({v(op.step)}));")
+            self.line(f, f"for (uint64_t {k} = 0; {k} < {trip}; ++{k}) {{")
+            f.indent += 1
+            iv = op.body.block.args[0]
+            name = self.temp(f, iv)
+            self.line(f, f"const {u} {name} = static_cast<{u}>({v(op.lb)} + static_cast<{u}>({k}) * "
+                         f"{v(op.step)});")
+            f.indent -= 1
+            self.emit_region(f, op.body.block, [])
+            self.line(f, "}")
+        elif isinstance(op, asc.BreakOp):
+            self.line(f, "break;")
+        elif isinstance(op, asc.ContinueOp):
+            self.line(f, "continue;")
+        elif isinstance(op, asc.ReturnOp | func.ReturnOp):
+            self.line(f, "return;")
+        else:
+            raise CompileError(f"internal: mlir_to_cpp cannot emit {op.name}")
+
+    def emit_region(self, f: _Func, block: Block, results: list[str]) -> None:
+        f.indent += 1
+        self.emit_block(f, block)
+        last = block.last_op
+        if results and isinstance(last, scf.YieldOp):
+            for name, val in zip(results, last.operands):
+                self.line(f, f"{name} = {self.v(f, val)};")
+        f.indent -= 1
+
+
+def _only_yield(block: Block, results: list[str]) -> bool:
+    ops = list(block.ops)
+    return len(ops) == 1 and isinstance(ops[0], scf.YieldOp) and not results
+
+
+_CMPI = {0: ("u", "=="), 1: ("u", "!="), 2: ("s", "<"), 3: ("s", "<="), 4: ("s", ">"), 5: ("s", ">="),
+         6: ("u", "<"), 7: ("u", "<="), 8: ("u", ">"), 9: ("u", ">=")}
+# arith.cmpf predicates: 1 oeq, 2 ogt, 3 oge, 4 olt, 5 ole, 13 une
+_CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 13: "!="}
+
+
+def _escape(path: str) -> str:
+    return path.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _literal(attr: Attribute, t: Attribute) -> str:
+    if isinstance(attr, IntegerAttr):
+        val = attr.value.data
+        if isinstance(t, IndexType):
+            return f"static_cast<int64_t>({val}LL)"
+        assert isinstance(t, IntegerType)
+        bits = t.width.data
+        if bits == 1:
+            return "true" if val else "false"
+        val &= (1 << bits) - 1
+        suffix = "ULL" if bits == 64 else "U"
+        return f"static_cast<{_uint(bits)}>({val}{suffix})"
+    assert isinstance(attr, FloatAttr)
+    x = attr.value.data
+    if pymath.isnan(x):
+        text = "__builtin_nanf(\"\")"
+    elif pymath.isinf(x):
+        text = "__builtin_inff()" if x > 0 else "-__builtin_inff()"
+    else:
+        text = f"{x!r}f" if "e" in repr(x) or "." in repr(x) else f"{x!r}.0f"
+    return text if isinstance(t, Float32Type) else f"static_cast<half>({text})"
+
+
+def module_to_cpp(module: ModuleOp, source_name: str) -> str:
+    """The AscendC C++ translation unit for every kernel in `module`."""
+    return CppEmitter(module, source_name).emit_module()
+
+
+__all__ = ["module_to_cpp", "ctype", "MemRefType", "StringAttr"]

@@ -1,0 +1,868 @@
+"""Python AST → typed MLIR module (xDSL), one visitor, a source location on every op.
+
+MLIR integers are signless, so the frontend keeps each value's device type
+(u16, i32, f32, ...) beside its SSA value and picks the signed or unsigned
+arith op. Python locals become rank-0 `memref.alloca`s (tagged with their name
+and device type), global-memory pointers `memref<?xT>` arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.dialects import arith, func, math, memref, scf
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    ArrayAttr,
+    FileLineColLoc,
+    Float16Type,
+    Float32Type,
+    FloatAttr,
+    FunctionType,
+    IndexType,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    UnitAttr,
+    i1,
+)
+from xdsl.dialects.builtin import (
+    f16 as mlir_f16,
+)
+from xdsl.dialects.builtin import (
+    f32 as mlir_f32,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from ascendpy import std
+from ascendpy.compiler import dialect as asc
+from ascendpy.errors import CompileError
+from ascendpy.std.types import SCALAR_TYPES, PtrType, ScalarType, boolean, f16, f32, i32, i64
+
+ALLOWED = (
+    "allowed in a kernel: parameters typed Ptr[T] or a scalar type (u8 i8 u16 i16 u32 i32 u64 i64 f16 f32); "
+    "local variables; ptr[i] reads and writes; + - * / // % & | ^ << >> and comparisons; "
+    "if/elif/else, while, for ... in range(...), break, continue, return; "
+    "std.get_block_idx(), std.get_block_num(), std.exp/ln/sqrt, type casts like std.u32(x), abs/min/max"
+)
+
+
+def mlir_type(t: ScalarType) -> Attribute:
+    if t is boolean:
+        return i1
+    if t.is_float:
+        return mlir_f16 if t.bits == 16 else mlir_f32
+    return IntegerType(t.bits)
+
+
+@dataclass
+class Val:
+    """A typed SSA value, or a not-yet-typed Python literal (`ssa is None`)."""
+
+    ssa: SSAValue | None
+    ty: ScalarType | None
+    literal: int | float | bool | None = None
+
+    @property
+    def is_literal(self) -> bool:
+        return self.ssa is None
+
+
+@dataclass
+class Var:
+    ref: SSAValue  # memref<T> from memref.alloca
+    ty: ScalarType
+    line: int
+
+
+class KernelFrontend(ast.NodeVisitor):
+    """Builds one `func.func` for one `@std.aiv_kernel` function."""
+
+    def __init__(self, kernel: std.KernelFunction) -> None:
+        self.kernel = kernel
+        self.name = kernel.name
+        self.filename = kernel.filename
+        try:
+            lines, self.first_line = inspect.getsourcelines(kernel.fn)
+        except (OSError, TypeError) as exc:
+            raise CompileError(f"cannot read the source of kernel '{kernel.name}': {exc}") from exc
+        self.source = textwrap.dedent("".join(lines))
+        self.globals: dict[str, Any] = kernel.fn.__globals__
+        closure = inspect.getclosurevars(kernel.fn)
+        self.closure: dict[str, Any] = dict(closure.nonlocals)
+        self.vars: dict[str, Var] = {}
+        self.ptrs: dict[str, tuple[SSAValue, ScalarType]] = {}
+        self.block: Block | None = None
+        self.entry: Block | None = None
+        self.line = self.first_line
+        self.col = 0
+        self.loop_depth = 0
+        self.terminated = False  # the current block has hit break/continue/return
+
+    # ----------------------------------------------------------------- helpers
+    def error(self, message: str, node: ast.AST | None = None) -> CompileError:
+        line = self.line
+        if node is not None and hasattr(node, "lineno"):
+            line = node.lineno + self.first_line - 1
+        return CompileError(message, self.filename, line, self.name)
+
+    def loc(self) -> FileLineColLoc:
+        return FileLineColLoc(StringAttr(self.filename), IntAttr(self.line), IntAttr(self.col))
+
+    def emit(self, op: Operation) -> Operation:
+        assert self.block is not None
+        op.location = self.loc()
+        self.block.add_op(op)
+        return op
+
+    def set_pos(self, node: ast.AST) -> None:
+        if hasattr(node, "lineno"):
+            self.line = node.lineno + self.first_line - 1
+            self.col = getattr(node, "col_offset", 0) + 1
+
+    def resolve(self, node: ast.expr) -> Any:
+        """Evaluate a Name/Attribute chain against the kernel's globals (for std.*, types)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.closure:
+                return self.closure[node.id]
+            if node.id in self.globals:
+                return self.globals[node.id]
+            builtins = self.globals.get("__builtins__", {})
+            if isinstance(builtins, dict):
+                return builtins.get(node.id, _MISSING)
+            return getattr(builtins, node.id, _MISSING)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            if base is _MISSING:
+                return _MISSING
+            return getattr(base, node.attr, _MISSING)
+        return _MISSING
+
+    # --------------------------------------------------------------- building
+    def build(self) -> func.FuncOp:
+        tree = ast.parse(self.source)
+        fdef = tree.body[0]
+        if not isinstance(fdef, ast.FunctionDef):
+            raise self.error("a kernel must be a plain `def` function", fdef)
+        self.set_pos(fdef)
+        a = fdef.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
+            raise self.error(
+                "kernel parameters must be plain positional parameters without defaults, *args or **kwargs",
+                fdef,
+            )
+        param_types: list[PtrType | ScalarType] = []
+        for arg in a.args:
+            param_types.append(self.param_type(arg))
+        arg_mlir: list[Attribute] = []
+        for t in param_types:
+            if isinstance(t, PtrType):
+                arg_mlir.append(MemRefType(mlir_type(t.elem), [DYNAMIC_INDEX]))
+            else:
+                arg_mlir.append(mlir_type(t))
+        body = Region(Block(arg_types=arg_mlir))
+        fn = func.FuncOp(self.name, FunctionType.from_lists(arg_mlir, []), body)
+        fn.location = self.loc()
+        fn.attributes[asc.ENTRY_ATTR] = UnitAttr()
+        fn.attributes["ascend.kernel_kind"] = StringAttr(self.kernel.kind)
+        fn.attributes["ascend.arg_names"] = ArrayAttr([StringAttr(x.arg) for x in a.args])
+        fn.attributes["ascend.arg_types"] = ArrayAttr([StringAttr(repr(t)) for t in param_types])
+        self.entry = self.block = fn.body.block
+        for arg, t, ssa in zip(a.args, param_types, self.entry.args):
+            ssa.name_hint = arg.arg
+            if isinstance(t, PtrType):
+                self.ptrs[arg.arg] = (ssa, t.elem)
+            else:
+                var = self.declare(arg.arg, t)
+                self.emit(memref.StoreOp.get(ssa, var.ref, []))
+        body_stmts = fdef.body
+        if body_stmts and isinstance(body_stmts[0], ast.Expr) and isinstance(body_stmts[0].value, ast.Constant) \
+                and isinstance(body_stmts[0].value.value, str):
+            body_stmts = body_stmts[1:]  # docstring
+        self.visit_body(body_stmts)
+        if not self.terminated:
+            self.emit(func.ReturnOp())
+        return fn
+
+    def param_type(self, arg: ast.arg) -> PtrType | ScalarType:
+        self.set_pos(arg)
+        if arg.annotation is None:
+            raise self.error(
+                f"parameter '{arg.arg}' has no type; annotate it, e.g. `{arg.arg}: Ptr[f32]` or `{arg.arg}: u32`",
+                arg,
+            )
+        ann = arg.annotation
+        if isinstance(ann, ast.Subscript):
+            base = self.resolve(ann.value)
+            elem = self.resolve(ann.slice)
+            if base is std.Ptr and isinstance(elem, ScalarType) and elem.name in SCALAR_TYPES:
+                return PtrType(elem)
+        else:
+            t = self.resolve(ann)
+            if isinstance(t, ScalarType) and t.name in SCALAR_TYPES:
+                return t
+        raise self.error(
+            f"parameter '{arg.arg}' has unsupported type `{ast.unparse(ann)}`; use Ptr[T] or a scalar type "
+            f"({', '.join(SCALAR_TYPES)})",
+            arg,
+        )
+
+    def declare(self, name: str, ty: ScalarType) -> Var:
+        assert self.entry is not None
+        alloca = memref.AllocaOp.get(mlir_type(ty), shape=[])
+        alloca.location = self.loc()
+        alloca.attributes["ascend.name"] = StringAttr(name)
+        alloca.attributes["ascend.type"] = StringAttr(ty.name)
+        # Allocas live at the top of the entry block, before any other op.
+        first = self.entry.first_op
+        while first is not None and isinstance(first, memref.AllocaOp):
+            first = first.next_op
+        if first is None:
+            self.entry.add_op(alloca)
+        else:
+            self.entry.insert_op_before(alloca, first)
+        var = Var(alloca.memref, ty, self.line)
+        self.vars[name] = var
+        return var
+
+    def visit_body(self, stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if self.terminated:
+                break  # code after break/continue/return never runs
+            self.set_pos(stmt)
+            self.visit(stmt)
+
+    def region(self, stmts: list[ast.stmt], arg_types: list[Attribute] | None = None,
+               setup: Callable[[Block], None] | None = None, terminator: Callable[[], Operation] | None = None
+               ) -> Region:
+        saved_block, saved_term = self.block, self.terminated
+        block = Block(arg_types=arg_types or [])
+        self.block, self.terminated = block, False
+        if setup is not None:
+            setup(block)
+        self.visit_body(stmts)
+        if terminator is not None:
+            self.emit(terminator())
+        self.block, self.terminated = saved_block, saved_term
+        return Region(block)
+
+    # -------------------------------------------------------------- statements
+    def generic_visit(self, node: ast.AST) -> Any:
+        what = type(node).__name__
+        raise self.error(f"unsupported Python construct `{what}` in a kernel; {ALLOWED}", node)
+
+    def visit_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # a stray string is a comment
+        raise self.error(
+            f"expression statement `{ast.unparse(node)}` has no effect in a kernel; assign its value or remove it",
+            node,
+        )
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) != 1 or isinstance(node.targets[0], ast.Tuple | ast.List):
+            raise self.error("assign one target at a time (no `a = b = c`, no tuple unpacking)", node)
+        value = self.expr(node.value)
+        self.assign(node.targets[0], value, None)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        ty = self.resolve(node.annotation)
+        if not isinstance(ty, ScalarType) or ty.name not in SCALAR_TYPES:
+            raise self.error(
+                f"local annotation `{ast.unparse(node.annotation)}` is not a scalar type "
+                f"({', '.join(SCALAR_TYPES)})",
+                node,
+            )
+        if node.value is None:
+            raise self.error("a local variable needs a value: `x: u32 = 0`", node)
+        self.assign(node.target, self.expr(node.value), ty)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        current = self.expr(_as_load(node.target))
+        value = self.binop(node.op, current, self.expr(node.value), node)
+        self.assign(node.target, value, None)
+
+    def assign(self, target: ast.expr, value: Val, declared: ScalarType | None) -> None:
+        if isinstance(target, ast.Name):
+            name = target.id
+            if name in self.ptrs:
+                raise self.error(f"pointer parameter '{name}' cannot be reassigned", target)
+            var = self.vars.get(name)
+            if var is None:
+                ty = declared or self.default_type(value, target)
+                var = self.declare(name, ty)
+            elif declared is not None and declared is not var.ty:
+                raise self.error(
+                    f"'{name}' was declared {var.ty.name} at line {var.line}; it cannot become {declared.name}",
+                    target,
+                )
+            ssa = self.convert(value, var.ty, f"assigning to '{name}' (a {var.ty.name} since line {var.line})",
+                               target, explicit=False)
+            self.emit(memref.StoreOp.get(ssa, var.ref, []))
+            return
+        if isinstance(target, ast.Subscript):
+            ptr, elem = self.pointer(target.value)
+            idx = self.index(target.slice)
+            name = ast.unparse(target.value)
+            ssa = self.convert(value, elem, f"storing into {name}[...] (Ptr[{elem.name}])", target, explicit=False)
+            self.emit(memref.StoreOp.get(ssa, ptr, [idx]))
+            return
+        raise self.error(f"cannot assign to `{ast.unparse(target)}`; assign to a local name or ptr[index]",
+                         target)
+
+    def default_type(self, value: Val, node: ast.AST) -> ScalarType:
+        if not value.is_literal:
+            assert value.ty is not None
+            return value.ty
+        lit = value.literal
+        if isinstance(lit, bool):
+            return boolean
+        if isinstance(lit, int):
+            lo, hi = i32.min_max()
+            if lo <= lit <= hi:
+                return i32
+            lo, hi = i64.min_max()
+            if lo <= lit <= hi:
+                return i64
+            raise self.error(f"integer literal {lit} does not fit in i64", node)
+        return f32
+
+    def visit_If(self, node: ast.If) -> None:
+        cond = self.condition(node.test)
+        then = self.region(node.body, terminator=lambda: scf.YieldOp())
+        orelse = self.region(node.orelse, terminator=lambda: scf.YieldOp()) if node.orelse else None
+        self.set_pos(node)
+        self.emit(scf.IfOp(cond, [], then, orelse))
+
+    def visit_While(self, node: ast.While) -> None:
+        if node.orelse:
+            raise self.error("`while ... else` is not supported in a kernel", node)
+
+        def check(_: Block) -> None:
+            if isinstance(node.test, ast.Constant) and node.test.value is True:
+                return
+            self.set_pos(node)
+            cond = self.condition(node.test)
+            neg = self.emit(arith.XOrIOp(cond, self.const_bool(True))).results[0]
+            self.emit(scf.IfOp(neg, [], Region(Block([asc.BreakOp(), scf.YieldOp()]))))
+
+        self.loop_depth += 1
+        body = self.region(node.body, setup=check)
+        self.loop_depth -= 1
+        self.set_pos(node)
+        self.emit(asc.LoopOp(regions=[body]))
+
+    def visit_For(self, node: ast.For) -> None:
+        if node.orelse:
+            raise self.error("`for ... else` is not supported in a kernel", node)
+        it = node.iter
+        if not (isinstance(it, ast.Call) and self.resolve(it.func) is range and not it.keywords
+                and 1 <= len(it.args) <= 3):
+            raise self.error("a kernel `for` loop must iterate over range(stop), range(start, stop) or "
+                             "range(start, stop, step)", node)
+        if not isinstance(node.target, ast.Name):
+            raise self.error("the loop variable must be a single name", node)
+        vals = [self.expr(a) for a in it.args]
+        if len(vals) == 1:
+            vals = [Val(None, None, 0), vals[0], Val(None, None, 1)]
+        elif len(vals) == 2:
+            vals.append(Val(None, None, 1))
+        if vals[2].is_literal and vals[2].literal == 0:
+            raise self.error("range() step must not be zero", node)
+        name = node.target.id
+        var = self.vars.get(name)
+        ty = var.ty if var is not None else self.common_type(vals, node, default=i32)
+        if not ty.is_int:
+            raise self.error(f"range() needs integers, and loop variable '{name}' is {ty.name}", node)
+        lb, ub, step = (self.convert(v, ty, "range() bound", node, explicit=False) for v in vals)
+        if var is None:
+            var = self.declare(name, ty)
+
+        def bind(block: Block) -> None:
+            self.emit(memref.StoreOp.get(block.args[0], var.ref, []))
+
+        self.loop_depth += 1
+        body = self.region(node.body, arg_types=[mlir_type(ty)], setup=bind)
+        self.loop_depth -= 1
+        self.set_pos(node)
+        op = asc.ForOp(operands=[lb, ub, step], regions=[body])
+        op.attributes["ascend.signed"] = IntegerAttr(int(ty.signed), 1)
+        self.emit(op)
+
+    def visit_Break(self, node: ast.Break) -> None:
+        if self.loop_depth == 0:
+            raise self.error("`break` outside a loop", node)
+        self.emit(asc.BreakOp())
+        self.terminated = True
+
+    def visit_Continue(self, node: ast.Continue) -> None:
+        if self.loop_depth == 0:
+            raise self.error("`continue` outside a loop", node)
+        self.emit(asc.ContinueOp())
+        self.terminated = True
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            raise self.error("a kernel returns nothing; write results through a Ptr parameter", node)
+        self.emit(asc.ReturnOp())
+        self.terminated = True
+
+    # ------------------------------------------------------------- expressions
+    def expr(self, node: ast.expr) -> Val:
+        saved = (self.line, self.col)
+        self.set_pos(node)
+        try:
+            method = getattr(self, "expr_" + type(node).__name__, None)
+            if method is None:
+                raise self.error(
+                    f"unsupported expression `{ast.unparse(node)}` ({type(node).__name__}); {ALLOWED}", node
+                )
+            return method(node)
+        finally:
+            self.line, self.col = saved
+
+    def expr_Constant(self, node: ast.Constant) -> Val:
+        v = node.value
+        if isinstance(v, bool | int | float):
+            return Val(None, None, v)
+        raise self.error(f"constant {v!r} of type {type(v).__name__} cannot be used in a kernel; "
+                         "only numbers and True/False", node)
+
+    def expr_Name(self, node: ast.Name) -> Val:
+        name = node.id
+        if name in self.vars:
+            var = self.vars[name]
+            return Val(self.emit(memref.LoadOp.get(var.ref, [])).results[0], var.ty)
+        if name in self.ptrs:
+            raise self.error(f"pointer '{name}' can only be indexed: {name}[i]", node)
+        value = self.resolve(node)
+        if isinstance(value, bool | int | float) and not isinstance(value, ScalarType):
+            return Val(None, None, value)  # a module-level numeric constant
+        if value is _MISSING:
+            raise self.error(f"name '{name}' is not defined (read before assignment?)", node)
+        raise self.error(f"'{name}' is a Python {type(value).__name__}, which a kernel cannot use; {ALLOWED}",
+                         node)
+
+    def expr_Attribute(self, node: ast.Attribute) -> Val:
+        value = self.resolve(node)
+        if isinstance(value, bool | int | float):
+            return Val(None, None, value)
+        raise self.error(f"`{ast.unparse(node)}` cannot be used as a value in a kernel", node)
+
+    def expr_Subscript(self, node: ast.Subscript) -> Val:
+        ptr, elem = self.pointer(node.value)
+        idx = self.index(node.slice)
+        return Val(self.emit(memref.LoadOp.get(ptr, [idx])).results[0], elem)
+
+    def pointer(self, node: ast.expr) -> tuple[SSAValue, ScalarType]:
+        if isinstance(node, ast.Name) and node.id in self.ptrs:
+            return self.ptrs[node.id]
+        raise self.error(f"only Ptr parameters can be indexed, not `{ast.unparse(node)}`", node)
+
+    def index(self, node: ast.expr) -> SSAValue:
+        if isinstance(node, ast.Slice | ast.Tuple):
+            raise self.error("index with a single integer: ptr[i]; slices and tuples are not supported", node)
+        v = self.expr(node)
+        if v.is_literal:
+            if not isinstance(v.literal, int) or isinstance(v.literal, bool):
+                raise self.error(f"index must be an integer, not {v.literal!r}", node)
+            return self.emit(arith.ConstantOp(IntegerAttr(v.literal, IndexType()))).results[0]
+        assert v.ty is not None and v.ssa is not None
+        if not v.ty.is_int or v.ty is boolean:
+            raise self.error(f"index must be an integer, not {v.ty.name}", node)
+        op = arith.IndexCastOp(v.ssa, IndexType())
+        if not v.ty.signed:
+            op = arith.IndexCastUIOp(v.ssa, IndexType()) if hasattr(arith, "IndexCastUIOp") else op
+        return self.emit(op).results[0]
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        v = self.expr(node.operand)
+        if isinstance(node.op, ast.Not):
+            return Val(self.emit(arith.XOrIOp(self.truth(v, node), self.const_bool(True))).results[0], boolean)
+        if v.is_literal:
+            if isinstance(node.op, ast.USub):
+                return Val(None, None, -v.literal)  # type: ignore[operator]
+            if isinstance(node.op, ast.UAdd):
+                return v
+            if isinstance(node.op, ast.Invert) and isinstance(v.literal, int):
+                return Val(None, None, ~v.literal)
+        assert v.ty is not None
+        if v.ty is boolean:
+            raise self.error(f"operator {type(node.op).__name__} does not apply to a bool", node)
+        if isinstance(node.op, ast.UAdd):
+            return v
+        if isinstance(node.op, ast.USub):
+            if v.ty.is_float:
+                return Val(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty)
+            return self.binop(ast.Sub(), Val(None, None, 0), v, node)
+        if isinstance(node.op, ast.Invert):
+            if not v.ty.is_int:
+                raise self.error("~ needs an integer", node)
+            return self.binop(ast.BitXor(), v, Val(None, None, -1 if v.ty.signed else v.ty.min_max()[1]), node)
+        raise self.error(f"unsupported unary operator {type(node.op).__name__}", node)
+
+    def expr_BinOp(self, node: ast.BinOp) -> Val:
+        return self.binop(node.op, self.expr(node.left), self.expr(node.right), node)
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> Val:
+        # Short-circuit, as in Python: `i < n and x[i] > 0` must not read x[n].
+        result = self.truth(self.expr(node.values[0]), node)
+        is_and = isinstance(node.op, ast.And)
+        for rest in node.values[1:]:
+            saved_block = self.block
+            then_block = Block()
+            self.block = then_block
+            rhs = self.truth(self.expr(rest), node)
+            self.emit(scf.YieldOp(rhs))
+            other = Block()
+            self.block = other
+            self.emit(scf.YieldOp(self.const_bool(not is_and)))
+            self.block = saved_block
+            if is_and:
+                op = scf.IfOp(result, [i1], Region(then_block), Region(other))
+            else:
+                op = scf.IfOp(result, [i1], Region(other), Region(then_block))
+            result = self.emit(op).results[0]
+        return Val(result, boolean)
+
+    def expr_IfExp(self, node: ast.IfExp) -> Val:
+        cond = self.condition(node.test)
+        saved_block = self.block
+        a_block, b_block = Block(), Block()
+        self.block = a_block
+        a = self.expr(node.body)
+        self.block = b_block
+        b = self.expr(node.orelse)
+        ty = self.common_type([a, b], node, default=None)
+        self.block = a_block
+        self.emit(scf.YieldOp(self.convert(a, ty, "conditional expression", node, explicit=False)))
+        self.block = b_block
+        self.emit(scf.YieldOp(self.convert(b, ty, "conditional expression", node, explicit=False)))
+        self.block = saved_block
+        op = self.emit(scf.IfOp(cond, [mlir_type(ty)], Region(a_block), Region(b_block)))
+        return Val(op.results[0], ty)
+
+    def expr_Compare(self, node: ast.Compare) -> Val:
+        left = self.expr(node.left)
+        result: SSAValue | None = None
+        for op, comp in zip(node.ops, node.comparators):
+            right = self.expr(comp)
+            c = self.compare(op, left, right, node)
+            result = c if result is None else self.emit(arith.AndIOp(result, c)).results[0]
+            left = right
+        assert result is not None
+        return Val(result, boolean)
+
+    def expr_Call(self, node: ast.Call) -> Val:
+        target = self.resolve(node.func)
+        if node.keywords:
+            raise self.error(f"`{ast.unparse(node.func)}` takes no keyword arguments in a kernel", node)
+        args = node.args
+        if target is std.get_block_idx or target is std.get_block_num:
+            if args:
+                raise self.error(f"std.{target.__name__}() takes no arguments", node)
+            op = asc.GetBlockIdxOp() if target is std.get_block_idx else asc.GetBlockNumOp()
+            return Val(self.emit(op).results[0], i64)
+        if target in (std.exp, std.ln, std.sqrt):
+            if len(args) != 1:
+                raise self.error(f"std.{target.__name__}() takes one float argument", node)
+            v = self.expr(args[0])
+            ty = v.ty if v.ty is not None and v.ty.is_float else f32
+            if not v.is_literal and v.ty is not None and not v.ty.is_float:
+                raise self.error(f"std.{target.__name__}() needs a float (f16 or f32), not {v.ty.name}; "
+                                 f"convert with std.f32(...)", node)
+            x = self.convert(v, ty, f"std.{target.__name__}()", node, explicit=False)
+            cls = {std.exp: math.ExpOp, std.ln: math.LogOp, std.sqrt: math.SqrtOp}[target]
+            return Val(self.emit(cls(x)).results[0], ty)
+        if isinstance(target, ScalarType) and target.name in SCALAR_TYPES:
+            if len(args) != 1:
+                raise self.error(f"{target.name}(...) converts exactly one value", node)
+            return Val(self.convert(self.expr(args[0]), target, f"{target.name}(...)", node, explicit=True),
+                       target)
+        if target is abs:
+            if len(args) != 1:
+                raise self.error("abs() takes one argument", node)
+            v = self.expr(args[0])
+            if v.is_literal:
+                return Val(None, None, abs(v.literal))  # type: ignore[arg-type]
+            zero = Val(None, None, 0)
+            assert v.ty is not None
+            if not v.ty.signed:
+                return v
+            neg = self.compare(ast.Lt(), v, zero, node)
+            negated = self.expr_UnaryOp_value(v, node)
+            return Val(self.emit(arith.SelectOp(neg, negated.ssa, v.ssa)).results[0], v.ty)
+        if target is min or target is max:
+            if len(args) < 2:
+                raise self.error(f"{target.__name__}() takes two or more arguments in a kernel", node)
+            acc = self.expr(args[0])
+            for a in args[1:]:
+                b = self.expr(a)
+                pick_b = self.compare(ast.Lt() if target is min else ast.Gt(), b, acc, node)
+                ty = self.common_type([acc, b], node, default=None)
+                sa = self.convert(acc, ty, f"{target.__name__}()", node, explicit=False)
+                sb = self.convert(b, ty, f"{target.__name__}()", node, explicit=False)
+                acc = Val(self.emit(arith.SelectOp(pick_b, sb, sa)).results[0], ty)
+            return acc
+        name = ast.unparse(node.func)
+        raise self.error(f"call to `{name}` is not supported in a kernel; kernels cannot call arbitrary "
+                         f"Python; {ALLOWED}", node)
+
+    def expr_UnaryOp_value(self, v: Val, node: ast.AST) -> Val:
+        assert v.ty is not None
+        if v.ty.is_float:
+            return Val(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty)
+        return self.binop(ast.Sub(), Val(None, None, 0), v, node)
+
+    # ----------------------------------------------------------------- typing
+    def common_type(self, vals: list[Val], node: ast.AST, default: ScalarType | None) -> ScalarType:
+        typed = [v.ty for v in vals if not v.is_literal]
+        if not typed:
+            lits = [v.literal for v in vals]
+            if default is not None and all(isinstance(x, int) and not isinstance(x, bool) for x in lits):
+                return default
+            if any(isinstance(x, float) for x in lits):
+                return f32
+            if all(isinstance(x, bool) for x in lits):
+                return boolean
+            return self.default_type(vals[0], node)
+        result = typed[0]
+        assert result is not None
+        for t in typed[1:]:
+            assert t is not None
+            result = self.promote(result, t, node)
+        if result.is_int and any(v.is_literal and isinstance(v.literal, float) for v in vals):
+            result = f32
+        return result
+
+    def promote(self, a: ScalarType, b: ScalarType, node: ast.AST) -> ScalarType:
+        if a is b:
+            return a
+        if a is boolean or b is boolean:
+            raise self.error(f"cannot mix bool with {b.name if a is boolean else a.name}", node)
+        if a.is_float or b.is_float:
+            if a.is_float and b.is_float:
+                return a if a.bits >= b.bits else b
+            return a if a.is_float else b
+        # Both integers: the wider type wins if it holds every value of the other.
+        for wide, narrow in ((a, b), (b, a)):
+            if wide.bits > narrow.bits and (wide.signed or not narrow.signed):
+                return wide
+        raise self.error(
+            f"mixing {a.name} and {b.name} would silently change values; convert one explicitly, "
+            f"e.g. std.{a.name}(...) or std.{b.name}(...)", node
+        )
+
+    def const(self, value: int | float | bool, ty: ScalarType) -> SSAValue:
+        if ty is boolean:
+            return self.const_bool(bool(value))
+        if ty.is_float:
+            return self.emit(arith.ConstantOp(FloatAttr(float(value), mlir_type(ty)))).results[0]  # type: ignore[arg-type]
+        v = int(value)
+        if ty.signed and v >= (1 << (ty.bits - 1)):
+            v -= 1 << ty.bits  # IntegerAttr wants the signed view of the bits
+        return self.emit(arith.ConstantOp(IntegerAttr(v, IntegerType(ty.bits)))).results[0]
+
+    def const_bool(self, value: bool) -> SSAValue:
+        return self.emit(arith.ConstantOp(IntegerAttr(int(value), i1))).results[0]
+
+    def convert(self, v: Val, ty: ScalarType, what: str, node: ast.AST, *, explicit: bool) -> SSAValue:
+        """Materialise `v` as a `ty` SSA value; implicit conversions must not change the value."""
+        if v.is_literal:
+            lit = v.literal
+            if ty is boolean:
+                if not isinstance(lit, bool) and not explicit:
+                    raise self.error(f"{what}: expected a bool, got {lit!r}", node)
+                return self.const_bool(bool(lit))
+            if ty.is_int:
+                if isinstance(lit, float):
+                    if not explicit:
+                        raise self.error(f"{what}: float {lit!r} where an integer ({ty.name}) is needed; "
+                                         f"convert with std.{ty.name}(...)", node)
+                    lit = int(lit)
+                lit = int(lit)  # type: ignore[arg-type]
+                lo, hi = ty.min_max()
+                if not lo <= lit <= hi:
+                    if not explicit:
+                        raise self.error(f"{what}: literal {lit} does not fit in {ty.name} "
+                                         f"[{lo}, {hi}]", node)
+                    lit &= (1 << ty.bits) - 1
+                return self.const(lit % (1 << ty.bits), ty)
+            return self.const(float(lit), ty)  # type: ignore[arg-type]
+        src = v.ty
+        assert src is not None and v.ssa is not None
+        if src is ty:
+            return v.ssa
+        if not explicit and not _widens(src, ty):
+            raise self.error(
+                f"{what}: {src.name} value where {ty.name} is expected; this could change the value, so "
+                f"convert explicitly with std.{ty.name}(...)", node
+            )
+        x = v.ssa
+        if ty is boolean:
+            return self.truth(v, node)
+        if src is boolean:
+            x = self.emit(arith.ExtUIOp(x, IntegerType(8))).results[0]
+            src = std.u8
+        target = mlir_type(ty)
+        if src.is_int and ty.is_int:
+            if ty.bits > src.bits:
+                cls = arith.ExtSIOp if src.signed else arith.ExtUIOp
+                return self.emit(cls(x, target)).results[0]
+            if ty.bits < src.bits:
+                return self.emit(arith.TruncIOp(x, target)).results[0]
+            return x  # same width, other signedness: same bits
+        if src.is_int and ty.is_float:
+            cls = arith.SIToFPOp if src.signed else arith.UIToFPOp
+            return self.emit(cls(x, target)).results[0]
+        if src.is_float and ty.is_int:
+            cls = arith.FPToSIOp if ty.signed else arith.FPToUIOp
+            return self.emit(cls(x, target)).results[0]
+        if ty.bits > src.bits:
+            return self.emit(arith.ExtFOp(x, target)).results[0]
+        return self.emit(arith.TruncFOp(x, target)).results[0]
+
+    def truth(self, v: Val, node: ast.AST) -> SSAValue:
+        if v.is_literal:
+            return self.const_bool(bool(v.literal))
+        assert v.ty is not None and v.ssa is not None
+        if v.ty is boolean:
+            return v.ssa
+        return self.compare(ast.NotEq(), v, Val(None, None, 0), node)
+
+    def condition(self, node: ast.expr) -> SSAValue:
+        return self.truth(self.expr(node), node)
+
+    def compare(self, op: ast.cmpop, a: Val, b: Val, node: ast.AST) -> SSAValue:
+        if a.is_literal and b.is_literal:
+            return self.const_bool(bool(_PY_CMP[type(op)](a.literal, b.literal)))
+        ty = self.common_type([a, b], node, default=None)
+        x = self.convert(a, ty, "comparison", node, explicit=False)
+        y = self.convert(b, ty, "comparison", node, explicit=False)
+        kind = type(op)
+        if kind not in _PY_CMP:
+            raise self.error(f"unsupported comparison {kind.__name__}; use < <= > >= == !=", node)
+        if ty.is_float:
+            pred = {ast.Eq: "oeq", ast.NotEq: "une", ast.Lt: "olt", ast.LtE: "ole", ast.Gt: "ogt",
+                    ast.GtE: "oge"}[kind]
+            return self.emit(arith.CmpfOp(x, y, pred)).results[0]
+        s = "s" if ty.signed and ty is not boolean else "u"
+        pred = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: f"{s}lt", ast.LtE: f"{s}le", ast.Gt: f"{s}gt",
+                ast.GtE: f"{s}ge"}[kind]
+        return self.emit(arith.CmpiOp(x, y, pred)).results[0]
+
+    def binop(self, op: ast.operator, a: Val, b: Val, node: ast.AST) -> Val:
+        kind = type(op)
+        sym = _OP_SYMBOL.get(kind, kind.__name__)
+        if a.is_literal and b.is_literal:
+            try:
+                return Val(None, None, _PY_BINOP[kind](a.literal, b.literal))
+            except (KeyError, ZeroDivisionError, TypeError) as exc:
+                raise self.error(f"cannot evaluate {a.literal!r} {sym} {b.literal!r}: {exc}", node) from exc
+        ty = self.common_type([a, b], node, default=None)
+        if ty is boolean:
+            raise self.error(f"operator {sym} does not apply to bools; use and/or/not", node)
+        if kind is ast.Pow:
+            raise self.error("** is not supported in a kernel; multiply explicitly or use std.exp/std.ln", node)
+        if kind is ast.MatMult:
+            raise self.error("@ is not supported on scalars", node)
+        if kind is ast.Div and ty.is_int:
+            raise self.error("/ on integers would produce a float; use // for integer division, or convert "
+                             "to a float type first", node)
+        if ty.is_float and kind in (ast.FloorDiv, ast.Mod, ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift,
+                                    ast.RShift):
+            raise self.error(f"operator {sym} is not supported on {ty.name}", node)
+        x = self.convert(a, ty, f"left operand of {sym}", node, explicit=False)
+        y = self.convert(b, ty, f"right operand of {sym}", node, explicit=False)
+        if ty.is_float:
+            cls = {ast.Add: arith.AddfOp, ast.Sub: arith.SubfOp, ast.Mult: arith.MulfOp, ast.Div: arith.DivfOp}[kind]
+            return Val(self.emit(cls(x, y)).results[0], ty)
+        signed = ty.signed
+        table: dict[type, Any] = {
+            ast.Add: arith.AddiOp, ast.Sub: arith.SubiOp, ast.Mult: arith.MuliOp,
+            ast.FloorDiv: arith.FloorDivSIOp if signed else arith.DivUIOp,
+            ast.Mod: arith.RemSIOp if signed else arith.RemUIOp,
+            ast.BitAnd: arith.AndIOp, ast.BitOr: arith.OrIOp, ast.BitXor: arith.XOrIOp,
+            ast.LShift: arith.ShLIOp, ast.RShift: arith.ShRSIOp if signed else arith.ShRUIOp,
+        }
+        if kind not in table:
+            raise self.error(f"unsupported operator {sym}", node)
+        result = self.emit(table[kind](x, y)).results[0]
+        if kind is ast.Mod and signed:
+            # Python's % takes the divisor's sign: r += b when r != 0 and sign(r) != sign(b).
+            zero = self.const(0, ty)
+            r_nonzero = self.emit(arith.CmpiOp(result, zero, "ne")).results[0]
+            r_neg = self.emit(arith.CmpiOp(result, zero, "slt")).results[0]
+            b_neg = self.emit(arith.CmpiOp(y, zero, "slt")).results[0]
+            differ = self.emit(arith.XOrIOp(r_neg, b_neg)).results[0]
+            fix = self.emit(arith.AndIOp(r_nonzero, differ)).results[0]
+            adjusted = self.emit(arith.AddiOp(result, y)).results[0]
+            result = self.emit(arith.SelectOp(fix, adjusted, result)).results[0]
+        return Val(result, ty)
+
+
+_MISSING = object()
+
+_OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+              ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",
+              ast.Pow: "**", ast.MatMult: "@"}
+
+_PY_BINOP: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+    ast.BitAnd: lambda a, b: a & b, ast.BitOr: lambda a, b: a | b, ast.BitXor: lambda a, b: a ^ b,
+    ast.LShift: lambda a, b: a << b, ast.RShift: lambda a, b: a >> b,
+}
+
+_PY_CMP: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+}
+
+
+def _widens(src: ScalarType, dst: ScalarType) -> bool:
+    """Whether every value of `src` is exactly representable in `dst`."""
+    if src is dst:
+        return True
+    if src is boolean or dst is boolean:
+        return False
+    if src.is_int and dst.is_int:
+        return dst.bits > src.bits and (dst.signed or not src.signed)
+    if src.is_float and dst.is_float:
+        return dst.bits > src.bits
+    if src.is_int and dst.is_float:
+        mantissa = {16: 11, 32: 24}[dst.bits]
+        return src.bits - (1 if src.signed else 0) <= mantissa - (0 if src.signed else 0) and src.bits <= 16 \
+            and (dst is f32 or src.bits <= 8)
+    return False
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    clone = ast.parse(ast.unparse(target), mode="eval").body
+    ast.copy_location(clone, target)
+    for child in ast.walk(clone):
+        if hasattr(child, "lineno"):
+            ast.copy_location(child, target)
+    return clone
+
+
+def build_module(kernels: list[std.KernelFunction]) -> ModuleOp:
+    """One MLIR module holding every kernel of a Python module."""
+    funcs = [KernelFrontend(k).build() for k in kernels]
+    module = ModuleOp(funcs)
+    module.verify()
+    return module
+
+
+__all__ = ["build_module", "KernelFrontend", "mlir_type", "f16", "f32", "Float16Type", "Float32Type"]

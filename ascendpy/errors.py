@@ -1,0 +1,42 @@
+"""Exceptions shared by every layer.
+
+They live in one light module so that `import ascendpy` and loading a built
+kernel never import the compiler to learn what a `CompileError` is.
+"""
+
+from __future__ import annotations
+
+
+class AscendpyError(Exception):
+    """Base class of every error ascendpy raises on purpose."""
+
+
+class CompileError(AscendpyError):
+    """A kernel (Python or AscendC C++) cannot be compiled.
+
+    `filename` and `lineno` point at the user's source line when known.
+    """
+
+    def __init__(self, message: str, filename: str | None = None, lineno: int | None = None,
+                 kernel: str | None = None) -> None:
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        self.kernel = kernel
+        where = ""
+        if filename is not None:
+            where = f"{filename}:{lineno}: " if lineno is not None else f"{filename}: "
+        in_kernel = f"in kernel '{kernel}': " if kernel else ""
+        super().__init__(f"{where}{in_kernel}{message}")
+
+
+class ToolchainError(AscendpyError):
+    """A compiler or tool could not be found or failed to run."""
+
+
+class ResourceClosedError(AscendpyError):
+    """A runtime object (device, context, stream, buffer, ...) was used after close()."""
+
+
+class LaunchError(AscendpyError, TypeError):
+    """A kernel launch was given arguments that do not match the kernel."""

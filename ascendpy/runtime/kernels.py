@@ -1,0 +1,215 @@
+"""Loading built kernels and launching them, with every argument checked first."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ascendpy.errors import LaunchError
+from ascendpy.runtime.memory import DeviceBuffer
+from ascendpy.runtime.objects import Context, Resource, Stream
+from ascendpy.toolchain.compile import Artifact
+
+_SCALAR_FORMATS: dict[str, tuple[str, str]] = {  # dtype -> (struct format, kind)
+    "u8": ("B", "u"), "i8": ("b", "i"), "u16": ("H", "u"), "i16": ("h", "i"), "u32": ("I", "u"),
+    "i32": ("i", "i"), "u64": ("Q", "u"), "i64": ("q", "i"), "f16": ("e", "f"), "f32": ("f", "f"),
+    "f64": ("d", "f"), "bool": ("?", "b"),
+}
+_NUMPY_OF = {"u8": "uint8", "i8": "int8", "u16": "uint16", "i16": "int16", "u32": "uint32", "i32": "int32",
+             "u64": "uint64", "i64": "int64", "f16": "float16", "f32": "float32", "f64": "float64",
+             "bf16": "bfloat16"}
+
+
+class _LoadedBinary(Resource):
+    """A kernel library loaded into one context; unloaded when that context closes."""
+
+    _kind = "LoadedBinary"
+
+    def __init__(self, context: Context, library: Path) -> None:
+        super().__init__(context)
+        self._lib = context._lib
+        context._activate()
+        handle = ctypes.c_void_p()
+        self._lib.call("aclrtBinaryLoadFromFile", os.fsencode(library), None, ctypes.byref(handle))
+        self.handle = handle
+        self.functions: dict[str, ctypes.c_void_p] = {}
+        self._own(self._lib, "aclrtBinaryUnLoad", handle)
+
+    def function(self, name: str) -> ctypes.c_void_p:
+        self._check()
+        f = self.functions.get(name)
+        if f is None:
+            f = ctypes.c_void_p()
+            self._lib.call("aclrtBinaryGetFunction", self.handle, name.encode(), ctypes.byref(f))
+            self.functions[name] = f
+        return f
+
+
+class KernelLoader:
+    """The kernels of one built artifact, loadable into any context."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
+        self._loaded: dict[int, _LoadedBinary] = {}
+
+    @classmethod
+    def from_module(cls, module: types.ModuleType | str | os.PathLike[str], target: str = "sim",
+                    soc: str | None = None) -> KernelLoader:
+        """Compile (or take from the cache) every @std.aiv_kernel of a module or a .py file."""
+        from ascendpy.toolchain.python_kernels import build_module
+
+        if not isinstance(module, types.ModuleType):
+            module = _import_path(Path(module))
+        return cls(build_module(module, target=target, soc=soc))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], target: str = "sim", soc: str | None = None) -> KernelLoader:
+        """Compile an AscendC C++ file (or load a Python kernel file) for `target`."""
+        p = Path(path)
+        if p.suffix == ".py":
+            return cls.from_module(p, target=target, soc=soc)
+        from ascendpy.toolchain.compile import compile_file
+
+        return cls(compile_file(p, target=target, soc=soc))
+
+    @classmethod
+    def from_artifact(cls, path: str | os.PathLike[str]) -> KernelLoader:
+        return cls(Artifact.open(path))
+
+    @property
+    def kernel_names(self) -> list[str]:
+        return list(self.artifact.metadata["kernels"])
+
+    def get_kernel(self, name: str) -> Kernel:
+        meta = self.artifact.metadata["kernels"].get(name)
+        if meta is None:
+            raise KeyError(f"no kernel '{name}' in {self.artifact.metadata['source']}; "
+                           f"it has: {', '.join(self.kernel_names)}")
+        return Kernel(self, name, meta)
+
+    def _binary(self, context: Context) -> _LoadedBinary:
+        b = self._loaded.get(id(context))
+        if b is None or b.closed:
+            b = _LoadedBinary(context, self.artifact.library)
+            self._loaded[id(context)] = b
+        return b
+
+
+def _import_path(path: Path) -> types.ModuleType:
+    import importlib.util
+
+    p = path.resolve()
+    spec = importlib.util.spec_from_file_location(f"ascendpy_kernels_{abs(hash(str(p)))}", p)
+    if spec is None or spec.loader is None:
+        raise LaunchError(f"cannot import kernel file {path}")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class Kernel:
+    """One entry point. `kernel[block_dim, stream](*args)` or `kernel.launch(block_dim, stream, args)`."""
+
+    def __init__(self, loader: KernelLoader, name: str, meta: dict[str, Any]) -> None:
+        self.loader = loader
+        self.name = name
+        self.params: list[dict[str, Any]] = meta["params"]
+        sig = meta.get("signature")
+        self.signature: list[tuple[str, str]] | None = [tuple(s) for s in sig] if sig else None  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"<Kernel {self.name}({self._sig_text()})>"
+
+    def _sig_text(self) -> str:
+        if self.signature:
+            return ", ".join(f"{n}: {t}" for n, t in self.signature)
+        return ", ".join(f"{p['ctype']} {p['name']}" for p in self.params)
+
+    def __getitem__(self, config: tuple[int, Stream]) -> Any:
+        if not isinstance(config, tuple) or len(config) != 2:
+            raise LaunchError(f"use kernel[block_dim, stream](...) to launch '{self.name}'")
+        block_dim, stream = config
+
+        def launch(*args: object) -> None:
+            self.launch(block_dim, stream, list(args))
+
+        return launch
+
+    def launch(self, block_dim: int, stream: Stream, args: list[object] | tuple[object, ...]) -> None:
+        """Queue the kernel on `stream`; returns at once. Faults surface at `stream.synchronize()`."""
+        if not isinstance(stream, Stream):
+            raise LaunchError(f"launching '{self.name}': expected a Stream, got {type(stream).__name__}")
+        stream._check()
+        if isinstance(block_dim, bool) or not isinstance(block_dim, int | np.integer) \
+                or not 1 <= int(block_dim) <= 65535:
+            raise LaunchError(f"launching '{self.name}': block_dim must be an integer in [1, 65535], "
+                              f"got {block_dim!r}")
+        args = list(args)
+        if len(args) != len(self.params):
+            raise LaunchError(f"kernel '{self.name}' takes {len(self.params)} argument(s) "
+                              f"({self._sig_text()}), got {len(args)}")
+        ctx = stream.context
+        packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int]] = []
+        buffers: list[DeviceBuffer] = []
+        for i, (param, arg) in enumerate(zip(self.params, args)):
+            declared = self.signature[i][1] if self.signature else None
+            label = f"argument {i} ('{param['name']}'{': ' + declared if declared else ''}) of kernel '{self.name}'"
+            if param["kind"] == "ptr":
+                if not isinstance(arg, DeviceBuffer):
+                    raise LaunchError(f"{label} must be a DeviceBuffer, got {type(arg).__name__}")
+                arg._check()
+                if arg.context is not ctx:
+                    raise LaunchError(f"{label}: the buffer belongs to {arg.context!r}, but the stream to "
+                                      f"{ctx!r}; copy it into the stream's context first")
+                want = declared[4:-1] if declared else param["dtype"]
+                if want is not None and arg.dtype.name != _NUMPY_OF.get(want, want):
+                    raise LaunchError(f"{label} expects elements of {want} ({_NUMPY_OF.get(want, want)}) but got "
+                                      f"a DeviceBuffer of {arg.dtype}")
+                packed.append((ctypes.c_uint64(arg.ptr.value or 0), 8))
+                buffers.append(arg)
+            elif param["kind"] == "scalar":
+                packed.append(self._scalar(label, param["dtype"], arg))
+            else:
+                raise LaunchError(f"{label} has C++ type `{param['ctype']}`, which ascendpy cannot pass yet; "
+                                  "pass tiling data through a GM buffer")
+        binary = self.loader._binary(ctx)
+        func = binary.function(self.name)
+        lib = ctx._lib
+        ctx._activate()
+        handle = ctypes.c_void_p()
+        lib.call("aclrtKernelArgsInit", func, ctypes.byref(handle))
+        for value, size in packed:
+            param_handle = ctypes.c_void_p()
+            lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
+        lib.call("aclrtKernelArgsFinalize", handle)
+        stream._keep_alive([*buffers, binary])
+        for b in buffers:
+            b._track(stream)
+        lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
+
+    def _scalar(self, label: str, dtype: str, value: object) -> tuple[Any, int]:
+        fmt, kind = _SCALAR_FORMATS.get(dtype, (None, None))  # type: ignore[assignment]
+        if fmt is None:
+            raise LaunchError(f"{label} has scalar type {dtype}, which ascendpy cannot pass yet")
+        if isinstance(value, DeviceBuffer) or not isinstance(value, int | float | bool | np.number | np.bool_):
+            raise LaunchError(f"{label} is a {dtype} scalar; got {type(value).__name__}")
+        if kind in "ui":
+            if isinstance(value, float | np.floating):
+                raise LaunchError(f"{label} is an integer ({dtype}); got the float {value!r}")
+            v = int(value)  # type: ignore[arg-type]
+            bits = struct.calcsize(fmt) * 8
+            lo, hi = (0, (1 << bits) - 1) if kind == "u" else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+            if not lo <= v <= hi:
+                raise LaunchError(f"{label} must be in [{lo}, {hi}] for {dtype}; got {v}")
+            data = struct.pack("<" + fmt, v)
+        else:
+            data = struct.pack("<" + fmt, float(value))  # type: ignore[arg-type]
+        # Scalars narrower than 4 bytes still occupy a 4-byte slot in the bisheng ABI.
+        size = len(data)
+        return ctypes.create_string_buffer(data.ljust(max(size, 1), b"\0"), size), size

@@ -1,0 +1,201 @@
+// ascendpy simulator: the AscendC device API on the CPU — core macros and helpers.
+//
+// Everything a kernel compiled for the `sim` target sees before the AscendC
+// classes: the device qualifiers (defined empty, as CANN's own CPU-debug stub
+// does), the architecture macros kernels test, the compiler built-in enums
+// `pipe_t` / `event_t`, and the ascendpy_sim helpers that raise KernelFault.
+//
+// Fault kinds raised by this header (KernelFault::kind):
+//   ub_overflow, l1_overflow, l0a_overflow, l0b_overflow, l0c_overflow
+//                          on-chip buffers requested by TPipe::InitBuffer exceed the SoC capacity
+//   too_many_buffers       more than 64 buffers in one TPipe
+//   local_out_of_bounds    a LocalTensor element / range outside its buffer
+//   uninitialized_tensor   a LocalTensor that was never allocated, or a GlobalTensor without SetGlobalBuffer
+//   misaligned             on-chip operand not 32-byte aligned, GM operand not element aligned,
+//                          Compare count not a multiple of 256 bytes
+//   queue_protocol         TQue misuse: Alloc with no idle buffer, DeQue of an empty queue,
+//                          EnQue beyond depth, double FreeTensor, tensor used after FreeTensor
+//   bad_event_id           SetFlag/WaitFlag/ReleaseEventID with an id outside 0..7, or event ids exhausted
+//   bad_position           operand in a buffer position the instruction cannot access
+//   unsupported_position   TPipe::InitBuffer for a TPosition the simulator does not model
+//   unsupported_on_soc     API not available on the simulated SoC (DataCopyPad on Ascend310P)
+//   unsupported_cast       Cast between a pair of types the simulator does not implement
+//   invalid_argument       an out-of-range API parameter (negative count, bad DataCopyPad length...)
+#pragma once
+
+#ifndef __ASCENDPY_SIM__
+#define __ASCENDPY_SIM__ 1
+#endif
+
+// Architecture macros kernels test. Default: Atlas A2 (910B, dav-c220).
+// The toolchain passes -D__CCE_AICORE__=200 -D__NPU_ARCH__=2002 for 310P.
+#ifndef __CCE_AICORE__
+#define __CCE_AICORE__ 220
+#endif
+#ifndef __NPU_ARCH__
+#define __NPU_ARCH__ 2201
+#endif
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "../ascendpy_sim_abi.h"
+
+// ---------------------------------------------------------------------------
+// Device qualifiers: empty on the CPU (same as CANN's tikicpulib stub_def.h).
+// `__inline__` is a GNU keyword and is deliberately left alone.
+#ifndef __global__
+#define __global__
+#endif
+#ifndef __aicore__
+#define __aicore__
+#endif
+#ifndef __gm__
+#define __gm__
+#endif
+#ifndef __ubuf__
+#define __ubuf__
+#endif
+#ifndef __cbuf__
+#define __cbuf__
+#endif
+#ifndef __ca__
+#define __ca__
+#endif
+#ifndef __cb__
+#define __cb__
+#endif
+#ifndef __cc__
+#define __cc__
+#endif
+#ifndef __fbuf__
+#define __fbuf__
+#endif
+#ifndef __inout_pipe__
+#define __inout_pipe__(pipe)
+#endif
+#ifndef __in_pipe__
+#define __in_pipe__(pipe)
+#endif
+#ifndef __out_pipe__
+#define __out_pipe__(pipe)
+#endif
+
+// `#define GM_ADDR __gm__ uint8_t*` (impl/basic_api/utils/kernel_utils_macros.h)
+#ifndef GM_ADDR
+#define GM_ADDR __gm__ uint8_t*
+#endif
+
+// Old-style kernel type tag: a statement inside the kernel; nothing to do on the CPU.
+#ifndef KERNEL_TASK_TYPE_DEFAULT
+#define KERNEL_TASK_TYPE_DEFAULT(value)
+#endif
+
+// The simulator runs vector (AIV) code: `if ASCEND_IS_AIV { ... }` is taken,
+// `if ASCEND_IS_AIC { ... }` is not.
+#ifndef ASCEND_IS_AIV
+#define ASCEND_IS_AIV (true)
+#endif
+#ifndef ASCEND_IS_AIC
+#define ASCEND_IS_AIC (false)
+#endif
+
+#ifndef __PLUGIN__KERNEL_META_TYPE_ENUME_DEFINED__
+#define __PLUGIN__KERNEL_META_TYPE_ENUME_DEFINED__
+// Argument of KERNEL_TASK_TYPE_DEFAULT (enum order per kernel_utils_macros.h).
+enum KernelMetaType : uint8_t {
+  KERNEL_TYPE_AIV_ONLY,
+  KERNEL_TYPE_AIC_ONLY,
+  KERNEL_TYPE_MIX_AIV_1_0,
+  KERNEL_TYPE_MIX_AIC_1_0,
+  KERNEL_TYPE_MIX_AIC_1_1,
+  KERNEL_TYPE_MIX_AIC_1_2,
+  KERNEL_TYPE_AICORE,
+  KERNEL_TYPE_VECTORCORE,
+  KERNEL_TYPE_MIX_AICORE,
+  KERNEL_TYPE_MIX_VECTOR_CORE,
+  KERNEL_TYPE_MAX,
+};
+#endif
+
+// Compiler built-ins of bisheng (numeric values are compiler-internal; only
+// the names matter to kernel source).
+enum pipe_t { PIPE_S, PIPE_V, PIPE_M, PIPE_MTE1, PIPE_MTE2, PIPE_MTE3, PIPE_FIX, PIPE_ALL };
+enum event_t { EVENT_ID0, EVENT_ID1, EVENT_ID2, EVENT_ID3, EVENT_ID4, EVENT_ID5, EVENT_ID6, EVENT_ID7 };
+
+namespace ascendpy_sim {
+
+[[noreturn]] __attribute__((noinline, cold)) inline void fault(const char* kind, const std::string& what) {
+  throw KernelFault(kind, what);
+}
+
+inline const char* pipe_name(pipe_t p) {
+  switch (p) {
+    case PIPE_S: return "PIPE_S";
+    case PIPE_V: return "PIPE_V";
+    case PIPE_M: return "PIPE_M";
+    case PIPE_MTE1: return "PIPE_MTE1";
+    case PIPE_MTE2: return "PIPE_MTE2";
+    case PIPE_MTE3: return "PIPE_MTE3";
+    case PIPE_FIX: return "PIPE_FIX";
+    case PIPE_ALL: return "PIPE_ALL";
+  }
+  return "PIPE_?";
+}
+
+// The SoC whose limits are enforced (ASCENDPY_SIM_SOC in the simulator library).
+inline const char* soc_name() {
+  const char* s = __ascendpy_sim_soc_name();
+  return s ? s : "Ascend910B3";
+}
+inline bool soc_is_310p() { return std::strncmp(soc_name(), "Ascend310P", 10) == 0; }
+
+inline uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// Fault message builder: cat("a", 1, "b") -> "a1b". Arguments are taken by
+// value (string literals decay), and every piece goes through a few
+// non-template appenders, to keep the per-kernel compile cost low.
+struct Msg {
+  std::string s;
+  Msg& operator<<(const char* v) {
+    s += v ? v : "(null)";
+    return *this;
+  }
+  Msg& operator<<(const std::string& v) {
+    s += v;
+    return *this;
+  }
+  Msg& operator<<(long long v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%lld", v);  // not std::to_string: it pulls in a STB_GNU_UNIQUE table
+    s += buf;                                    // that would make kernel libraries impossible to dlclose
+    return *this;
+  }
+  Msg& operator<<(unsigned long long v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%llu", v);
+    s += buf;
+    return *this;
+  }
+  template <typename I, typename std::enable_if<std::is_integral<I>::value || std::is_enum<I>::value, int>::type = 0>
+  Msg& operator<<(I v) {
+    if constexpr (std::is_enum<I>::value || std::is_signed<I>::value) {
+      return *this << static_cast<long long>(v);
+    } else {
+      return *this << static_cast<unsigned long long>(v);
+    }
+  }
+};
+template <typename... A>
+__attribute__((noinline, cold)) std::string cat(A... a) {
+  Msg m;
+  (void)(m << ... << a);
+  return std::move(m.s);
+}
+
+}  // namespace ascendpy_sim

@@ -1,0 +1,248 @@
+// ascendpy simulator: DataCopy and DataCopyPad (reference §1.6).
+//
+// Rules enforced:
+//  * the on-chip side of every copy starts 32-byte aligned (relative to the
+//    start of its on-chip memory) -> KernelFault("misaligned");
+//  * the GM side is aligned to sizeof(T) (no 32-byte rule) -> "misaligned";
+//  * the on-chip range must lie inside the tensor's buffer -> "local_out_of_bounds";
+//  * contiguous DataCopy moves whole 32-byte blocks: when count*sizeof(T) is
+//    not a multiple of 32 the length is silently rounded DOWN to a multiple of
+//    32 bytes, exactly as the hardware does (the tail is not copied at all);
+//  * DataCopyPad does not exist on Ascend310P -> "unsupported_on_soc".
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "core.h"
+#include "tensor.h"
+#include "types.h"
+
+namespace ascendpy_sim {
+
+// Checks an on-chip operand covering `bytes` bytes from its start (see check_range).
+template <typename T>
+inline void check_local_range(const AscendC::LocalTensor<T>& t, uint64_t bytes, const char* op, const char* role,
+                              uint64_t align = 32) {
+  check_range(t.sim_addr_, t.sim_buf_, t.sim_gen_, bytes, op, role, align, false);
+}
+
+template <typename T>
+inline void check_gm(const AscendC::GlobalTensor<T>& g, const char* op, const char* role) {
+  if (!g.address_) fault("uninitialized_tensor", cat(op, ": ", role, " GlobalTensor has no SetGlobalBuffer"));
+  if (reinterpret_cast<uintptr_t>(g.address_) % alignof(T) != 0 ||
+      reinterpret_cast<uintptr_t>(g.address_) % sizeof(T) != 0) {
+    fault("misaligned", cat(op, ": ", role, " GlobalTensor address is not aligned to its element size ", sizeof(T)));
+  }
+}
+
+// Bytes a contiguous DataCopy of `count` elements really moves.
+template <typename T>
+inline uint64_t dma_bytes(uint32_t count) {
+  return static_cast<uint64_t>(count) * sizeof(T) / 32u * 32u;  // rounded DOWN to whole 32-byte blocks
+}
+
+inline void strided_copy(uint8_t* d, const uint8_t* s, uint64_t blocks, uint64_t block_bytes, uint64_t src_pitch,
+                         uint64_t dst_pitch) {
+  for (uint64_t i = 0; i < blocks; ++i) std::memmove(d + i * dst_pitch, s + i * src_pitch, block_bytes);
+}
+
+inline uint64_t span(uint64_t blocks, uint64_t block_bytes, uint64_t pitch) {
+  return blocks ? (blocks - 1) * pitch + block_bytes : 0;
+}
+
+inline void check_block_count(uint32_t n, const char* op) {
+  if (n > 4095) fault("invalid_argument", cat(op, ": blockCount ", n, " is outside [0, 4095]"));
+}
+
+template <typename T>
+inline pipe_t local_copy_pipe(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src) {
+  const bool ub = dst.sim_buf_ && src.sim_buf_ && dst.sim_buf_->hw == Hw::UB && src.sim_buf_->hw == Hw::UB;
+  return ub ? PIPE_V : PIPE_MTE1;
+}
+
+inline void require_datacopypad() {
+  if (soc_is_310p()) {
+    fault("unsupported_on_soc",
+          cat("DataCopyPad is not available on Ascend310P (", soc_name(),
+              "): handle tails there by copying whole 32-byte blocks with DataCopy"));
+  }
+}
+
+// GM -> on-chip with padding. blockLen in bytes; GM gap in bytes; UB gap in 32-byte blocks.
+// Each block lands in UB as [leftPadding elements][blockLen bytes][rightPadding elements],
+// padded up to a whole number of 32-byte blocks. The padding and the filler up to
+// 32 bytes are `padValue` when isPad is set, otherwise the block's first element
+// (the hardware's "dummy data").
+template <typename T>
+inline void pad_gm_to_local(const AscendC::LocalTensor<T>& dst, const AscendC::GlobalTensor<T>& src,
+                            uint32_t blockCount, uint32_t blockLen, uint64_t srcGapBytes, uint64_t dstGapBlocks,
+                            bool isPad, uint32_t left, uint32_t right, T padValue) {
+  const char* op = "DataCopyPad";
+  check_block_count(blockCount, op);
+  if (blockLen > 2097151u || blockLen % sizeof(T) != 0) {
+    fault("invalid_argument", cat(op, ": blockLen ", blockLen, " bytes must be in [0, 2097151] and a multiple of ",
+                                  sizeof(T), " (the element size)"));
+  }
+  if (left * sizeof(T) > 32 || right * sizeof(T) > 32) {
+    fault("invalid_argument", cat(op, ": leftPadding ", left, " / rightPadding ", right,
+                                  " elements exceed 32 bytes each"));
+  }
+  if (blockCount == 0 || blockLen == 0) return;
+  const uint64_t ub_block = round_up(left * sizeof(T) + blockLen + right * sizeof(T), 32);
+  const uint64_t ub_pitch = ub_block + dstGapBlocks * 32;
+  const uint64_t gm_pitch = blockLen + srcGapBytes;
+  check_local_range(dst, span(blockCount, ub_block, ub_pitch), op, "dst");
+  check_gm(src, op, "src");
+  on_gm_access(src.address_, span(blockCount, blockLen, gm_pitch), false, op);
+  uint8_t* d = reinterpret_cast<uint8_t*>(dst.sim_addr_);
+  const uint8_t* s = reinterpret_cast<const uint8_t*>(src.address_);
+  const uint64_t elems = ub_block / sizeof(T);
+  for (uint64_t b = 0; b < blockCount; ++b) {
+    uint8_t* db = d + b * ub_pitch;
+    const uint8_t* sb = s + b * gm_pitch;
+    T fill = padValue;
+    if (!isPad) std::memcpy(static_cast<void*>(&fill), sb, sizeof(T));
+    for (uint64_t i = 0; i < elems; ++i) std::memcpy(db + i * sizeof(T), static_cast<const void*>(&fill), sizeof(T));
+    std::memmove(db + left * sizeof(T), sb, blockLen);
+  }
+}
+
+// on-chip -> GM: exactly blockLen bytes per block. UB gap in 32-byte blocks, GM gap in bytes.
+template <typename T>
+inline void pad_local_to_gm(const AscendC::GlobalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+                            uint32_t blockCount, uint32_t blockLen, uint64_t srcGapBlocks, uint64_t dstGapBytes) {
+  const char* op = "DataCopyPad";
+  check_block_count(blockCount, op);
+  if (blockLen > 2097151u || blockLen % sizeof(T) != 0) {
+    fault("invalid_argument", cat(op, ": blockLen ", blockLen, " bytes must be in [0, 2097151] and a multiple of ",
+                                  sizeof(T), " (the element size)"));
+  }
+  if (blockCount == 0 || blockLen == 0) return;
+  const uint64_t ub_pitch = round_up(blockLen, 32) + srcGapBlocks * 32;
+  const uint64_t gm_pitch = blockLen + dstGapBytes;
+  check_local_range(src, span(blockCount, blockLen, ub_pitch), op, "src");
+  check_gm(dst, op, "dst");
+  on_gm_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op);
+  strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), blockCount,
+               blockLen, ub_pitch, gm_pitch);
+}
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// ---- contiguous ("level 2"): count elements, moved in whole 32-byte blocks ----
+
+// GM -> on-chip (MTE2).
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const uint32_t count) {
+  ascendpy_sim::on_op(PIPE_MTE2, "DataCopy");
+  const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
+  if (bytes == 0) return;
+  ascendpy_sim::check_local_range(dst, bytes, "DataCopy", "dst");
+  ascendpy_sim::check_gm(src, "DataCopy", "src");
+  ascendpy_sim::on_gm_access(src.address_, bytes, false, "DataCopy");
+  std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.address_), bytes);
+}
+
+// on-chip -> GM (MTE3).
+template <typename T>
+inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count) {
+  ascendpy_sim::on_op(PIPE_MTE3, "DataCopy");
+  const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
+  if (bytes == 0) return;
+  ascendpy_sim::check_local_range(src, bytes, "DataCopy", "src");
+  ascendpy_sim::check_gm(dst, "DataCopy", "dst");
+  ascendpy_sim::on_gm_access(dst.address_, bytes, true, "DataCopy");
+  std::memmove(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
+}
+
+// on-chip -> on-chip.
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count) {
+  ascendpy_sim::on_op(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
+  const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
+  if (bytes == 0) return;
+  ascendpy_sim::check_local_range(dst, bytes, "DataCopy", "dst");
+  ascendpy_sim::check_local_range(src, bytes, "DataCopy", "src");
+  std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.sim_addr_), bytes);
+}
+
+// ---- strided ("level 0"): blockLen / srcGap / dstGap in 32-byte blocks ----
+
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p) {
+  ascendpy_sim::on_op(PIPE_MTE2, "DataCopy");
+  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
+  if (p.blockCount == 0 || p.blockLen == 0) return;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
+  ascendpy_sim::check_gm(src, "DataCopy", "src");
+  ascendpy_sim::on_gm_access(src.address_, ascendpy_sim::span(p.blockCount, blk, sp), false, "DataCopy");
+  ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.sim_addr_), reinterpret_cast<const uint8_t*>(src.address_),
+                             p.blockCount, blk, sp, dp);
+}
+
+template <typename T>
+inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
+  ascendpy_sim::on_op(PIPE_MTE3, "DataCopy");
+  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
+  if (p.blockCount == 0 || p.blockLen == 0) return;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
+  ascendpy_sim::check_gm(dst, "DataCopy", "dst");
+  ascendpy_sim::on_gm_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy");
+  ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
+                             p.blockCount, blk, sp, dp);
+}
+
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
+  ascendpy_sim::on_op(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
+  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
+  if (p.blockCount == 0 || p.blockLen == 0) return;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
+  ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
+  ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.sim_addr_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
+                             p.blockCount, blk, sp, dp);
+}
+
+// ---- non-aligned copies (910B only) ----
+
+template <typename T>
+inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyExtParams& p,
+                        const DataCopyPadExtParams<T>& pad) {
+  ascendpy_sim::on_op(PIPE_MTE2, "DataCopyPad");
+  ascendpy_sim::require_datacopypad();
+  ascendpy_sim::pad_gm_to_local(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+                                pad.leftPadding, pad.rightPadding, pad.paddingValue);
+}
+
+template <typename T>
+inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyExtParams& p) {
+  ascendpy_sim::on_op(PIPE_MTE3, "DataCopyPad");
+  ascendpy_sim::require_datacopypad();
+  ascendpy_sim::pad_local_to_gm(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+}
+
+// Older overloads: DataCopyParams with blockLen in bytes; the pad value of
+// DataCopyPadParams is converted to T.
+template <typename T>
+inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
+                        const DataCopyPadParams& pad) {
+  ascendpy_sim::on_op(PIPE_MTE2, "DataCopyPad");
+  ascendpy_sim::require_datacopypad();
+  ascendpy_sim::pad_gm_to_local(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+                                pad.leftPadding, pad.rightPadding, static_cast<T>(pad.paddingValue));
+}
+
+template <typename T>
+inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
+  ascendpy_sim::on_op(PIPE_MTE3, "DataCopyPad");
+  ascendpy_sim::require_datacopypad();
+  ascendpy_sim::pad_local_to_gm(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+}
+
+}  // namespace AscendC

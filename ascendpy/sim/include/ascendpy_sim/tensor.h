@@ -1,0 +1,251 @@
+// ascendpy simulator: GlobalTensor<T> and LocalTensor<T> (reference §1.3, §1.4).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "core.h"
+#include "fp16.h"
+#include "types.h"
+
+namespace ascendpy_sim {
+
+// Physical memory behind a TPosition.
+enum class Hw : uint8_t { UB, L1, L0A, L0B, L0C, COUNT };
+
+inline const char* hw_name(Hw h) {
+  switch (h) {
+    case Hw::UB: return "Unified Buffer";
+    case Hw::L1: return "L1 buffer";
+    case Hw::L0A: return "L0A buffer";
+    case Hw::L0B: return "L0B buffer";
+    case Hw::L0C: return "L0C buffer";
+    case Hw::COUNT: break;
+  }
+  return "?";
+}
+
+enum class BufState : uint8_t { FREE, OCCUPIED, ENQUE, DEQUE };
+
+// One on-chip buffer handed out by TPipe::InitBuffer (owned by the TPipe).
+struct BufDesc {
+  uint8_t* start = nullptr;   // first byte
+  uint32_t len = 0;           // bytes, a multiple of 32
+  uint8_t* arena = nullptr;   // base of the on-chip memory it lives in (alignment is relative to it)
+  Hw hw = Hw::UB;
+  AscendC::TPosition pos = AscendC::TPosition::VECCALC;
+  BufState state = BufState::FREE;
+  uint32_t gen = 1;           // bumped on AllocTensor / FreeTensor / TPipe::Reset: stale tensors are detected
+  const void* owner = nullptr;
+  const char* owner_kind = "";  // "TQue" / "TBuf"
+};
+
+// Bytes from addr to the end of buf (0 if addr is outside it).
+inline uint64_t room_bytes(const void* addr, const BufDesc* buf) {
+  if (!buf) return 0;
+  const uint8_t* end = buf->start + buf->len;
+  const uint8_t* p = static_cast<const uint8_t*>(addr);
+  return p >= buf->start && p <= end ? static_cast<uint64_t>(end - p) : 0;
+}
+
+// Faults unless (addr, buf, gen) names a live buffer. Out of line and not a
+// template: every API calls it, and kernels should compile quickly.
+__attribute__((noinline)) inline void check_live(const void* addr, const BufDesc* buf, uint32_t gen,
+                                                 const char* what) {
+  if (!buf || !addr) {
+    fault("uninitialized_tensor",
+          cat(what, ": LocalTensor was never allocated (use TQue::AllocTensor, TQue::DeQue or TBuf::Get)"));
+  }
+  if (buf->state == BufState::FREE || gen != buf->gen) {
+    fault("queue_protocol", cat(what, ": LocalTensor used after its buffer was released (FreeTensor or "
+                                      "TPipe::Reset); allocate it again"));
+  }
+}
+
+// Checks an on-chip operand covering `bytes` bytes from addr: live, `align`-byte
+// aligned relative to its on-chip memory, inside its buffer, and (need_ub) in
+// the Unified Buffer.
+__attribute__((noinline)) inline void check_range(const void* addr, const BufDesc* buf, uint32_t gen, uint64_t bytes,
+                                                  const char* op, const char* role, uint64_t align, bool need_ub) {
+  check_live(addr, buf, gen, op);
+  if (need_ub && buf->hw != Hw::UB) {
+    fault("bad_position", cat(op, ": ", role, " is a TPosition::", pos_name(buf->pos), " tensor in the ",
+                              hw_name(buf->hw), "; vector instructions work on the Unified Buffer"));
+  }
+  const uint64_t off = static_cast<uint64_t>(static_cast<const uint8_t*>(addr) - buf->arena);
+  if (off % align != 0) {
+    fault("misaligned", cat(op, ": ", role, " LocalTensor starts at byte ", off, " of the ", hw_name(buf->hw),
+                            ", which is not ", align, "-byte aligned"));
+  }
+  const uint64_t room = room_bytes(addr, buf);
+  if (bytes > room) {
+    fault("local_out_of_bounds", cat(op, ": ", role, " LocalTensor range of ", bytes, " bytes exceeds the ", room,
+                                     " bytes from its start to the end of its buffer"));
+  }
+}
+
+__attribute__((noinline)) inline void check_elem(const void* addr, const BufDesc* buf, uint32_t gen, uint32_t index,
+                                                 uint32_t size, uint64_t elem_bytes, const char* what) {
+  check_live(addr, buf, gen, what);
+  if (index >= size || (static_cast<uint64_t>(index) + 1) * elem_bytes > room_bytes(addr, buf)) {
+    fault("local_out_of_bounds",
+          cat("LocalTensor::", what, " index ", index, " is out of range for a tensor of ", size, " elements"));
+  }
+}
+
+template <typename T>
+inline T load(const T* p, uint64_t i) {
+  T v;
+  std::memcpy(static_cast<void*>(&v), static_cast<const void*>(p + i), sizeof(T));
+  return v;
+}
+template <typename T>
+inline void store(T* p, uint64_t i, const T& v) {
+  std::memcpy(static_cast<void*>(p + i), static_cast<const void*>(&v), sizeof(T));
+}
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+template <typename T>
+class LocalTensor {
+ public:
+  using PrimType = T;
+
+  LocalTensor() = default;
+
+  PrimType GetValue(const uint32_t index) const {
+    ascendpy_sim::on_op(PIPE_S, "LocalTensor::GetValue");
+    sim_check_elem(index, "GetValue");
+    return ascendpy_sim::load(sim_addr_, index);
+  }
+  __ubuf__ PrimType& operator()(const uint32_t offset) const {
+    ascendpy_sim::on_op(PIPE_S, "LocalTensor::operator()");
+    sim_check_elem(offset, "operator()");
+    return sim_addr_[offset];
+  }
+  template <typename S>
+  void SetValue(const uint32_t index, const S value) const {
+    ascendpy_sim::on_op(PIPE_S, "LocalTensor::SetValue");
+    sim_check_elem(index, "SetValue");
+    ascendpy_sim::store(sim_addr_, index, static_cast<PrimType>(value));
+  }
+  // Sub-view starting `offset` elements further.
+  LocalTensor operator[](const uint32_t offset) const {
+    LocalTensor t = *this;
+    t.sim_addr_ = sim_addr_ + offset;
+    t.sim_size_ = offset < sim_size_ ? sim_size_ - offset : 0;
+    return t;
+  }
+  template <typename U>
+  LocalTensor<U> ReinterpretCast() const {
+    LocalTensor<U> t;
+    t.sim_addr_ = reinterpret_cast<U*>(sim_addr_);
+    t.sim_size_ = static_cast<uint32_t>(static_cast<uint64_t>(sim_size_) * sizeof(T) / sizeof(U));
+    t.sim_buf_ = sim_buf_;
+    t.sim_gen_ = sim_gen_;
+    return t;
+  }
+  // On the device this is the UB byte address; here it is the host address of
+  // the simulated buffer, so casting it to a pointer works and differences /
+  // 32-byte alignment are preserved (the arena is 64-byte aligned).
+  uint64_t GetPhyAddr() const { return reinterpret_cast<uint64_t>(sim_addr_); }
+  uint64_t GetPhyAddr(const uint32_t offset) const { return reinterpret_cast<uint64_t>(sim_addr_ + offset); }
+  int32_t GetPosition() const { return sim_buf_ ? static_cast<int32_t>(sim_buf_->pos) : 0; }
+  void SetSize(const uint32_t size) {
+    const uint64_t room = sim_room_bytes();
+    if (sim_buf_ && static_cast<uint64_t>(size) * sizeof(T) > room) {
+      ascendpy_sim::fault("local_out_of_bounds",
+                          ascendpy_sim::cat("LocalTensor::SetSize(", size, ") needs ", uint64_t(size) * sizeof(T),
+                                            " bytes but only ", room, " bytes of the buffer remain"));
+    }
+    sim_size_ = size;
+  }
+  uint32_t GetSize() const { return sim_size_; }
+  uint32_t GetLength() const { return static_cast<uint32_t>(sim_size_ * sizeof(T)); }  // deprecated in CANN: bytes
+  void SetBufferLen(uint32_t dataLen) { SetSize(static_cast<uint32_t>(dataLen / sizeof(T))); }
+
+  // ---- simulator state (not AscendC API) ----
+  T* sim_addr_ = nullptr;
+  uint32_t sim_size_ = 0;  // elements
+  ascendpy_sim::BufDesc* sim_buf_ = nullptr;
+  uint32_t sim_gen_ = 0;
+
+  uint64_t sim_room_bytes() const { return ascendpy_sim::room_bytes(sim_addr_, sim_buf_); }
+  void sim_check_live(const char* what) const { ascendpy_sim::check_live(sim_addr_, sim_buf_, sim_gen_, what); }
+  void sim_check_elem(uint32_t index, const char* what) const {
+    const ascendpy_sim::BufDesc* b = sim_buf_;
+    if (b && sim_addr_ && sim_gen_ == b->gen && b->state != ascendpy_sim::BufState::FREE && index < sim_size_ &&
+        reinterpret_cast<const uint8_t*>(sim_addr_ + index + 1) <= b->start + b->len &&
+        reinterpret_cast<const uint8_t*>(sim_addr_) >= b->start) {
+      return;  // fast path
+    }
+    ascendpy_sim::check_elem(sim_addr_, sim_buf_, sim_gen_, index, sim_size_, sizeof(T), what);
+  }
+};
+
+template <typename T>
+class GlobalTensor {
+ public:
+  using PrimType = T;
+
+  GlobalTensor() = default;
+
+  void SetGlobalBuffer(__gm__ PrimType* buffer, uint64_t bufferSize) {
+    address_ = buffer;
+    bufferSize_ = bufferSize;
+  }
+  void SetGlobalBuffer(__gm__ PrimType* buffer) {
+    address_ = buffer;
+    bufferSize_ = 0;
+  }
+  const __gm__ PrimType* GetPhyAddr() const { return address_; }
+  __gm__ PrimType* GetPhyAddr(const uint64_t offset) const { return address_ + offset; }
+
+  PrimType GetValue(const uint64_t offset) const {
+    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::GetValue");
+    sim_check("GetValue");
+    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), false, "GlobalTensor::GetValue");
+    return ascendpy_sim::load(address_, offset);
+  }
+  __gm__ PrimType& operator()(const uint64_t offset) const {
+    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::operator()");
+    sim_check("operator()");
+    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), true, "GlobalTensor::operator()");
+    return address_[offset];
+  }
+  void SetValue(const uint64_t offset, PrimType value) {
+    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::SetValue");
+    sim_check("SetValue");
+    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), true, "GlobalTensor::SetValue");
+    ascendpy_sim::store(address_, offset, value);
+  }
+  uint64_t GetSize() const { return bufferSize_; }
+  GlobalTensor operator[](const uint64_t offset) const {
+    GlobalTensor t = *this;
+    t.address_ = address_ + offset;
+    t.bufferSize_ = bufferSize_ > offset ? bufferSize_ - offset : 0;
+    return t;
+  }
+  template <typename U>
+  GlobalTensor<U> ReinterpretCast() const {
+    GlobalTensor<U> t;
+    t.address_ = reinterpret_cast<__gm__ U*>(address_);
+    t.bufferSize_ = bufferSize_ * sizeof(T) / sizeof(U);
+    return t;
+  }
+
+  // Public data members, as in CANN (kernels read address_ directly).
+  __gm__ PrimType* address_ = nullptr;
+  uint64_t bufferSize_ = 0;  // elements
+
+  void sim_check(const char* what) const {
+    if (!address_) {
+      ascendpy_sim::fault("uninitialized_tensor",
+                          ascendpy_sim::cat("GlobalTensor::", what, ": SetGlobalBuffer was never called"));
+    }
+  }
+};
+
+}  // namespace AscendC

@@ -1,0 +1,656 @@
+// ascendpy simulator: vector instructions, "level 2" contiguous forms (reference §1.7).
+//
+// Numerics. half / float / bfloat16 elements are widened exactly to double,
+// the operation is done once in double and the result is rounded once to the
+// element type (round to nearest even). double has more than 2p+2 bits for
+// both float (p=24) and half (p=11), so + - * / sqrt give the correctly
+// rounded result of the element type, i.e. what the hardware's
+// single-rounding instructions produce. Exp/Ln/Rsqrt are computed with the C
+// library's double functions and rounded once: within 1 ulp of the
+// mathematically exact value (the hardware uses its own approximations).
+// int16/int32 arithmetic wraps modulo 2^16 / 2^32.
+//
+// ReduceSum order (documented by CANN, ReduceSum page): inside each 256-byte
+// repeat (128 half / 64 float lanes, missing tail lanes are 0) a pairwise
+// binary tree of adjacent elements; then the repeat results are accumulated
+// sequentially on 910B ("method 2", the level-2 API) and again by a binary
+// tree per 256 bytes on 310P ("method 1"). Every partial sum is rounded to T;
+// half partial sums saturate to +-65504 instead of overflowing to inf.
+//
+// Operands must be allocated Unified Buffer tensors starting 32-byte aligned
+// (a reduction's dst needs only element alignment), and the `count` elements
+// must lie inside the tensor's buffer. count == 0 does nothing.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "core.h"
+#include "data_copy.h"
+#include "fp16.h"
+#include "tensor.h"
+#include "types.h"
+
+namespace ascendpy_sim {
+
+template <typename T, typename... U>
+struct one_of : std::false_type {};
+template <typename T, typename U0, typename... U>
+struct one_of<T, U0, U...> : std::integral_constant<bool, std::is_same<T, U0>::value || one_of<T, U...>::value> {};
+
+// Value traits: exact widening `up` to a computation type C and one rounding `down`.
+template <typename T, typename Enable = void>
+struct VT;
+template <>
+struct VT<half> {
+  using C = double;
+  static double up(half v) { return static_cast<double>(static_cast<float>(v)); }
+  static half down(double c) { return half(c); }
+};
+template <>
+struct VT<bfloat16_t> {
+  using C = double;
+  static double up(bfloat16_t v) { return static_cast<double>(static_cast<float>(v)); }
+  static bfloat16_t down(double c) { return bfloat16_t(c); }
+};
+template <>
+struct VT<float> {
+  using C = double;
+  static double up(float v) { return static_cast<double>(v); }
+  static float down(double c) { return static_cast<float>(c); }
+};
+template <typename T>
+struct VT<T, typename std::enable_if<std::is_integral<T>::value>::type> {
+  using C = int64_t;
+  static int64_t up(T v) { return static_cast<int64_t>(v); }
+  static T down(int64_t c) {  // wrap modulo 2^bits
+    using UT = typename std::make_unsigned<T>::type;
+    return static_cast<T>(static_cast<UT>(static_cast<uint64_t>(c)));
+  }
+};
+
+// Validates a vector operand of `elems` elements (Unified Buffer, aligned, in bounds).
+template <typename T>
+inline void check_vec(const AscendC::LocalTensor<T>& t, uint64_t elems, const char* op, const char* role,
+                      uint64_t align = 32) {
+  check_range(t.sim_addr_, t.sim_buf_, t.sim_gen_, elems * sizeof(T), op, role, align, true);
+}
+
+// false for count == 0 (no-op); faults for a negative count.
+inline bool check_count(int64_t count, const char* op) {
+  if (count < 0) fault("invalid_argument", cat(op, ": count ", count, " is negative"));
+  return count > 0;
+}
+
+template <typename T, typename F>
+inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& a,
+                       const AscendC::LocalTensor<T>& b, int32_t count, const char* op, F f) {
+  on_op(PIPE_V, op);
+  if (!check_count(count, op)) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  check_vec(dst, n, op, "dst");
+  check_vec(a, n, op, "src0");
+  check_vec(b, n, op, "src1");
+  for (uint64_t i = 0; i < n; ++i) {
+    store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(a.sim_addr_, i)), VT<T>::up(load(b.sim_addr_, i)))));
+  }
+}
+
+template <typename T, typename F>
+inline void vec_unary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, int32_t count,
+                      const char* op, F f) {
+  on_op(PIPE_V, op);
+  if (!check_count(count, op)) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  check_vec(dst, n, op, "dst");
+  check_vec(src, n, op, "src");
+  for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)))));
+}
+
+template <typename T, typename F>
+inline void vec_scalar(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, const T& scalar,
+                       int32_t count, const char* op, F f) {
+  on_op(PIPE_V, op);
+  if (!check_count(count, op)) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  check_vec(dst, n, op, "dst");
+  check_vec(src, n, op, "src");
+  const auto s = VT<T>::up(scalar);
+  for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)), s)));
+}
+
+template <typename C>
+inline C max_of(C a, C b) { return b > a ? b : a; }
+template <typename C>
+inline C min_of(C a, C b) { return b < a ? b : a; }
+
+template <typename T>
+using arith_t = one_of<T, half, float, int16_t, int32_t>;  // Add Sub Mul Max Min Adds Muls Maxs Mins
+template <typename T>
+using float_t_ = one_of<T, half, float>;                    // Div Abs Reciprocal Exp Ln Sqrt Rsqrt, reductions, Select
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// ---------------------------------------------------------------- binary
+template <typename T>
+inline void Add(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Add supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Add", [](auto a, auto b) { return a + b; });
+}
+template <typename T>
+inline void Sub(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Sub supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Sub", [](auto a, auto b) { return a - b; });
+}
+template <typename T>
+inline void Mul(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Mul supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Mul", [](auto a, auto b) { return a * b; });
+}
+template <typename T>
+inline void Div(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Div supports half, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Div", [](auto a, auto b) { return a / b; });
+}
+template <typename T>
+inline void Max(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Max supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Max", [](auto a, auto b) { return ascendpy_sim::max_of(a, b); });
+}
+template <typename T>
+inline void Min(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
+                const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Min supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Min", [](auto a, auto b) { return ascendpy_sim::min_of(a, b); });
+}
+
+// ---------------------------------------------------------------- tensor-scalar
+template <typename T, bool isSetMask = true>
+inline void Adds(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Adds supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", [](auto a, auto s) { return a + s; });
+}
+template <typename T, bool isSetMask = true>
+inline void Muls(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Muls supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", [](auto a, auto s) { return a * s; });
+}
+template <typename T, bool isSetMask = true>
+inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Maxs supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Maxs",
+                           [](auto a, auto s) { return ascendpy_sim::max_of(a, s); });
+}
+template <typename T, bool isSetMask = true>
+inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
+  static_assert(ascendpy_sim::arith_t<T>::value, "Mins supports int16_t, half, int32_t, float");
+  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Mins",
+                           [](auto a, auto s) { return ascendpy_sim::min_of(a, s); });
+}
+
+// ---------------------------------------------------------------- unary
+template <typename T>
+inline void Exp(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Exp supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Exp", [](double x) { return std::exp(x); });
+}
+template <typename T>
+inline void Ln(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Ln supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Ln", [](double x) { return std::log(x); });
+}
+template <typename T>
+inline void Abs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Abs supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Abs", [](double x) { return std::fabs(x); });
+}
+template <typename T>
+inline void Sqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Sqrt supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Sqrt", [](double x) { return std::sqrt(x); });
+}
+template <typename T>
+inline void Rsqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Rsqrt supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Rsqrt", [](double x) { return 1.0 / std::sqrt(x); });
+}
+template <typename T>
+inline void Reciprocal(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Reciprocal supports half, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Reciprocal", [](double x) { return 1.0 / x; });
+}
+template <typename T>
+inline void Relu(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
+  static_assert(ascendpy_sim::one_of<T, half, int32_t, float>::value, "Relu supports half, int32_t, float");
+  ascendpy_sim::vec_unary(dst, src, count, "Relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
+}
+
+// ---------------------------------------------------------------- fill
+template <typename T>
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int32_t& count) {
+  static_assert(ascendpy_sim::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>::value,
+                "Duplicate supports int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float");
+  ascendpy_sim::on_op(PIPE_V, "Duplicate");
+  if (!ascendpy_sim::check_count(count, "Duplicate")) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  ascendpy_sim::check_vec(dst, n, "Duplicate", "dst");
+  for (uint64_t i = 0; i < n; ++i) ascendpy_sim::store(dst.sim_addr_, i, scalarValue);
+}
+
+}  // namespace AscendC
+
+// ================================================================ Cast
+namespace ascendpy_sim {
+
+inline Rnd rnd_of(AscendC::RoundMode m) {
+  using AscendC::RoundMode;
+  switch (m) {
+    case RoundMode::CAST_NONE:
+    case RoundMode::CAST_RINT: return Rnd::RNE;
+    case RoundMode::CAST_FLOOR: return Rnd::FLOOR;
+    case RoundMode::CAST_CEIL: return Rnd::CEIL;
+    case RoundMode::CAST_ROUND: return Rnd::AWAY;
+    case RoundMode::CAST_TRUNC: return Rnd::TRUNC;
+    case RoundMode::CAST_ODD: return Rnd::ODD;
+    default: break;
+  }
+  fault("invalid_argument", cat("Cast: RoundMode value ", static_cast<int>(m), " is not supported"));
+}
+
+inline const char* round_mode_name(AscendC::RoundMode m) {
+  switch (m) {
+    case AscendC::RoundMode::CAST_NONE: return "CAST_NONE";
+    case AscendC::RoundMode::CAST_RINT: return "CAST_RINT";
+    case AscendC::RoundMode::CAST_FLOOR: return "CAST_FLOOR";
+    case AscendC::RoundMode::CAST_CEIL: return "CAST_CEIL";
+    case AscendC::RoundMode::CAST_ROUND: return "CAST_ROUND";
+    case AscendC::RoundMode::CAST_TRUNC: return "CAST_TRUNC";
+    case AscendC::RoundMode::CAST_ODD: return "CAST_ODD";
+    default: return "UNKNOWN";
+  }
+}
+
+template <typename T>
+struct cast_type : std::integral_constant<bool, one_of<T, half, bfloat16_t, float, int8_t, uint8_t, int16_t,
+                                                       uint16_t, int32_t, uint32_t>::value> {};
+
+template <typename T>
+inline const char* type_name() {
+  if (std::is_same<T, half>::value) return "half";
+  if (std::is_same<T, bfloat16_t>::value) return "bfloat16_t";
+  if (std::is_same<T, float>::value) return "float";
+  if (std::is_same<T, int8_t>::value) return "int8_t";
+  if (std::is_same<T, uint8_t>::value) return "uint8_t";
+  if (std::is_same<T, int16_t>::value) return "int16_t";
+  if (std::is_same<T, uint16_t>::value) return "uint16_t";
+  if (std::is_same<T, int32_t>::value) return "int32_t";
+  if (std::is_same<T, uint32_t>::value) return "uint32_t";
+  if (std::is_same<T, int64_t>::value) return "int64_t";
+  if (std::is_same<T, uint64_t>::value) return "uint64_t";
+  if (std::is_same<T, double>::value) return "double";
+  return "?";
+}
+
+template <typename U>
+inline double to_double(U v) {
+  if constexpr (is_f16like<U>::value) {
+    return static_cast<double>(static_cast<float>(v));
+  } else {
+    return static_cast<double>(v);
+  }
+}
+
+// Round a finite double to an integral double with the given mode.
+inline double round_integral(double v, Rnd m) {
+  switch (m) {
+    case Rnd::FLOOR: return std::floor(v);
+    case Rnd::CEIL: return std::ceil(v);
+    case Rnd::TRUNC: return std::trunc(v);
+    case Rnd::AWAY: return std::round(v);
+    case Rnd::RNE: {
+      const double f = std::floor(v), diff = v - f;
+      if (diff > 0.5) return f + 1;
+      if (diff < 0.5) return f;
+      return std::fmod(f, 2.0) == 0 ? f : f + 1;
+    }
+    case Rnd::ODD: break;
+  }
+  return v;
+}
+
+// One element: source value (exact in double) -> T with mode m.
+// Floating -> integer saturates to the integer range; NaN becomes 0.
+template <typename T>
+inline T cast_from_double(double v, Rnd m) {
+  if constexpr (std::is_same<T, float>::value) {
+    return f64_to_f32(v, m);
+  } else if constexpr (std::is_same<T, half>::value) {
+    return half(f32_to_f16(f64_to_f32(v, Rnd::ODD), m), half_bits_tag{});
+  } else if constexpr (std::is_same<T, bfloat16_t>::value) {
+    return bfloat16_t(f32_to_bf16(f64_to_f32(v, Rnd::ODD), m), half_bits_tag{});
+  } else {
+    if (std::isnan(v)) return T(0);
+    const double r = round_integral(v, m);
+    if (r <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+    if (r >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(r);
+  }
+}
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// dst[i] = src[i] converted with roundMode. Implemented pairs: every
+// combination of half / bfloat16_t / float with each other and with
+// (u)int8/16/32 in either direction (int -> int is not a Cast pair), plus
+// float -> float and half -> half rounding to integral values. CAST_NONE
+// means CAST_RINT where precision is lost; CAST_ODD into an integer type is
+// rejected.
+template <typename T, typename U>
+inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const RoundMode& roundMode,
+                 const uint32_t count) {
+  ascendpy_sim::on_op(PIPE_V, "Cast");
+  if (count == 0) return;
+  constexpr bool t_int = std::is_integral<T>::value, u_int = std::is_integral<U>::value;
+  if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int)) {
+    ascendpy_sim::fault("unsupported_cast", ascendpy_sim::cat("Cast from ", ascendpy_sim::type_name<U>(), " to ",
+                                                              ascendpy_sim::type_name<T>(),
+                                                              " is not implemented by the simulator"));
+  }
+  const ascendpy_sim::Rnd m = ascendpy_sim::rnd_of(roundMode);
+  if (t_int && m == ascendpy_sim::Rnd::ODD) {
+    ascendpy_sim::fault("invalid_argument", ascendpy_sim::cat("Cast to ", ascendpy_sim::type_name<T>(),
+                                                              " does not support RoundMode::CAST_ODD"));
+  }
+  ascendpy_sim::check_vec(dst, count, "Cast", "dst");
+  ascendpy_sim::check_vec(src, count, "Cast", "src");
+  for (uint64_t i = 0; i < count; ++i) {
+    const double v = ascendpy_sim::to_double(ascendpy_sim::load(src.sim_addr_, i));
+    T out;
+    if constexpr (std::is_same<T, U>::value && !std::is_integral<T>::value) {
+      // Same floating type: CAST_NONE copies, other modes round to an integral value.
+      if (roundMode == RoundMode::CAST_NONE || !std::isfinite(v)) {
+        out = ascendpy_sim::load(src.sim_addr_, i);
+      } else {
+        out = ascendpy_sim::cast_from_double<T>(ascendpy_sim::round_integral(v, m == ascendpy_sim::Rnd::ODD
+                                                                                    ? ascendpy_sim::Rnd::TRUNC
+                                                                                    : m),
+                                                ascendpy_sim::Rnd::RNE);
+      }
+    } else {
+      out = ascendpy_sim::cast_from_double<T>(v, m);
+    }
+    ascendpy_sim::store(dst.sim_addr_, i, out);
+  }
+}
+
+}  // namespace AscendC
+
+// ================================================================ Compare / Select
+namespace ascendpy_sim {
+
+template <typename C>
+inline bool cmp(C a, C b, AscendC::CMPMODE mode) {
+  switch (mode) {
+    case AscendC::CMPMODE::LT: return a < b;
+    case AscendC::CMPMODE::GT: return a > b;
+    case AscendC::CMPMODE::EQ: return a == b;
+    case AscendC::CMPMODE::LE: return a <= b;
+    case AscendC::CMPMODE::GE: return a >= b;
+    case AscendC::CMPMODE::NE: return a != b;
+  }
+  fault("invalid_argument", cat("Compare: CMPMODE value ", static_cast<int>(mode), " is not supported"));
+}
+
+// Writes count bits (bit i of byte i/8 <- element i) into dst.
+template <typename T, typename U, typename Get>
+inline void write_mask(const AscendC::LocalTensor<U>& dst, uint64_t count, const char* op, Get pred) {
+  const uint64_t bytes = (count + 7) / 8;
+  check_vec(dst, (bytes + sizeof(U) - 1) / sizeof(U), op, "dst");
+  uint8_t* d = reinterpret_cast<uint8_t*>(dst.sim_addr_);
+  for (uint64_t byte = 0; byte < bytes; ++byte) {
+    uint8_t v = 0;
+    for (uint64_t bit = 0; bit < 8 && byte * 8 + bit < count; ++bit)
+      if (pred(byte * 8 + bit)) v = static_cast<uint8_t>(v | (1u << bit));
+    d[byte] = v;
+  }
+}
+
+inline bool mask_bit(const uint8_t* m, uint64_t i) { return (m[i / 8] >> (i % 8)) & 1u; }
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// dst (uint8_t bit mask, 1 bit per element, element i -> bit i%8 of byte i/8)
+// = src0 cmpMode src1. count * sizeof(T) must be a multiple of 256 bytes.
+template <typename T, typename U>
+inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1, CMPMODE cmpMode,
+                    uint32_t count) {
+  static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "Compare supports half, float, int32_t");
+  ascendpy_sim::on_op(PIPE_V, "Compare");
+  if (count == 0) return;
+  if (static_cast<uint64_t>(count) * sizeof(T) % 256 != 0) {
+    ascendpy_sim::fault("misaligned", ascendpy_sim::cat("Compare: count ", count, " x ", sizeof(T), " bytes = ",
+                                                        uint64_t(count) * sizeof(T),
+                                                        " bytes is not a multiple of 256 bytes"));
+  }
+  ascendpy_sim::check_vec(src0, count, "Compare", "src0");
+  ascendpy_sim::check_vec(src1, count, "Compare", "src1");
+  using VT = ascendpy_sim::VT<T>;
+  ascendpy_sim::write_mask<T>(dst, count, "Compare", [&](uint64_t i) {
+    return ascendpy_sim::cmp(VT::up(ascendpy_sim::load(src0.sim_addr_, i)), VT::up(ascendpy_sim::load(src1.sim_addr_, i)),
+                             cmpMode);
+  });
+}
+
+// dst bit mask = src0 cmpMode scalar.
+template <typename T, typename U>
+inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
+                          uint32_t count) {
+  static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "CompareScalar supports half, float, int32_t");
+  ascendpy_sim::on_op(PIPE_V, "CompareScalar");
+  if (count == 0) return;
+  ascendpy_sim::check_vec(src0, count, "CompareScalar", "src0");
+  using VT = ascendpy_sim::VT<T>;
+  const auto s = VT::up(src1Scalar);
+  ascendpy_sim::write_mask<T>(dst, count, "CompareScalar", [&](uint64_t i) {
+    return ascendpy_sim::cmp(VT::up(ascendpy_sim::load(src0.sim_addr_, i)), s, cmpMode);
+  });
+}
+
+template <typename T, typename U>
+inline void Compares(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
+                     uint32_t count) {
+  CompareScalar(dst, src0, src1Scalar, cmpMode, count);
+}
+
+}  // namespace AscendC
+
+namespace ascendpy_sim {
+// Bit index of selMask used for element i: VSEL_CMPMASK_SPR reuses the first
+// 256/sizeof(T) bits for every 256-byte repeat; the other modes consume the
+// mask continuously.
+template <typename T>
+inline uint64_t sel_bit(uint64_t i, AscendC::SELMODE mode) {
+  return mode == AscendC::SELMODE::VSEL_CMPMASK_SPR ? i % (256 / sizeof(T)) : i;
+}
+template <typename T, typename U>
+inline void check_sel_mask(const AscendC::LocalTensor<U>& m, uint64_t count, AscendC::SELMODE mode, const char* op) {
+  const uint64_t bits = mode == AscendC::SELMODE::VSEL_CMPMASK_SPR ? std::min<uint64_t>(count, 256 / sizeof(T)) : count;
+  check_vec(m, ((bits + 7) / 8 + sizeof(U) - 1) / sizeof(U), op, "selMask");
+}
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// dst[i] = selMask bit ? src0[i] : src1[i]
+template <typename T, typename U>
+inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
+                   const LocalTensor<T>& src1, SELMODE selMode, uint32_t count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Select supports half, float");
+  ascendpy_sim::on_op(PIPE_V, "Select");
+  if (count == 0) return;
+  ascendpy_sim::check_vec(dst, count, "Select", "dst");
+  ascendpy_sim::check_sel_mask<T>(selMask, count, selMode, "Select");
+  ascendpy_sim::check_vec(src0, count, "Select", "src0");
+  ascendpy_sim::check_vec(src1, count, "Select", "src1");
+  const uint8_t* m = reinterpret_cast<const uint8_t*>(selMask.sim_addr_);
+  for (uint64_t i = 0; i < count; ++i) {
+    const bool b = ascendpy_sim::mask_bit(m, ascendpy_sim::sel_bit<T>(i, selMode));
+    ascendpy_sim::store(dst.sim_addr_, i, ascendpy_sim::load(b ? src0.sim_addr_ : src1.sim_addr_, i));
+  }
+}
+
+// dst[i] = selMask bit ? src0[i] : src1 (scalar)
+template <typename T, typename U>
+inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0, T src1,
+                   SELMODE selMode, uint32_t count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "Select supports half, float");
+  ascendpy_sim::on_op(PIPE_V, "Select");
+  if (count == 0) return;
+  ascendpy_sim::check_vec(dst, count, "Select", "dst");
+  ascendpy_sim::check_sel_mask<T>(selMask, count, selMode, "Select");
+  ascendpy_sim::check_vec(src0, count, "Select", "src0");
+  const uint8_t* m = reinterpret_cast<const uint8_t*>(selMask.sim_addr_);
+  for (uint64_t i = 0; i < count; ++i) {
+    const bool b = ascendpy_sim::mask_bit(m, ascendpy_sim::sel_bit<T>(i, selMode));
+    ascendpy_sim::store(dst.sim_addr_, i, b ? ascendpy_sim::load(src0.sim_addr_, i) : src1);
+  }
+}
+
+}  // namespace AscendC
+
+// ================================================================ reductions
+namespace ascendpy_sim {
+
+// One partial sum of ReduceSum, rounded to T (half saturates to +-65504).
+template <typename T>
+inline T rsum_add(T a, T b) {
+  const double r = VT<T>::up(a) + VT<T>::up(b);
+  T t = VT<T>::down(r);
+  if constexpr (std::is_same<T, half>::value) {
+    if (std::isinf(static_cast<float>(t)) && std::isfinite(static_cast<float>(a)) &&
+        std::isfinite(static_cast<float>(b))) {
+      t = half(r > 0 ? 65504.0f : -65504.0f);
+    }
+  }
+  return t;
+}
+
+// Pairwise tree over one 256-byte repeat; lanes beyond n are 0.
+template <typename T>
+inline T tree_sum(const T* v, uint64_t n) {
+  constexpr uint64_t lanes = 256 / sizeof(T);
+  T buf[lanes];
+  for (uint64_t i = 0; i < lanes; ++i) buf[i] = i < n ? load(v, i) : T(0);
+  for (uint64_t w = lanes; w > 1; w /= 2)
+    for (uint64_t i = 0; i < w / 2; ++i) buf[i] = rsum_add(buf[2 * i], buf[2 * i + 1]);
+  return buf[0];
+}
+
+template <typename T>
+inline T reduce_sum(const T* v, uint64_t n, bool tree_across_repeats) {
+  constexpr uint64_t lanes = 256 / sizeof(T);
+  std::vector<T> level;
+  level.reserve((n + lanes - 1) / lanes);
+  for (uint64_t i = 0; i < n; i += lanes) level.push_back(tree_sum(v + i, std::min<uint64_t>(lanes, n - i)));
+  if (!tree_across_repeats) {  // 910B level-2: sequential over repeat results
+    T acc = level[0];
+    for (size_t j = 1; j < level.size(); ++j) acc = rsum_add(acc, level[j]);
+    return acc;
+  }
+  while (level.size() > 1) {  // 310P: tree again over the repeat results
+    std::vector<T> next;
+    for (size_t i = 0; i < level.size(); i += lanes)
+      next.push_back(tree_sum(level.data() + i, std::min<uint64_t>(lanes, level.size() - i)));
+    level.swap(next);
+  }
+  return level[0];
+}
+
+template <typename T>
+inline void reduce_checks(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+                          const AscendC::LocalTensor<T>& tmp, uint64_t count, uint64_t dst_elems, const char* op) {
+  check_vec(src, count, op, "src");
+  check_vec(tmp, 0, op, "sharedTmpBuffer");
+  check_vec(dst, dst_elems, op, "dst", sizeof(T));  // the scalar result needs only element alignment
+}
+
+template <typename T, bool is_max>
+inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+                           const AscendC::LocalTensor<T>& tmp, int32_t count, bool calIndex, const char* op) {
+  on_op(PIPE_V, op);
+  if (!check_count(count, op)) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  if (calIndex && std::is_same<T, half>::value && n > 65536) {
+    fault("invalid_argument", cat(op, ": with calIndex, half inputs are limited to 65536 elements (got ", n, ")"));
+  }
+  reduce_checks(dst, src, tmp, n, calIndex ? 2 : 1, op);
+  T best = load(src.sim_addr_, 0);
+  uint64_t at = 0;
+  for (uint64_t i = 1; i < n; ++i) {
+    const T v = load(src.sim_addr_, i);
+    if (is_max ? VT<T>::up(v) > VT<T>::up(best) : VT<T>::up(v) < VT<T>::up(best)) {
+      best = v;
+      at = i;
+    }
+  }
+  store(dst.sim_addr_, 0, best);
+  if (calIndex) {  // the index is stored in the bits of the second element
+    if constexpr (sizeof(T) == 2) {
+      const uint16_t idx = static_cast<uint16_t>(at);
+      std::memcpy(reinterpret_cast<uint8_t*>(dst.sim_addr_) + sizeof(T), &idx, sizeof idx);
+    } else {
+      const uint32_t idx = static_cast<uint32_t>(at);
+      std::memcpy(reinterpret_cast<uint8_t*>(dst.sim_addr_) + sizeof(T), &idx, sizeof idx);
+    }
+  }
+}
+
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+// dst[0] = max(src[0..count)); with calIndex, dst[1] holds the index of the
+// first maximum in its bits (uint16_t for half, uint32_t for float).
+template <typename T>
+inline void ReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
+                      const int32_t count, bool calIndex = 0) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "ReduceMax supports half, float");
+  ascendpy_sim::reduce_extreme<T, true>(dst, src, sharedTmpBuffer, count, calIndex, "ReduceMax");
+}
+
+template <typename T>
+inline void ReduceMin(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
+                      const int32_t count, bool calIndex = 0) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "ReduceMin supports half, float");
+  ascendpy_sim::reduce_extreme<T, false>(dst, src, sharedTmpBuffer, count, calIndex, "ReduceMin");
+}
+
+// dst[0] = sum(src[0..count)) in the hardware's order (see the top of this file).
+template <typename T, bool isSetMask = true>
+inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
+                      const int32_t count) {
+  static_assert(ascendpy_sim::float_t_<T>::value, "ReduceSum supports half, float");
+  ascendpy_sim::on_op(PIPE_V, "ReduceSum");
+  if (!ascendpy_sim::check_count(count, "ReduceSum")) return;
+  const uint64_t n = static_cast<uint64_t>(count);
+  ascendpy_sim::reduce_checks(dst, src, sharedTmpBuffer, n, 1, "ReduceSum");
+  ascendpy_sim::store(dst.sim_addr_, 0, ascendpy_sim::reduce_sum(src.sim_addr_, n, ascendpy_sim::soc_is_310p()));
+}
+
+}  // namespace AscendC

@@ -1,0 +1,54 @@
+// The contract between a kernel shared library built for the `sim` target and
+// libascendcl_sim.so (the CPU implementation of the ACL C ABI).
+//
+// A kernel library is one translation unit made by the toolchain: it #includes
+// the user's AscendC source (compiled against ascendpy/sim/include), then, for
+// every entry `extern "C" __global__ __aicore__ void NAME(P0 a0, P1 a1, ...)`,
+// appends
+//
+//   struct __ascendpy_args_NAME { alignas(A0) P0 a0; alignas(A1) P1 a1; ... };
+//       // Ai = max(4, alignof(Pi)): the bisheng kernel-argument ABI
+//   extern "C" void __ascendpy_entry_NAME(const uint8_t* args, uint64_t size);
+//       // unpacks the struct and calls NAME(a0, a1, ...)
+//   extern "C" const uint64_t __ascendpy_layout_NAME[];
+//       // {param_count, sizeof(args struct), off0, size0, off1, size1, ...}
+//
+// The kernel library is linked against libascendcl_sim.so, so the state below
+// lives once per process, in the simulator library.
+#pragma once
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Logical block index / count of the block running on the calling thread.
+// Set by the simulator's launch workers before calling an entry; 0 / 1 on a
+// thread that is not running a block.
+int64_t __ascendpy_sim_block_idx(void);
+int64_t __ascendpy_sim_block_num(void);
+
+// Name of the SoC whose limits the simulator enforces (ASCENDPY_SIM_SOC,
+// default "Ascend910B3") and its Unified Buffer size in bytes.
+const char* __ascendpy_sim_soc_name(void);
+uint64_t __ascendpy_sim_ub_bytes(void);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#ifdef __cplusplus
+#include <stdexcept>
+#include <string>
+namespace ascendpy_sim {
+// Thrown by the simulated AscendC API (and generated checks) when a kernel
+// does something the hardware would turn into garbage or an AI core
+// exception. The launch worker catches it, stops the launch and reports
+// "kernel NAME block B: <kind>: <what>" through the stream's error.
+struct KernelFault : std::runtime_error {
+  std::string kind;  // e.g. "ub_overflow", "local_out_of_bounds", "division_by_zero"
+  KernelFault(std::string k, const std::string& what)
+      : std::runtime_error(what), kind(std::move(k)) {}
+};
+}  // namespace ascendpy_sim
+#endif

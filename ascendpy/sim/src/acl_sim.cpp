@@ -1,0 +1,2128 @@
+// libascendcl_sim.so: the ACL runtime C API (reference/ascend-apis.md section 5)
+// implemented on the CPU, with the real signatures, enum values and error codes,
+// so that ascendpy.runtime (and any C program written for libascendcl.so) runs
+// unchanged on a machine without an NPU.
+//
+// Model
+// - Devices: ASCENDPY_SIM_DEVICES (default 1) devices of the SoC named by
+//   ASCENDPY_SIM_SOC (default Ascend910B3); both are read by aclInit, so an
+//   aclFinalize + aclInit picks up new values. Device memory is host memory,
+//   tracked per allocation so copies, frees and kernel arguments are checked.
+// - Contexts are per thread, as in ACL: aclrtSetDevice makes the device's
+//   default context current, aclrtCreateContext a new one.
+// - Streams are in order and asynchronous: one worker thread per stream runs its
+//   queue (copies, memsets, launches, event records and waits). A NULL stream is
+//   the current context's default stream.
+// - A launch runs its blocks on a shared pool of max(2, cores) threads; each
+//   block sees its index through __ascendpy_sim_block_idx(). A block that throws
+//   stops the launch; the fault is reported by the next synchronisation of the
+//   stream as ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, with the text in
+//   aclGetRecentErrMsg(), and the stream stays usable.
+// - Handles are opaque ids that are never reused, so a destroyed stream, event,
+//   context, binary, function or args handle is reported, never dereferenced.
+// - After fork() the child sees a fresh, uninitialized simulator (the parent's
+//   threads do not exist there), so it fails cleanly instead of hanging.
+// - Kernel libraries (see ascendpy_sim_abi.h) must also export
+//   `extern "C" const char* const __ascendpy_kernel_names[]` (NULL-terminated):
+//   aclrtBinaryLoadFromFile requires it, and uses it to name the kernels a
+//   library has when a lookup fails.
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cxxabi.h>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <typeinfo>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "acl_sim_defs.h"
+#include "ascendpy_sim_abi.h"
+
+#pragma GCC visibility push(hidden)
+
+#define APY_API extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- SoC table
+struct SocInfo {
+  const char* name;
+  int64_t ai_cores;      // aclDeviceInfo AI_CORE_NUM
+  int64_t vector_cores;  // aclDeviceInfo VECTOR_CORE_NUM
+  uint64_t ub_bytes;
+  uint64_t l2_bytes;
+  uint64_t hbm_bytes;
+};
+
+constexpr uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024;
+
+// reference/ascend-apis.md section 2 (CANN 8.1.RC1 platform_config/*.ini).
+// Ascend910B2C has a blank HBM field there; it is given Ascend910B2's 64 GiB.
+const SocInfo kSocs[] = {
+    {"Ascend310P1", 10, 8, 256 * kKiB, 16 * kMiB, 24 * kGiB},
+    {"Ascend310P3", 8, 7, 256 * kKiB, 16 * kMiB, 24 * kGiB},
+    {"Ascend910B1", 24, 48, 192 * kKiB, 192 * kMiB, 64 * kGiB},
+    {"Ascend910B2", 24, 48, 192 * kKiB, 192 * kMiB, 64 * kGiB},
+    {"Ascend910B2C", 24, 48, 192 * kKiB, 192 * kMiB, 64 * kGiB},
+    {"Ascend910B3", 20, 40, 192 * kKiB, 192 * kMiB, 64 * kGiB},
+    {"Ascend910B4", 20, 40, 192 * kKiB, 96 * kMiB, 32 * kGiB},
+    {"Ascend910_9392", 24, 48, 192 * kKiB, 192 * kMiB, 64 * kGiB},
+};
+constexpr const char* kDefaultSoc = "Ascend910B3";
+
+const SocInfo* find_soc(const char* name) {
+  for (const SocInfo& s : kSocs) {
+    if (std::strcmp(s.name, name) == 0) return &s;
+  }
+  return nullptr;
+}
+
+std::string soc_names() {
+  std::string out;
+  for (const SocInfo& s : kSocs) {
+    if (!out.empty()) out += ", ";
+    out += s.name;
+  }
+  return out;
+}
+
+// The SoC the kernels see: the one aclInit chose, else what the environment says.
+std::atomic<const SocInfo*> g_soc{nullptr};
+
+const SocInfo* effective_soc() {
+  const SocInfo* s = g_soc.load(std::memory_order_acquire);
+  if (s) return s;
+  const char* env = std::getenv("ASCENDPY_SIM_SOC");
+  if (env && *env) {
+    if (const SocInfo* e = find_soc(env)) return e;
+  }
+  return find_soc(kDefaultSoc);
+}
+
+// ------------------------------------------------------------ per-thread state
+thread_local std::string tl_err;      // message of the last failure on this thread
+thread_local std::string tl_err_out;  // what aclGetRecentErrMsg last returned
+thread_local uint64_t tl_ctx = 0;     // current context id (0: none)
+thread_local int64_t tl_block_idx = 0;
+thread_local int64_t tl_block_num = 1;
+
+template <class... A>
+std::string cat(const A&... a) {
+  std::ostringstream o;
+  (o << ... << a);
+  return o.str();
+}
+
+struct Hex {
+  uint64_t v;
+};
+std::ostream& operator<<(std::ostream& o, Hex h) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(h.v));
+  return o << buf;
+}
+Hex hexp(const void* p) { return Hex{static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p))}; }
+
+aclError fail(int64_t code, std::string msg) {
+  tl_err = std::move(msg);
+  return static_cast<aclError>(code);
+}
+
+const char* memcpy_kind_name(int32_t k) {
+  switch (k) {
+    case ACL_MEMCPY_HOST_TO_HOST: return "ACL_MEMCPY_HOST_TO_HOST";
+    case ACL_MEMCPY_HOST_TO_DEVICE: return "ACL_MEMCPY_HOST_TO_DEVICE";
+    case ACL_MEMCPY_DEVICE_TO_HOST: return "ACL_MEMCPY_DEVICE_TO_HOST";
+    case ACL_MEMCPY_DEVICE_TO_DEVICE: return "ACL_MEMCPY_DEVICE_TO_DEVICE";
+    case ACL_MEMCPY_DEFAULT: return "ACL_MEMCPY_DEFAULT";
+    case ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE: return "ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE";
+    case ACL_MEMCPY_INNER_DEVICE_TO_DEVICE: return "ACL_MEMCPY_INNER_DEVICE_TO_DEVICE";
+    case ACL_MEMCPY_INTER_DEVICE_TO_DEVICE: return "ACL_MEMCPY_INTER_DEVICE_TO_DEVICE";
+    default: return nullptr;
+  }
+}
+
+// ------------------------------------------------------------------- handles
+enum Kind : uint64_t { kCtx = 1, kStream, kEvent, kBinary, kFunc, kArgs, kParam };
+
+const char* kind_name(uint64_t k) {
+  switch (k) {
+    case kCtx: return "context";
+    case kStream: return "stream";
+    case kEvent: return "event";
+    case kBinary: return "binary";
+    case kFunc: return "function";
+    case kArgs: return "kernel args";
+    case kParam: return "kernel param";
+    default: return "unknown";
+  }
+}
+
+void* to_handle(uint64_t id) { return reinterpret_cast<void*>(static_cast<uintptr_t>(id)); }
+uint64_t from_handle(const void* h) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(h)); }
+
+// ---------------------------------------------------------------- allocations
+struct Alloc {
+  uintptr_t base = 0;
+  size_t size = 0;      // what the caller asked for: the checked extent
+  size_t reserved = 0;  // rounded up (+ pad), as the real ACL reserves
+  int device = -1;      // -1: host memory from aclrtMallocHost
+  void* mem = nullptr;
+  ~Alloc() { std::free(mem); }
+};
+
+size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+std::shared_ptr<Alloc> make_alloc(size_t size, size_t reserved, int device) {
+  void* mem = std::aligned_alloc(64, round_up(reserved, 64));
+  if (!mem) return nullptr;
+  auto a = std::make_shared<Alloc>();
+  a->mem = mem;
+  a->base = reinterpret_cast<uintptr_t>(mem);
+  a->size = size;
+  a->reserved = reserved;
+  a->device = device;
+  return a;
+}
+
+using AllocMap = std::map<uintptr_t, std::shared_ptr<Alloc>>;
+
+// The allocation whose reserved extent contains p, or null.
+std::shared_ptr<Alloc> find_alloc(const AllocMap& m, const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  auto it = m.upper_bound(a);
+  if (it == m.begin()) return nullptr;
+  --it;
+  return a < it->second->base + it->second->reserved ? it->second : nullptr;
+}
+
+// ------------------------------------------------------------ streams, events
+struct Stream;
+using Task = std::function<void(Stream&)>;
+
+struct Stream {
+  uint64_t id = 0;
+  uint64_t ctx = 0;
+  int device = 0;
+  bool is_default = false;
+
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Task> q;
+  uint64_t enq = 0, done = 0;
+  bool stop = false;
+  aclError fault_code = 0;
+  std::string fault_msg;
+  uint64_t more_faults = 0;
+  std::thread th;
+
+  void start() {
+    th = std::thread([this] { loop(); });
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lk(m);
+    for (;;) {
+      cv.wait(lk, [&] { return !q.empty() || stop; });
+      if (q.empty()) return;  // stopping, and drained
+      Task task = std::move(q.front());
+      q.pop_front();
+      lk.unlock();
+      try {
+        task(*this);
+      } catch (const std::exception& e) {
+        fault(ACL_ERROR_RT_INTERNAL_ERROR, cat("simulator task failed: ", e.what()));
+      } catch (...) {
+        fault(ACL_ERROR_RT_INTERNAL_ERROR, "simulator task failed");
+      }
+      task = nullptr;  // drop what the task pinned before it counts as done
+      lk.lock();
+      ++done;
+      cv.notify_all();
+    }
+  }
+
+  // Callers hold the global state lock, so a stream found in the registry
+  // cannot be stopping (it is removed from the registry before shutdown).
+  bool push(Task t) {
+    std::lock_guard<std::mutex> g(m);
+    if (stop) return false;
+    q.push_back(std::move(t));
+    ++enq;
+    cv.notify_all();
+    return true;
+  }
+
+  void fault(int64_t code, std::string msg) {
+    std::lock_guard<std::mutex> g(m);
+    if (fault_code == 0) {
+      fault_code = static_cast<aclError>(code);
+      fault_msg = std::move(msg);
+    } else {
+      ++more_faults;
+    }
+  }
+
+  // Wait for everything queued before the call. timeout_ms < 0: no limit.
+  bool wait(int64_t timeout_ms) {
+    std::unique_lock<std::mutex> lk(m);
+    const uint64_t target = enq;
+    auto ready = [&] { return done >= target; };
+    if (timeout_ms < 0) {
+      cv.wait(lk, ready);
+      return true;
+    }
+    return cv.wait_for(lk, std::chrono::milliseconds(timeout_ms), ready);
+  }
+
+  uint64_t pending() {
+    std::lock_guard<std::mutex> g(m);
+    return enq - done;
+  }
+
+  aclError take_fault(std::string* msg) {
+    std::lock_guard<std::mutex> g(m);
+    const aclError code = fault_code;
+    if (code != 0) {
+      *msg = fault_msg;
+      if (more_faults) *msg += cat(" (and ", more_faults, " later fault(s) on this stream)");
+      fault_code = 0;
+      fault_msg.clear();
+      more_faults = 0;
+    }
+    return code;
+  }
+
+  // Runs what is queued, then joins the worker.
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> g(m);
+      stop = true;
+      cv.notify_all();
+    }
+    if (th.joinable()) {
+      if (th.get_id() == std::this_thread::get_id()) {
+        th.detach();
+      } else {
+        th.join();
+      }
+    }
+  }
+};
+
+struct Event {
+  uint64_t id = 0;
+  uint64_t ctx = 0;
+  uint32_t flags = 0;
+  bool timeline = true;
+
+  std::mutex m;
+  std::condition_variable cv;
+  uint64_t rec_enq = 0;   // records requested
+  uint64_t rec_done = 0;  // highest record that has executed
+  Clock::time_point ts{};
+  bool destroyed = false;
+
+  void complete(uint64_t seq) {
+    const Clock::time_point now = Clock::now();
+    std::lock_guard<std::mutex> g(m);
+    if (seq > rec_done) {
+      rec_done = seq;
+      ts = now;
+    }
+    cv.notify_all();
+  }
+  void wait_for(uint64_t target) {
+    std::unique_lock<std::mutex> lk(m);
+    cv.wait(lk, [&] { return rec_done >= target || destroyed; });
+  }
+  void destroy() {
+    std::lock_guard<std::mutex> g(m);
+    destroyed = true;
+    cv.notify_all();
+  }
+};
+
+struct Ctx {
+  uint64_t id = 0;
+  int device = 0;
+  bool is_default = false;
+  uint64_t default_stream = 0;
+};
+
+// ------------------------------------------------------------ kernel binaries
+using EntryFn = void (*)(const uint8_t*, uint64_t);
+
+struct Binary {
+  uint64_t id = 0;
+  void* dl = nullptr;
+  std::string path;
+  int device = 0;
+  std::vector<std::string> kernels;
+  std::map<std::string, uint64_t> funcs;
+  std::vector<uint64_t> args;
+  ~Binary() {
+    if (dl) dlclose(dl);
+  }
+};
+
+struct Func {
+  uint64_t id = 0;
+  std::shared_ptr<Binary> bin;  // keeps the library loaded while launches use it
+  std::string name;
+  EntryFn entry = nullptr;
+  uint64_t size = 0;                                   // bytes of the args struct
+  std::vector<std::pair<uint64_t, uint64_t>> params;  // (offset, size)
+};
+
+struct Args {
+  uint64_t id = 0;
+  uint64_t func_id = 0;
+  std::shared_ptr<Func> func;
+  std::vector<uint8_t> blob;
+  uint64_t appended = 0;
+  bool finalized = false;
+  bool had_placeholder = false;
+  std::vector<uint8_t> is_placeholder;
+  std::vector<std::vector<uint8_t>> ph_data;
+  std::vector<uint8_t> ph_ready;
+  std::vector<uint64_t> param_ids;
+};
+
+struct Param {
+  uint64_t id = 0;
+  uint64_t args_id = 0;
+  uint64_t index = 0;
+  bool placeholder = false;
+};
+
+// ------------------------------------------------------------- global state
+struct Dev {
+  int set_count = 0;
+  uint64_t default_ctx = 0;
+  uint64_t live_count = 0;
+  uint64_t live_bytes = 0;
+  uint64_t reserved_bytes = 0;
+};
+
+template <class T>
+using Registry = std::unordered_map<uint64_t, std::shared_ptr<T>>;
+
+struct State {
+  std::mutex mu;
+  bool inited = false;
+  const SocInfo* soc = nullptr;
+  std::vector<Dev> devs;
+  uint64_t next_seq = 1;
+  AllocMap dev_allocs;
+  AllocMap host_allocs;
+  Registry<Ctx> ctxs;
+  Registry<Stream> streams;
+  Registry<Event> events;
+  Registry<Binary> bins;
+  Registry<Func> funcs;
+  Registry<Args> args;
+  Registry<Param> params;
+
+  uint64_t new_id(Kind k) { return (next_seq++ << 4) | k; }
+
+  bool is_live(uint64_t id) const {
+    switch (id & 15) {
+      case kCtx: return ctxs.count(id) != 0;
+      case kStream: return streams.count(id) != 0;
+      case kEvent: return events.count(id) != 0;
+      case kBinary: return bins.count(id) != 0;
+      case kFunc: return funcs.count(id) != 0;
+      case kArgs: return args.count(id) != 0;
+      case kParam: return params.count(id) != 0;
+      default: return false;
+    }
+  }
+
+  bool valid_device(int64_t d) const { return d >= 0 && d < static_cast<int64_t>(devs.size()); }
+
+  void register_alloc(const std::shared_ptr<Alloc>& a) {
+    // A launch drained after aclFinalize / aclrtResetDevice may still register
+    // its placeholder memory: the device table can be gone by then.
+    if (a->device < 0 || static_cast<size_t>(a->device) >= devs.size()) return;
+    dev_allocs[a->base] = a;
+    Dev& d = devs[static_cast<size_t>(a->device)];
+    d.live_count += 1;
+    d.live_bytes += a->size;
+    d.reserved_bytes += a->reserved;
+  }
+  void unregister_alloc(const std::shared_ptr<Alloc>& a) {
+    auto it = dev_allocs.find(a->base);
+    if (it == dev_allocs.end() || it->second != a) return;
+    dev_allocs.erase(it);
+    if (a->device >= 0 && static_cast<size_t>(a->device) < devs.size()) {
+      Dev& d = devs[static_cast<size_t>(a->device)];
+      d.live_count -= 1;
+      d.live_bytes -= a->size;
+      d.reserved_bytes -= a->reserved;
+    }
+  }
+};
+
+// Never destroyed: stream workers and pool threads may outlive static
+// destruction at process exit. Replaced (not freed) in a forked child.
+State* g_state = new State();
+
+State& st() { return *g_state; }
+
+using Lock = std::unique_lock<std::mutex>;
+
+// What a teardown released; destroyed after the global lock is dropped, since
+// draining a stream may need the lock.
+struct Graveyard {
+  std::vector<std::shared_ptr<Stream>> streams;
+  std::vector<std::shared_ptr<Event>> events;
+  std::vector<std::shared_ptr<void>> other;
+  void bury() {
+    for (auto& e : events) e->destroy();
+    for (auto& s : streams) s->shutdown();
+    streams.clear();
+    events.clear();
+    other.clear();
+  }
+};
+
+// Keep an API call from ever throwing into C.
+template <class F>
+aclError guarded(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return fail(ACL_ERROR_BAD_ALLOC, "the simulator ran out of host memory");
+  } catch (const std::exception& e) {
+    return fail(ACL_ERROR_INTERNAL_ERROR, cat("simulator internal error: ", e.what()));
+  } catch (...) {
+    return fail(ACL_ERROR_INTERNAL_ERROR, "simulator internal error");
+  }
+}
+
+aclError not_initialized() {
+  return fail(ACL_ERROR_UNINITIALIZE, "ACL is not initialized: call aclInit first (aclFinalize ends it)");
+}
+
+aclError null_arg(const char* name) { return fail(ACL_ERROR_INVALID_PARAM, cat(name, " is NULL")); }
+
+aclError bad_device(const State& s, int64_t id) {
+  return fail(ACL_ERROR_RT_INVALID_DEVICEID,
+              cat("device id ", id, " is invalid: the simulator has ", s.devs.size(),
+                  " device(s) (ASCENDPY_SIM_DEVICES), so valid ids are 0..", s.devs.size() - 1));
+}
+
+template <class T>
+aclError lookup(State& s, Registry<T>& reg, const void* h, Kind k, std::shared_ptr<T>* out) {
+  if (!h) return fail(ACL_ERROR_INVALID_PARAM, cat("the ", kind_name(k), " handle is NULL"));
+  const uint64_t id = from_handle(h);
+  auto it = reg.find(id);
+  if (it != reg.end()) {
+    *out = it->second;
+    return ACL_SUCCESS;
+  }
+  const uint64_t hk = id & 15;
+  if (hk != k && s.is_live(id)) {
+    return fail(ACL_ERROR_RT_PARAM_INVALID, cat(kind_name(k), " handle ", Hex{id}, " is a live ",
+                                                kind_name(hk), " handle, not a ", kind_name(k), " handle"));
+  }
+  return fail(ACL_ERROR_RT_PARAM_INVALID,
+              cat(kind_name(k), " handle ", Hex{id}, " is not a live ", kind_name(k),
+                  " (it was destroyed, released by aclrtResetDevice/aclrtBinaryUnLoad/aclFinalize, "
+                  "or never created)"));
+}
+
+aclError current_ctx(State& s, std::shared_ptr<Ctx>* out) {
+  if (tl_ctx == 0) {
+    return fail(ACL_ERROR_RT_CONTEXT_NULL,
+                "no current context on this thread: call aclrtSetDevice or aclrtCreateContext "
+                "(or aclrtSetCurrentContext) on this thread first");
+  }
+  auto it = s.ctxs.find(tl_ctx);
+  if (it == s.ctxs.end()) {
+    return fail(ACL_ERROR_RT_CONTEXT_NULL,
+                cat("the current context ", Hex{tl_ctx}, " of this thread was destroyed (aclrtDestroyContext, "
+                    "aclrtResetDevice or aclFinalize); set another one"));
+  }
+  *out = it->second;
+  return ACL_SUCCESS;
+}
+
+std::shared_ptr<Ctx> new_ctx(State& s, int device, bool is_default) {
+  auto c = std::make_shared<Ctx>();
+  c->id = s.new_id(kCtx);
+  c->device = device;
+  c->is_default = is_default;
+  s.ctxs[c->id] = c;
+  return c;
+}
+
+std::shared_ptr<Stream> new_stream(State& s, const Ctx& c, bool is_default) {
+  auto str = std::make_shared<Stream>();
+  str->id = s.new_id(kStream);
+  str->ctx = c.id;
+  str->device = c.device;
+  str->is_default = is_default;
+  str->start();
+  s.streams[str->id] = str;
+  return str;
+}
+
+// A NULL stream is the current context's default stream, made on first use.
+aclError resolve_stream(State& s, aclrtStream h, std::shared_ptr<Stream>* out) {
+  if (h) return lookup(s, s.streams, h, kStream, out);
+  std::shared_ptr<Ctx> c;
+  if (aclError e = current_ctx(s, &c)) return e;
+  auto it = s.streams.find(c->default_stream);
+  if (c->default_stream == 0 || it == s.streams.end()) {
+    auto str = new_stream(s, *c, true);
+    c->default_stream = str->id;
+    *out = str;
+  } else {
+    *out = it->second;
+  }
+  return ACL_SUCCESS;
+}
+
+void release_binary(State& s, uint64_t bid, Graveyard& g) {
+  auto it = s.bins.find(bid);
+  if (it == s.bins.end()) return;
+  std::shared_ptr<Binary> b = it->second;
+  for (auto& kv : b->funcs) {
+    auto f = s.funcs.find(kv.second);
+    if (f != s.funcs.end()) {
+      g.other.push_back(f->second);
+      s.funcs.erase(f);
+    }
+  }
+  for (uint64_t aid : b->args) {
+    auto a = s.args.find(aid);
+    if (a == s.args.end()) continue;
+    for (uint64_t pid : a->second->param_ids) s.params.erase(pid);
+    g.other.push_back(a->second);
+    s.args.erase(a);
+  }
+  b->funcs.clear();
+  b->args.clear();
+  g.other.push_back(b);
+  s.bins.erase(it);
+}
+
+void release_ctx(State& s, uint64_t cid, Graveyard& g) {
+  auto it = s.ctxs.find(cid);
+  if (it == s.ctxs.end()) return;
+  for (auto i = s.streams.begin(); i != s.streams.end();) {
+    if (i->second->ctx == cid) {
+      g.streams.push_back(i->second);
+      i = s.streams.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto i = s.events.begin(); i != s.events.end();) {
+    if (i->second->ctx == cid) {
+      g.events.push_back(i->second);
+      i = s.events.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  g.other.push_back(it->second);
+  s.ctxs.erase(it);
+  if (tl_ctx == cid) tl_ctx = 0;
+}
+
+void release_device(State& s, int dev, Graveyard& g) {
+  std::vector<uint64_t> ids;
+  for (auto& kv : s.ctxs) {
+    if (kv.second->device == dev) ids.push_back(kv.first);
+  }
+  for (uint64_t id : ids) release_ctx(s, id, g);
+  ids.clear();
+  for (auto& kv : s.bins) {
+    if (kv.second->device == dev) ids.push_back(kv.first);
+  }
+  for (uint64_t id : ids) release_binary(s, id, g);
+  for (auto i = s.dev_allocs.begin(); i != s.dev_allocs.end();) {
+    if (i->second->device == dev) {
+      g.other.push_back(i->second);
+      i = s.dev_allocs.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  s.devs[static_cast<size_t>(dev)] = Dev{};
+}
+
+// ------------------------------------------------------------ launch pool
+struct Job {
+  std::function<std::string(int64_t)> body;  // runs one block; "" or a fault text
+  int64_t num = 0, next = 0, active = 0;
+  bool stop = false, done = false;
+  std::string fault;
+  std::condition_variable cv;
+};
+
+class Pool {
+ public:
+  // Runs every block of `job` (until one faults) and returns when all are done.
+  void run(const std::shared_ptr<Job>& job) {
+    Lock lk(m_);
+    if (!started_) {
+      started_ = true;
+      const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+      for (unsigned i = 0; i < n; ++i) std::thread([this] { worker(); }).detach();
+    }
+    jobs_.push_back(job);
+    cv_.notify_all();
+    job->cv.wait(lk, [&] { return job->done; });
+  }
+
+ private:
+  void worker() {
+    Lock lk(m_);
+    for (;;) {
+      cv_.wait(lk, [&] { return !jobs_.empty(); });
+      std::shared_ptr<Job> job = jobs_.front();
+      if (job->stop || job->next >= job->num) {
+        jobs_.pop_front();
+        continue;
+      }
+      const int64_t b = job->next++;
+      ++job->active;
+      lk.unlock();
+      std::string fault = job->body(b);
+      lk.lock();
+      if (!fault.empty()) {
+        if (job->fault.empty()) job->fault = std::move(fault);
+        job->stop = true;
+      }
+      if (--job->active == 0 && (job->stop || job->next >= job->num)) {
+        job->done = true;
+        job->cv.notify_all();
+      }
+    }
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> jobs_;
+  bool started_ = false;
+};
+
+Pool* g_pool = new Pool();
+
+Pool& pool() { return *g_pool; }
+
+// A forked child has only the thread that called fork: the parent's stream
+// workers and pool threads are gone, and their locks may be held forever. The
+// child starts from a fresh, uninitialized simulator (handle ids keep counting,
+// so the parent's handles stay invalid) instead of hanging on them.
+void after_fork_in_child() {
+  const uint64_t seq = g_state->next_seq;
+  g_state = new State();
+  g_state->next_seq = seq;
+  g_pool = new Pool();
+  g_soc.store(nullptr);
+  tl_ctx = 0;
+}
+
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, after_fork_in_child);
+
+std::string demangle(const char* name) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = (status == 0 && d) ? d : name;
+  std::free(d);
+  return out;
+}
+
+struct LaunchSpec {
+  std::shared_ptr<Func> func;
+  int64_t num_blocks = 1;
+  std::vector<uint8_t> blob;
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> placeholders;  // (offset, host data)
+  std::shared_ptr<Alloc> dev_args;  // aclrtLaunchKernel: args read from device memory at run time
+  uintptr_t dev_args_ptr = 0;
+  size_t dev_args_size = 0;
+  std::vector<std::shared_ptr<Alloc>> pins;  // allocations the arguments point into
+};
+
+void run_launch(Stream& stream, LaunchSpec& spec) {
+  State& s = st();
+  std::vector<uint8_t> blob;
+  if (spec.dev_args) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(spec.dev_args_ptr);
+    blob.assign(p, p + spec.dev_args_size);
+  } else {
+    blob = spec.blob;
+  }
+  std::vector<std::shared_ptr<Alloc>> temps;
+  for (auto& ph : spec.placeholders) {
+    const size_t n = ph.second.size();
+    auto a = make_alloc(n, round_up(n, 32) + 32, stream.device);
+    if (!a) {
+      stream.fault(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                   cat("kernel '", spec.func->name, "': no memory for a placeholder of ", n, " bytes"));
+      break;
+    }
+    std::memcpy(a->mem, ph.second.data(), n);
+    const uint64_t addr = a->base;
+    std::memcpy(blob.data() + ph.first, &addr, sizeof addr);
+    temps.push_back(a);
+  }
+  if (temps.size() == spec.placeholders.size()) {
+    {
+      Lock lk(s.mu);
+      for (auto& a : temps) s.register_alloc(a);
+    }
+    if (blob.empty()) blob.resize(8, 0);
+    const Func* f = spec.func.get();
+    const uint8_t* args = blob.data();
+    const uint64_t size = blob.size();
+    const int64_t num = spec.num_blocks;
+    auto job = std::make_shared<Job>();
+    job->num = num;
+    job->body = [f, args, size, num](int64_t b) -> std::string {
+      tl_block_idx = b;
+      tl_block_num = num;
+      std::string err;
+      try {
+        f->entry(args, size);
+      } catch (const ascendpy_sim::KernelFault& e) {
+        err = cat("kernel '", f->name, "' block ", b, ": ", e.kind, ": ", e.what());
+      } catch (abi::__forced_unwind&) {
+        tl_block_idx = 0;
+        tl_block_num = 1;
+        throw;
+      } catch (const std::exception& e) {
+        err = cat("kernel '", f->name, "' block ", b, ": ", demangle(typeid(e).name()), ": ", e.what());
+      } catch (...) {
+        err = cat("kernel '", f->name, "' block ", b, ": unknown exception: the kernel threw a value that is not "
+                  "a std::exception");
+      }
+      tl_block_idx = 0;
+      tl_block_num = 1;
+      return err;
+    };
+    pool().run(job);
+    if (!job->fault.empty()) stream.fault(ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, job->fault);
+  }
+  Lock lk(s.mu);
+  for (auto& a : temps) s.unregister_alloc(a);
+}
+
+// Pin every live device allocation an 8-byte-aligned word of the arguments
+// points into, so that freeing a buffer while a queued launch uses it cannot
+// pull the memory from under the kernel.
+std::vector<std::shared_ptr<Alloc>> pin_pointers(State& s, const std::vector<uint8_t>& blob) {
+  std::vector<std::shared_ptr<Alloc>> pins;
+  for (size_t off = 0; off + 8 <= blob.size(); off += 8) {
+    uint64_t v;
+    std::memcpy(&v, blob.data() + off, 8);
+    if (v == 0) continue;
+    auto a = find_alloc(s.dev_allocs, reinterpret_cast<const void*>(static_cast<uintptr_t>(v)));
+    if (a && std::find(pins.begin(), pins.end(), a) == pins.end()) pins.push_back(a);
+  }
+  return pins;
+}
+
+// ------------------------------------------------------------- memory checks
+aclError check_device_range(State& s, const void* p, size_t count, const char* role,
+                            std::shared_ptr<Alloc>* out) {
+  auto a = find_alloc(s.dev_allocs, p);
+  if (!a) {
+    if (find_alloc(s.host_allocs, p)) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat(role, " ", hexp(p), " is host memory from aclrtMallocHost, "
+                                               "not device memory"));
+    }
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat(role, " ", hexp(p), " is not inside a live device allocation (never allocated with "
+                    "aclrtMalloc, already freed, or released by aclrtResetDevice/aclFinalize)"));
+  }
+  const size_t off = static_cast<size_t>(reinterpret_cast<uintptr_t>(p) - a->base);
+  if (off > a->size || count > a->size - off) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat(role, " range [", hexp(p), ", +", count, " bytes) runs past the end of its device "
+                    "allocation of ", a->size, " bytes at ", Hex{a->base}, " (offset ", off, ", device ",
+                    a->device, ")"));
+  }
+  *out = a;
+  return ACL_SUCCESS;
+}
+
+aclError check_host_side(State& s, const void* p, const char* role, int32_t kind) {
+  if (auto a = find_alloc(s.dev_allocs, p)) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat(role, " ", hexp(p), " is device memory (allocation of ", a->size, " bytes at ",
+                    Hex{a->base}, " on device ", a->device, "), but the copy kind ", memcpy_kind_name(kind),
+                    " says it is host memory"));
+  }
+  return ACL_SUCCESS;
+}
+
+struct CopyPlan {
+  void* dst = nullptr;
+  const void* src = nullptr;
+  size_t count = 0;
+  std::shared_ptr<Alloc> dpin, spin;
+};
+
+aclError plan_copy(State& s, void* dst, size_t destMax, const void* src, size_t count, int32_t kind,
+                   bool async, CopyPlan* plan) {
+  if (!dst) return null_arg("dst");
+  if (!src) return null_arg("src");
+  const char* kname = memcpy_kind_name(kind);
+  if (!kname) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("kind ", kind, " is not an aclrtMemcpyKind (valid: 0..7)"));
+  }
+  if (count > destMax) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("count ", count, " exceeds destMax ", destMax));
+  }
+  bool dst_dev = false, src_dev = false;
+  switch (kind) {
+    case ACL_MEMCPY_HOST_TO_HOST: break;
+    case ACL_MEMCPY_HOST_TO_DEVICE:
+    case ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE: dst_dev = true; break;
+    case ACL_MEMCPY_DEVICE_TO_HOST: src_dev = true; break;
+    case ACL_MEMCPY_DEFAULT:
+      dst_dev = find_alloc(s.dev_allocs, dst) != nullptr;
+      src_dev = find_alloc(s.dev_allocs, src) != nullptr;
+      break;
+    default: dst_dev = src_dev = true; break;
+  }
+  if (dst_dev) {
+    if (aclError e = check_device_range(s, dst, count, "dst", &plan->dpin)) return e;
+  } else if (aclError e = check_host_side(s, dst, "dst", kind)) {
+    return e;
+  }
+  if (src_dev) {
+    if (aclError e = check_device_range(s, src, count, "src", &plan->spin)) return e;
+  } else if (aclError e = check_host_side(s, src, "src", kind)) {
+    return e;
+  }
+  if (kind == ACL_MEMCPY_INNER_DEVICE_TO_DEVICE && plan->dpin->device != plan->spin->device) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat("ACL_MEMCPY_INNER_DEVICE_TO_DEVICE copies within one device, but dst is on device ",
+                    plan->dpin->device, " and src on device ", plan->spin->device,
+                    "; use ACL_MEMCPY_INTER_DEVICE_TO_DEVICE"));
+  }
+  if (async && dst_dev && src_dev &&
+      ((reinterpret_cast<uintptr_t>(dst) | reinterpret_cast<uintptr_t>(src)) & 63u) != 0) {
+    return fail(ACL_ERROR_RT_ADDR_UNALIGNED,
+                cat("an asynchronous device-to-device copy needs 64-byte aligned addresses; dst ", hexp(dst),
+                    ", src ", hexp(src), " (use aclrtMemcpy, or align the offsets)"));
+  }
+  plan->dst = dst;
+  plan->src = src;
+  plan->count = count;
+  return ACL_SUCCESS;
+}
+
+aclError plan_set(State& s, void* p, size_t maxCount, size_t count, std::shared_ptr<Alloc>* pin) {
+  if (!p) return null_arg("devPtr");
+  if (count > maxCount) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("count ", count, " exceeds maxCount ", maxCount));
+  }
+  if (auto h = find_alloc(s.host_allocs, p)) {
+    const size_t off = static_cast<size_t>(reinterpret_cast<uintptr_t>(p) - h->base);
+    if (off > h->size || count > h->size - off) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("devPtr range [", hexp(p), ", +", count,
+                                               " bytes) runs past the end of its host allocation of ",
+                                               h->size, " bytes"));
+    }
+    *pin = h;
+    return ACL_SUCCESS;
+  }
+  return check_device_range(s, p, count, "devPtr", pin);
+}
+
+bool valid_policy(int32_t policy) {
+  const uint32_t u = static_cast<uint32_t>(policy);
+  const uint32_t flags = u & ~0xFFu;
+  if ((u & 0xFFu) > 7u) return false;
+  if (flags & ~(0x100u | 0x1000u | 0x100000u)) return false;
+  if ((flags & 0x100u) && (flags & 0x1000u)) return false;  // low and high band width at once
+  return true;
+}
+
+aclError do_malloc(void** devPtr, size_t size, int32_t policy, bool pad) {
+  State& s = st();
+  Lock lk(s.mu);
+  if (!s.inited) return not_initialized();
+  if (!devPtr) return null_arg("devPtr");
+  if (size == 0) return fail(ACL_ERROR_INVALID_PARAM, "size is 0: ACL does not allocate empty buffers");
+  if (!valid_policy(policy)) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat("policy ", Hex{static_cast<uint32_t>(policy)}, " is not an aclrtMemMallocPolicy: a base "
+                    "policy 0..7 (ACL_MEM_MALLOC_*), optionally or-ed with one of ACL_MEM_TYPE_LOW_BAND_WIDTH "
+                    "(0x100) / ACL_MEM_TYPE_HIGH_BAND_WIDTH (0x1000) and ACL_MEM_ACCESS_USER_SPACE_READONLY "
+                    "(0x100000)"));
+  }
+  std::shared_ptr<Ctx> c;
+  if (aclError e = current_ctx(s, &c)) return e;
+  if (size > (SIZE_MAX >> 2)) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION, cat("cannot allocate ", size, " bytes"));
+  }
+  const size_t reserved = round_up(size, 32) + (pad ? 32 : 0);
+  Dev& d = s.devs[static_cast<size_t>(c->device)];
+  if (d.reserved_bytes + reserved > s.soc->hbm_bytes) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                cat("out of device memory on device ", c->device, ": ", size, " bytes requested, ",
+                    s.soc->hbm_bytes - d.reserved_bytes, " of ", s.soc->hbm_bytes, " bytes free (", s.soc->name,
+                    ")"));
+  }
+  auto a = make_alloc(size, reserved, c->device);
+  if (!a) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                cat("the host could not provide ", reserved, " bytes for a simulated device allocation"));
+  }
+  s.register_alloc(a);
+  *devPtr = a->mem;
+  return ACL_SUCCESS;
+}
+
+std::string constants_text() {
+  std::ostringstream o;
+#define APY_EMIT(name, value) o << #name << '=' << static_cast<int64_t>(value) << '\n';
+  ASCENDPY_ACL_ERROR_CODES(APY_EMIT)
+  ASCENDPY_ACL_ENUM_VALUES(APY_EMIT)
+#undef APY_EMIT
+  return o.str();
+}
+
+}  // namespace
+
+// ============================================================ init / devices
+
+APY_API aclError aclInit(const char* configPath) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (s.inited) return fail(ACL_ERROR_REPEAT_INITIALIZE, "aclInit was already called (call aclFinalize first)");
+    const char* soc_env = std::getenv("ASCENDPY_SIM_SOC");
+    const char* soc_name = (soc_env && *soc_env) ? soc_env : kDefaultSoc;
+    const SocInfo* soc = find_soc(soc_name);
+    if (!soc) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("ASCENDPY_SIM_SOC='", soc_name, "' is not a SoC the simulator knows; "
+                                               "valid names: ", soc_names()));
+    }
+    int64_t ndev = 1;
+    const char* dev_env = std::getenv("ASCENDPY_SIM_DEVICES");
+    if (dev_env && *dev_env) {
+      char* end = nullptr;
+      const long long v = std::strtoll(dev_env, &end, 10);
+      if (!end || *end != '\0' || v < 1 || v > 64) {
+        return fail(ACL_ERROR_INVALID_PARAM,
+                    cat("ASCENDPY_SIM_DEVICES='", dev_env, "' must be an integer between 1 and 64"));
+      }
+      ndev = v;
+    }
+    if (configPath && *configPath) {
+      std::FILE* f = std::fopen(configPath, "rb");
+      if (!f) {
+        return fail(ACL_ERROR_INVALID_FILE, cat("cannot open the aclInit config file '", configPath, "': ",
+                                                std::strerror(errno)));
+      }
+      std::fclose(f);
+    }
+    s.soc = soc;
+    g_soc.store(soc, std::memory_order_release);
+    s.devs.assign(static_cast<size_t>(ndev), Dev{});
+    s.inited = true;
+    tl_ctx = 0;
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclFinalize(void) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Graveyard g;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) {
+        return fail(ACL_ERROR_REPEAT_FINALIZE, "aclFinalize without a matching aclInit (already finalized?)");
+      }
+      for (size_t d = 0; d < s.devs.size(); ++d) release_device(s, static_cast<int>(d), g);
+      std::vector<uint64_t> rest;
+      for (auto& kv : s.bins) rest.push_back(kv.first);
+      for (uint64_t id : rest) release_binary(s, id, g);
+      for (auto& kv : s.host_allocs) g.other.push_back(kv.second);
+      s.host_allocs.clear();
+      s.devs.clear();
+      s.inited = false;
+      tl_ctx = 0;
+    }
+    g.bury();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API const char* aclGetRecentErrMsg(void) {
+  tl_err_out = std::move(tl_err);
+  tl_err.clear();
+  return tl_err_out.empty() ? nullptr : tl_err_out.c_str();
+}
+
+APY_API aclError aclrtGetVersion(int32_t* majorVersion, int32_t* minorVersion, int32_t* patchVersion) {
+  if (!majorVersion || !minorVersion || !patchVersion) return null_arg("a version pointer");
+  // ACL_MAJOR/MINOR/PATCH_VERSION of the acl_rt.h the simulator follows.
+  *majorVersion = 1;
+  *minorVersion = 17;
+  *patchVersion = 0;
+  return ACL_SUCCESS;
+}
+
+APY_API const char* aclrtGetSocName(void) {
+  State& s = st();
+  Lock lk(s.mu);
+  if (!s.inited) {
+    tl_err = "ACL is not initialized: call aclInit first";
+    return nullptr;
+  }
+  return s.soc->name;
+}
+
+APY_API aclError aclrtGetDeviceCount(uint32_t* count) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!count) return null_arg("count");
+    *count = static_cast<uint32_t>(s.devs.size());
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtSetDevice(int32_t deviceId) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!s.valid_device(deviceId)) return bad_device(s, deviceId);
+    Dev& d = s.devs[static_cast<size_t>(deviceId)];
+    if (d.default_ctx == 0 || !s.ctxs.count(d.default_ctx)) d.default_ctx = new_ctx(s, deviceId, true)->id;
+    d.set_count += 1;
+    tl_ctx = d.default_ctx;
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtResetDevice(int32_t deviceId) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Graveyard g;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (!s.valid_device(deviceId)) return bad_device(s, deviceId);
+      Dev& d = s.devs[static_cast<size_t>(deviceId)];
+      if (d.set_count > 1) {  // aclrtSetDevice is reference counted
+        d.set_count -= 1;
+        return ACL_SUCCESS;
+      }
+      release_device(s, deviceId, g);
+    }
+    g.bury();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtGetDevice(int32_t* deviceId) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!deviceId) return null_arg("deviceId");
+    std::shared_ptr<Ctx> c;
+    if (aclError e = current_ctx(s, &c)) return e;
+    *deviceId = c->device;
+    return ACL_SUCCESS;
+  });
+}
+
+namespace {
+aclError sync_streams(std::vector<std::shared_ptr<Stream>> streams) {
+  std::string first;
+  aclError code = ACL_SUCCESS;
+  size_t more = 0;
+  for (auto& str : streams) {
+    str->wait(-1);
+    std::string msg;
+    if (aclError e = str->take_fault(&msg)) {
+      if (code == ACL_SUCCESS) {
+        code = e;
+        first = std::move(msg);
+      } else {
+        ++more;
+      }
+    }
+  }
+  if (code != ACL_SUCCESS) {
+    if (more) first += cat(" (and faults on ", more, " other stream(s))");
+    return fail(code, first);
+  }
+  return ACL_SUCCESS;
+}
+}  // namespace
+
+APY_API aclError aclrtSynchronizeDevice(void) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::vector<std::shared_ptr<Stream>> streams;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      std::shared_ptr<Ctx> c;
+      if (aclError e = current_ctx(s, &c)) return e;
+      for (auto& kv : s.streams) {
+        if (kv.second->device == c->device) streams.push_back(kv.second);
+      }
+    }
+    return sync_streams(std::move(streams));
+  });
+}
+
+APY_API aclError aclGetDeviceCapability(uint32_t deviceId, aclDeviceInfo deviceInfo, int64_t* value) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!value) return null_arg("value");
+    if (!s.valid_device(deviceId)) return bad_device(s, deviceId);
+    switch (deviceInfo) {
+      case ACL_DEVICE_INFO_AI_CORE_NUM: *value = s.soc->ai_cores; return ACL_SUCCESS;
+      case ACL_DEVICE_INFO_VECTOR_CORE_NUM: *value = s.soc->vector_cores; return ACL_SUCCESS;
+      case ACL_DEVICE_INFO_L2_SIZE: *value = static_cast<int64_t>(s.soc->l2_bytes); return ACL_SUCCESS;
+      default:
+        return fail(ACL_ERROR_INVALID_PARAM, cat("deviceInfo ", deviceInfo, " is not an aclDeviceInfo "
+                                                 "(AI_CORE_NUM=0, VECTOR_CORE_NUM=1, L2_SIZE=2)"));
+    }
+  });
+}
+
+APY_API aclError aclrtGetDeviceInfo(uint32_t deviceId, aclrtDevAttr attr, int64_t* value) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!value) return null_arg("value");
+    if (!s.valid_device(deviceId)) return bad_device(s, deviceId);
+    switch (attr) {
+      case ACL_DEV_ATTR_AICORE_CORE_NUM:
+      case ACL_DEV_ATTR_CUBE_CORE_NUM: *value = s.soc->ai_cores; return ACL_SUCCESS;
+      case ACL_DEV_ATTR_VECTOR_CORE_NUM: *value = s.soc->vector_cores; return ACL_SUCCESS;
+      case ACL_DEV_ATTR_UBUF_PER_VECTOR_CORE: *value = static_cast<int64_t>(s.soc->ub_bytes); return ACL_SUCCESS;
+      case ACL_DEV_ATTR_TOTAL_GLOBAL_MEM_SIZE: *value = static_cast<int64_t>(s.soc->hbm_bytes); return ACL_SUCCESS;
+      case ACL_DEV_ATTR_L2_CACHE_SIZE: *value = static_cast<int64_t>(s.soc->l2_bytes); return ACL_SUCCESS;
+      default:
+        return fail(ACL_ERROR_FEATURE_UNSUPPORTED,
+                    cat("aclrtDevAttr ", attr, " is not simulated (supported: 101, 102, 201, 204, 301, 302)"));
+    }
+  });
+}
+
+// ================================================================== contexts
+
+APY_API aclError aclrtCreateContext(aclrtContext* context, int32_t deviceId) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!context) return null_arg("context");
+    if (!s.valid_device(deviceId)) return bad_device(s, deviceId);
+    auto c = new_ctx(s, deviceId, false);
+    tl_ctx = c->id;
+    *context = to_handle(c->id);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtDestroyContext(aclrtContext context) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Graveyard g;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      std::shared_ptr<Ctx> c;
+      if (aclError e = lookup(s, s.ctxs, context, kCtx, &c)) return e;
+      if (c->is_default) {
+        return fail(ACL_ERROR_INVALID_PARAM, cat("context ", Hex{c->id}, " is the default context of device ",
+                                                 c->device, " (made by aclrtSetDevice); aclrtResetDevice "
+                                                 "releases it"));
+      }
+      release_ctx(s, c->id, g);
+    }
+    g.bury();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtSetCurrentContext(aclrtContext context) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Ctx> c;
+    if (aclError e = lookup(s, s.ctxs, context, kCtx, &c)) return e;
+    tl_ctx = c->id;
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtGetCurrentContext(aclrtContext* context) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!context) return null_arg("context");
+    std::shared_ptr<Ctx> c;
+    if (aclError e = current_ctx(s, &c)) return e;
+    *context = to_handle(c->id);
+    return ACL_SUCCESS;
+  });
+}
+
+// =================================================================== streams
+
+APY_API aclError aclrtCreateStream(aclrtStream* stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!stream) return null_arg("stream");
+    std::shared_ptr<Ctx> c;
+    if (aclError e = current_ctx(s, &c)) return e;
+    *stream = to_handle(new_stream(s, *c, false)->id);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtCreateStreamWithConfig(aclrtStream* stream, uint32_t priority, uint32_t flag) {
+  return guarded([&]() -> aclError {
+    (void)priority;  // the simulator schedules streams fairly
+    const uint32_t known = ACL_STREAM_FAST_LAUNCH | ACL_STREAM_FAST_SYNC | ACL_STREAM_PERSISTENT | ACL_STREAM_HUGE |
+                           ACL_STREAM_CPU_SCHEDULE | ACL_STREAM_DEVICE_USE_ONLY;
+    if (flag & ~known) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("stream flag ", Hex{flag}, " has bits that are not ACL_STREAM_* "
+                                               "flags (known: ", Hex{known}, ")"));
+    }
+    return aclrtCreateStream(stream);
+  });
+}
+
+APY_API aclError aclrtDestroyStream(aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Stream> str;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (aclError e = lookup(s, s.streams, stream, kStream, &str)) return e;
+      s.streams.erase(str->id);
+    }
+    str->shutdown();  // runs what is still queued
+    return ACL_SUCCESS;
+  });
+}
+
+namespace {
+aclError sync_one(aclrtStream stream, int64_t timeout_ms) {
+  State& s = st();
+  std::shared_ptr<Stream> str;
+  {
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+  }
+  if (!str->wait(timeout_ms)) {
+    return fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT,
+                cat("stream ", Hex{str->id}, " still has ", str->pending(), " unfinished task(s) after ", timeout_ms,
+                    " ms"));
+  }
+  std::string msg;
+  if (aclError e = str->take_fault(&msg)) return fail(e, msg);
+  return ACL_SUCCESS;
+}
+}  // namespace
+
+APY_API aclError aclrtSynchronizeStream(aclrtStream stream) {
+  return guarded([&]() -> aclError { return sync_one(stream, -1); });
+}
+
+APY_API aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) {
+  return guarded([&]() -> aclError {
+    if (timeout < -1) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("timeout ", timeout, " ms is invalid: use -1 (no limit), 0 (poll) "
+                                               "or a positive number of milliseconds"));
+    }
+    return sync_one(stream, timeout);
+  });
+}
+
+// ==================================================================== events
+
+namespace {
+aclError create_event(aclrtEvent* event, uint32_t flags, bool timeline) {
+  State& s = st();
+  Lock lk(s.mu);
+  if (!s.inited) return not_initialized();
+  if (!event) return null_arg("event");
+  std::shared_ptr<Ctx> c;
+  if (aclError e = current_ctx(s, &c)) return e;
+  auto ev = std::make_shared<Event>();
+  ev->id = s.new_id(kEvent);
+  ev->ctx = c->id;
+  ev->flags = flags;
+  ev->timeline = timeline;
+  s.events[ev->id] = ev;
+  *event = to_handle(ev->id);
+  return ACL_SUCCESS;
+}
+}  // namespace
+
+APY_API aclError aclrtCreateEvent(aclrtEvent* event) {
+  return guarded([&]() -> aclError { return create_event(event, ACL_EVENT_SYNC | ACL_EVENT_TIME_LINE, true); });
+}
+
+APY_API aclError aclrtCreateEventWithFlag(aclrtEvent* event, uint32_t flag) {
+  return guarded([&]() -> aclError {
+    const uint32_t known = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | ACL_EVENT_TIME_LINE |
+                           ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL | ACL_EVENT_IPC;
+    if (flag & ~known) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("event flag ", Hex{flag}, " has bits that are not ACL_EVENT_* flags "
+                                               "(known: ", Hex{known}, ")"));
+    }
+    return create_event(event, flag, (flag & ACL_EVENT_TIME_LINE) != 0);
+  });
+}
+
+APY_API aclError aclrtDestroyEvent(aclrtEvent event) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Event> ev;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+      s.events.erase(ev->id);
+    }
+    ev->destroy();  // releases streams waiting on it
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Event> ev;
+    if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    uint64_t seq;
+    {
+      std::lock_guard<std::mutex> g(ev->m);
+      seq = ++ev->rec_enq;
+    }
+    str->push([ev, seq](Stream&) { ev->complete(seq); });
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtSynchronizeEvent(aclrtEvent event) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Event> ev;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+    }
+    uint64_t target;
+    {
+      std::lock_guard<std::mutex> g(ev->m);
+      target = ev->rec_enq;
+    }
+    ev->wait_for(target);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtQueryEventStatus(aclrtEvent event, aclrtEventRecordedStatus* status) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!status) return null_arg("status");
+    std::shared_ptr<Event> ev;
+    if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+    std::lock_guard<std::mutex> g(ev->m);
+    *status = (ev->rec_enq > 0 && ev->rec_done >= ev->rec_enq) ? ACL_EVENT_RECORDED_STATUS_COMPLETE
+                                                               : ACL_EVENT_RECORDED_STATUS_NOT_READY;
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtEventElapsedTime(float* ms, aclrtEvent startEvent, aclrtEvent endEvent) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!ms) return null_arg("ms");
+    std::shared_ptr<Event> ev[2];
+    if (aclError e = lookup(s, s.events, startEvent, kEvent, &ev[0])) return e;
+    if (aclError e = lookup(s, s.events, endEvent, kEvent, &ev[1])) return e;
+    Clock::time_point t[2];
+    const char* which[2] = {"startEvent", "endEvent"};
+    for (int i = 0; i < 2; ++i) {
+      std::lock_guard<std::mutex> g(ev[i]->m);
+      if (!ev[i]->timeline) {
+        return fail(ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID,
+                    cat(which[i], " was created without ACL_EVENT_TIME_LINE, so it carries no timestamp"));
+      }
+      if (ev[i]->rec_enq == 0) {
+        return fail(ACL_ERROR_RT_EVENT_NOT_COMPLETE, cat(which[i], " was never recorded (aclrtRecordEvent)"));
+      }
+      if (ev[i]->rec_done < ev[i]->rec_enq) {
+        return fail(ACL_ERROR_RT_EVENT_NOT_COMPLETE,
+                    cat(which[i], " has not completed yet: synchronize its stream or the event first"));
+      }
+      t[i] = ev[i]->ts;
+    }
+    if (t[1] < t[0]) {
+      return fail(ACL_ERROR_RT_EVENT_TIMESTAMP_REVERSAL, "endEvent completed before startEvent");
+    }
+    *ms = std::chrono::duration<float, std::milli>(t[1] - t[0]).count();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Event> ev;
+    if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    uint64_t target;
+    {
+      std::lock_guard<std::mutex> g(ev->m);
+      target = ev->rec_enq;
+    }
+    if (target == 0) return ACL_SUCCESS;  // never recorded: nothing to wait for
+    str->push([ev, target](Stream&) { ev->wait_for(target); });
+    return ACL_SUCCESS;
+  });
+}
+
+// ==================================================================== memory
+
+APY_API aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy) {
+  return guarded([&]() -> aclError { return do_malloc(devPtr, size, policy, true); });
+}
+
+APY_API aclError aclrtMallocAlign32(void** devPtr, size_t size, aclrtMemMallocPolicy policy) {
+  return guarded([&]() -> aclError { return do_malloc(devPtr, size, policy, false); });
+}
+
+APY_API aclError aclrtFree(void* devPtr) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Alloc> a;  // released after the lock
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!devPtr) return null_arg("devPtr");
+    auto it = s.dev_allocs.find(reinterpret_cast<uintptr_t>(devPtr));
+    if (it == s.dev_allocs.end()) {
+      if (auto inner = find_alloc(s.dev_allocs, devPtr)) {
+        return fail(ACL_ERROR_INVALID_PARAM,
+                    cat("devPtr ", hexp(devPtr), " is ", reinterpret_cast<uintptr_t>(devPtr) - inner->base,
+                        " bytes into the allocation at ", Hex{inner->base}, "; aclrtFree takes the address "
+                        "aclrtMalloc returned"));
+      }
+      if (find_alloc(s.host_allocs, devPtr)) {
+        return fail(ACL_ERROR_INVALID_PARAM, cat("devPtr ", hexp(devPtr), " is host memory from aclrtMallocHost; "
+                                                 "free it with aclrtFreeHost"));
+      }
+      return fail(ACL_ERROR_INVALID_PARAM,
+                  cat("devPtr ", hexp(devPtr), " is not a live device allocation (already freed, released by "
+                      "aclrtResetDevice/aclFinalize, or never allocated with aclrtMalloc)"));
+    }
+    a = it->second;
+    s.unregister_alloc(a);
+    lk.unlock();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtMallocHost(void** hostPtr, size_t size) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!hostPtr) return null_arg("hostPtr");
+    if (size == 0) return fail(ACL_ERROR_INVALID_PARAM, "size is 0");
+    if (size > (SIZE_MAX >> 2)) return fail(ACL_ERROR_BAD_ALLOC, cat("cannot allocate ", size, " bytes"));
+    auto a = make_alloc(size, round_up(size, 32), -1);
+    if (!a) return fail(ACL_ERROR_BAD_ALLOC, cat("the host could not provide ", size, " bytes"));
+    s.host_allocs[a->base] = a;
+    *hostPtr = a->mem;
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtFreeHost(void* hostPtr) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Alloc> a;
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!hostPtr) return null_arg("hostPtr");
+    auto it = s.host_allocs.find(reinterpret_cast<uintptr_t>(hostPtr));
+    if (it == s.host_allocs.end()) {
+      if (find_alloc(s.dev_allocs, hostPtr)) {
+        return fail(ACL_ERROR_INVALID_PARAM, cat("hostPtr ", hexp(hostPtr), " is device memory; free it with "
+                                                 "aclrtFree"));
+      }
+      return fail(ACL_ERROR_INVALID_PARAM, cat("hostPtr ", hexp(hostPtr), " is not a live allocation of "
+                                               "aclrtMallocHost (already freed?)"));
+    }
+    a = it->second;
+    s.host_allocs.erase(it);
+    lk.unlock();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    CopyPlan plan;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (aclError e = plan_copy(s, dst, destMax, src, count, kind, false, &plan)) return e;
+    }
+    if (plan.count) std::memmove(plan.dst, plan.src, plan.count);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind,
+                                  aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    auto plan = std::make_shared<CopyPlan>();
+    if (aclError e = plan_copy(s, dst, destMax, src, count, kind, true, plan.get())) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    str->push([plan](Stream&) {
+      if (plan->count) std::memmove(plan->dst, plan->src, plan->count);
+    });
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Alloc> pin;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (aclError e = plan_set(s, devPtr, maxCount, count, &pin)) return e;
+    }
+    if (count) std::memset(devPtr, value, count);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t count, aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Alloc> pin;
+    if (aclError e = plan_set(s, devPtr, maxCount, count, &pin)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    str->push([pin, devPtr, value, count](Stream&) {
+      if (count) std::memset(devPtr, value, count);
+    });
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!free) return null_arg("free");
+    if (!total) return null_arg("total");
+    if (attr < ACL_DDR_MEM || attr > ACL_MEM_P2P_HUGE1G) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("attr ", attr, " is not an aclrtMemAttr (0..17)"));
+    }
+    std::shared_ptr<Ctx> c;
+    if (aclError e = current_ctx(s, &c)) return e;
+    const Dev& d = s.devs[static_cast<size_t>(c->device)];
+    *total = static_cast<size_t>(s.soc->hbm_bytes);
+    *free = static_cast<size_t>(s.soc->hbm_bytes - d.reserved_bytes);
+    return ACL_SUCCESS;
+  });
+}
+
+// ============================================================ kernel binaries
+
+APY_API aclError aclrtBinaryLoadFromFile(const char* binPath, aclrtBinaryLoadOptions* options,
+                                         aclrtBinHandle* binHandle) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    int device = 0;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (!binPath || !*binPath) return null_arg("binPath");
+      if (!binHandle) return null_arg("binHandle");
+      if (options) {
+        if (options->numOpt && !options->options) return null_arg("options->options");
+        for (size_t i = 0; i < options->numOpt; ++i) {
+          const aclrtBinaryLoadOption& o = options->options[i];
+          if (o.type == ACL_RT_BINARY_LOAD_OPT_LAZY_LOAD || o.type == ACL_RT_BINARY_LOAD_OPT_CPU_KERNEL_MODE) continue;
+          if (o.type == ACL_RT_BINARY_LOAD_OPT_MAGIC) {
+            const uint32_t m = o.value.magic;
+            if (m == ACL_RT_BINARY_MAGIC_ELF_AICORE || m == ACL_RT_BINARY_MAGIC_ELF_VECTOR_CORE ||
+                m == ACL_RT_BINARY_MAGIC_ELF_CUBE_CORE) {
+              continue;
+            }
+            return fail(ACL_ERROR_INVALID_PARAM, cat("options[", i, "]: magic ", Hex{m}, " is not an "
+                                                     "ACL_RT_BINARY_MAGIC_* value"));
+          }
+          return fail(ACL_ERROR_INVALID_PARAM, cat("options[", i, "]: type ", o.type, " is not an "
+                                                   "aclrtBinaryLoadOptionType (1..3)"));
+        }
+      }
+      std::shared_ptr<Ctx> c;
+      if (aclError e = current_ctx(s, &c)) return e;
+      device = c->device;
+    }
+    // dlopen runs the library's constructors, which may call into this library:
+    // never under the global lock.
+    std::string path = binPath;
+    if (path.find('/') == std::string::npos) path = "./" + path;
+    void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+      const char* why = dlerror();
+      return fail(ACL_ERROR_INVALID_FILE, cat("cannot load kernel binary '", binPath, "': ", why ? why : "dlopen failed"));
+    }
+    auto b = std::make_shared<Binary>();
+    b->dl = dl;
+    b->path = binPath;
+    b->device = device;
+    auto names = reinterpret_cast<const char* const*>(dlsym(dl, "__ascendpy_kernel_names"));
+    if (!names) {
+      return fail(ACL_ERROR_INVALID_FILE,
+                  cat("'", binPath, "' does not export __ascendpy_kernel_names, so it is not a kernel library built "
+                      "for the ascendpy simulator (ascendpy.toolchain builds them; see ascendpy_sim_abi.h)"));
+    }
+    for (size_t i = 0; names[i] && i < 100000; ++i) b->kernels.emplace_back(names[i]);
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    b->id = s.new_id(kBinary);
+    s.bins[b->id] = b;
+    *binHandle = to_handle(b->id);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtBinaryUnLoad(aclrtBinHandle binHandle) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Graveyard g;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      std::shared_ptr<Binary> b;
+      if (aclError e = lookup(s, s.bins, binHandle, kBinary, &b)) return e;
+      release_binary(s, b->id, g);
+    }
+    g.bury();  // queued launches keep the library loaded until they finish
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtBinaryGetFunction(const aclrtBinHandle binHandle, const char* kernelName,
+                                        aclrtFuncHandle* funcHandle) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Binary> b;
+    if (aclError e = lookup(s, s.bins, binHandle, kBinary, &b)) return e;
+    if (!kernelName) return null_arg("kernelName");
+    if (!funcHandle) return null_arg("funcHandle");
+    auto known = b->funcs.find(kernelName);
+    if (known != b->funcs.end() && s.funcs.count(known->second)) {
+      *funcHandle = to_handle(known->second);
+      return ACL_SUCCESS;
+    }
+    const std::string name = kernelName;
+    auto entry = reinterpret_cast<EntryFn>(dlsym(b->dl, ("__ascendpy_entry_" + name).c_str()));
+    const bool listed = std::find(b->kernels.begin(), b->kernels.end(), name) != b->kernels.end();
+    if (!entry || !listed) {
+      std::string have;
+      for (auto& k : b->kernels) have += (have.empty() ? "" : ", ") + k;
+      return fail(ACL_ERROR_RT_KERNEL_LOOKUP, cat("no kernel '", name, "' in ", b->path, "; it has: ",
+                                                  have.empty() ? "(no kernels)" : have));
+    }
+    auto layout = reinterpret_cast<const uint64_t*>(dlsym(b->dl, ("__ascendpy_layout_" + name).c_str()));
+    if (!layout) {
+      return fail(ACL_ERROR_INVALID_FILE, cat(b->path, " exports __ascendpy_entry_", name,
+                                              " but not __ascendpy_layout_", name));
+    }
+    auto f = std::make_shared<Func>();
+    f->bin = b;
+    f->name = name;
+    f->entry = entry;
+    const uint64_t n = layout[0];
+    f->size = layout[1];
+    if (n > 128 || f->size > (1u << 20)) {
+      return fail(ACL_ERROR_INVALID_FILE, cat("__ascendpy_layout_", name, " in ", b->path, " is corrupt (", n,
+                                              " params, ", f->size, " bytes)"));
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t off = layout[2 + 2 * i], size = layout[3 + 2 * i];
+      if (off + size > f->size || size == 0) {
+        return fail(ACL_ERROR_INVALID_FILE, cat("__ascendpy_layout_", name, " in ", b->path, ": parameter ", i,
+                                                " (offset ", off, ", ", size, " bytes) lies outside the ",
+                                                f->size, "-byte argument struct"));
+      }
+      f->params.emplace_back(off, size);
+    }
+    f->id = s.new_id(kFunc);
+    s.funcs[f->id] = f;
+    b->funcs[name] = f->id;
+    *funcHandle = to_handle(f->id);
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtKernelArgsInit(aclrtFuncHandle funcHandle, aclrtArgsHandle* argsHandle) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    if (!argsHandle) return null_arg("argsHandle");
+    auto a = std::make_shared<Args>();
+    a->id = s.new_id(kArgs);
+    a->func_id = f->id;
+    a->func = f;
+    a->blob.assign(f->size, 0);
+    const size_t n = f->params.size();
+    a->is_placeholder.assign(n, 0);
+    a->ph_data.resize(n);
+    a->ph_ready.assign(n, 0);
+    s.args[a->id] = a;
+    f->bin->args.push_back(a->id);
+    *argsHandle = to_handle(a->id);
+    return ACL_SUCCESS;
+  });
+}
+
+namespace {
+aclError append_param(aclrtArgsHandle argsHandle, const void* param, size_t paramSize, bool placeholder,
+                      aclrtParamHandle* paramHandle) {
+  State& s = st();
+  Lock lk(s.mu);
+  if (!s.inited) return not_initialized();
+  std::shared_ptr<Args> a;
+  if (aclError e = lookup(s, s.args, argsHandle, kArgs, &a)) return e;
+  if (!paramHandle) return null_arg("paramHandle");
+  const Func& f = *a->func;
+  if (a->finalized) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("the args of kernel '", f.name, "' were already finalized; make a new "
+                                             "args handle with aclrtKernelArgsInit"));
+  }
+  const uint64_t i = a->appended;
+  if (i >= f.params.size()) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("kernel '", f.name, "' takes ", f.params.size(), " parameter(s); "
+                                             "parameter ", i, " is one too many"));
+  }
+  const uint64_t off = f.params[i].first, expected = f.params[i].second;
+  if (placeholder) {
+    if (expected != sizeof(void*)) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("parameter ", i, " of kernel '", f.name, "' is ", expected,
+                                               " bytes; a placeholder must be a pointer (", sizeof(void*), " bytes)"));
+    }
+  } else {
+    if (a->had_placeholder) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("parameter ", i, " of kernel '", f.name, "': placeholders must come "
+                                               "after all normal parameters"));
+    }
+    if (paramSize != expected) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("parameter ", i, " of kernel '", f.name, "' is ", expected,
+                                               " bytes, but paramSize is ", paramSize));
+    }
+    if (!param) return null_arg("param");
+    std::memcpy(a->blob.data() + off, param, paramSize);
+  }
+  auto p = std::make_shared<Param>();
+  p->id = s.new_id(kParam);
+  p->args_id = a->id;
+  p->index = i;
+  p->placeholder = placeholder;
+  s.params[p->id] = p;
+  a->param_ids.push_back(p->id);
+  if (placeholder) {
+    a->is_placeholder[i] = 1;
+    a->had_placeholder = true;
+  }
+  a->appended = i + 1;
+  *paramHandle = to_handle(p->id);
+  return ACL_SUCCESS;
+}
+}  // namespace
+
+APY_API aclError aclrtKernelArgsAppend(aclrtArgsHandle argsHandle, void* param, size_t paramSize,
+                                       aclrtParamHandle* paramHandle) {
+  return guarded([&]() -> aclError { return append_param(argsHandle, param, paramSize, false, paramHandle); });
+}
+
+APY_API aclError aclrtKernelArgsAppendPlaceHolder(aclrtArgsHandle argsHandle, aclrtParamHandle* paramHandle) {
+  return guarded([&]() -> aclError { return append_param(argsHandle, nullptr, 0, true, paramHandle); });
+}
+
+APY_API aclError aclrtKernelArgsGetPlaceHolderBuffer(aclrtArgsHandle argsHandle, aclrtParamHandle paramHandle,
+                                                     size_t dataSize, void** bufferAddr) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Args> a;
+    if (aclError e = lookup(s, s.args, argsHandle, kArgs, &a)) return e;
+    std::shared_ptr<Param> p;
+    if (aclError e = lookup(s, s.params, paramHandle, kParam, &p)) return e;
+    if (!bufferAddr) return null_arg("bufferAddr");
+    if (p->args_id != a->id) {
+      return fail(ACL_ERROR_INVALID_PARAM, "paramHandle belongs to another args handle");
+    }
+    if (!p->placeholder) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("parameter ", p->index, " was appended with aclrtKernelArgsAppend, "
+                                               "not as a placeholder"));
+    }
+    if (dataSize == 0 || dataSize > (64u << 20)) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("dataSize ", dataSize, " must be in [1, 64 MiB]"));
+    }
+    auto& buf = a->ph_data[p->index];
+    buf.assign(dataSize, 0);
+    a->ph_ready[p->index] = 1;
+    *bufferAddr = buf.data();
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtKernelArgsFinalize(aclrtArgsHandle argsHandle) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Args> a;
+    if (aclError e = lookup(s, s.args, argsHandle, kArgs, &a)) return e;
+    const Func& f = *a->func;
+    if (a->appended != f.params.size()) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("kernel '", f.name, "' takes ", f.params.size(), " parameter(s), but ",
+                                               a->appended, " were appended"));
+    }
+    for (size_t i = 0; i < f.params.size(); ++i) {
+      if (a->is_placeholder[i] && !a->ph_ready[i]) {
+        return fail(ACL_ERROR_INVALID_PARAM, cat("placeholder parameter ", i, " of kernel '", f.name, "' has no data: "
+                                                 "call aclrtKernelArgsGetPlaceHolderBuffer"));
+      }
+    }
+    a->finalized = true;
+    return ACL_SUCCESS;
+  });
+}
+
+namespace {
+aclError check_blocks(uint32_t numBlocks) {
+  if (numBlocks < 1 || numBlocks > 65535) {
+    return fail(ACL_ERROR_INVALID_PARAM, cat("numBlocks ", numBlocks, " is outside [1, 65535]"));
+  }
+  return ACL_SUCCESS;
+}
+
+aclError check_cfg(const aclrtLaunchKernelCfg* cfg) {
+  if (!cfg) return ACL_SUCCESS;
+  if (cfg->numAttrs && !cfg->attrs) return null_arg("cfg->attrs");
+  for (size_t i = 0; i < cfg->numAttrs; ++i) {
+    const int32_t id = cfg->attrs[i].id;
+    if (id < ACL_RT_LAUNCH_KERNEL_ATTR_SCHEM_MODE || id > ACL_RT_LAUNCH_KERNEL_ATTR_ENABLE_PROFILING) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("cfg->attrs[", i, "].id ", id, " is not an aclrtLaunchKernelAttrId"));
+    }
+  }
+  return ACL_SUCCESS;
+}
+}  // namespace
+
+APY_API aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle funcHandle, uint32_t numBlocks, aclrtStream stream,
+                                             aclrtLaunchKernelCfg* cfg, aclrtArgsHandle argsHandle, void* reserve) {
+  return guarded([&]() -> aclError {
+    (void)reserve;
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    std::shared_ptr<Args> a;
+    if (aclError e = lookup(s, s.args, argsHandle, kArgs, &a)) return e;
+    if (a->func_id != f->id) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("argsHandle was made for kernel '", a->func->name,
+                                               "', not for '", f->name, "'"));
+    }
+    if (!a->finalized) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("the args of kernel '", f->name, "' are not finalized (", a->appended,
+                                               " of ", f->params.size(), " parameter(s) appended); call "
+                                               "aclrtKernelArgsFinalize"));
+    }
+    if (aclError e = check_blocks(numBlocks)) return e;
+    if (aclError e = check_cfg(cfg)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    auto spec = std::make_shared<LaunchSpec>();
+    spec->func = f;
+    spec->num_blocks = numBlocks;
+    spec->blob = a->blob;
+    for (size_t i = 0; i < f->params.size(); ++i) {
+      if (a->is_placeholder[i]) spec->placeholders.emplace_back(f->params[i].first, a->ph_data[i]);
+    }
+    spec->pins = pin_pointers(s, spec->blob);
+    str->push([spec](Stream& on) { run_launch(on, *spec); });
+    return ACL_SUCCESS;
+  });
+}
+
+APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlocks, const void* argsData,
+                                   size_t argsSize, aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    if (aclError e = check_blocks(numBlocks)) return e;
+    if (!argsData) return null_arg("argsData");
+    if (argsSize < f->size) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("argsSize ", argsSize, " is smaller than the ", f->size,
+                                               "-byte arguments of kernel '", f->name, "'"));
+    }
+    auto spec = std::make_shared<LaunchSpec>();
+    if (aclError e = check_device_range(s, argsData, argsSize, "argsData", &spec->dev_args)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    spec->func = f;
+    spec->num_blocks = numBlocks;
+    spec->dev_args_ptr = reinterpret_cast<uintptr_t>(argsData);
+    spec->dev_args_size = argsSize;
+    str->push([spec](Stream& on) { run_launch(on, *spec); });
+    return ACL_SUCCESS;
+  });
+}
+
+// ================================================= contract with kernel libraries
+
+APY_API int64_t __ascendpy_sim_block_idx(void) { return tl_block_idx; }
+APY_API int64_t __ascendpy_sim_block_num(void) { return tl_block_num; }
+APY_API const char* __ascendpy_sim_soc_name(void) { return effective_soc()->name; }
+APY_API uint64_t __ascendpy_sim_ub_bytes(void) { return effective_soc()->ub_bytes; }
+
+// ======================================================== simulator extensions
+
+// Device allocations alive (aclrtMalloc'd and not freed), over all devices.
+APY_API uint64_t ascendpySimLiveAllocations(void) {
+  State& s = st();
+  Lock lk(s.mu);
+  uint64_t n = 0;
+  for (const Dev& d : s.devs) n += d.live_count;
+  return n;
+}
+
+// Bytes requested by the live device allocations.
+APY_API uint64_t ascendpySimLiveBytes(void) {
+  State& s = st();
+  Lock lk(s.mu);
+  uint64_t n = 0;
+  for (const Dev& d : s.devs) n += d.live_bytes;
+  return n;
+}
+
+// Host allocations of aclrtMallocHost alive.
+APY_API uint64_t ascendpySimLiveHostAllocations(void) {
+  State& s = st();
+  Lock lk(s.mu);
+  return s.host_allocs.size();
+}
+
+// Streams, events, binaries and contexts made by aclrtCreate*/aclrtBinaryLoad*
+// that are alive (default contexts and default streams are not counted).
+APY_API uint64_t ascendpySimLiveHandles(void) {
+  State& s = st();
+  Lock lk(s.mu);
+  uint64_t n = s.events.size() + s.bins.size();
+  for (auto& kv : s.ctxs) n += kv.second->is_default ? 0 : 1;
+  for (auto& kv : s.streams) n += kv.second->is_default ? 0 : 1;
+  return n;
+}
+
+// 1 if p lies inside a live device allocation: then *base and *size (either may
+// be NULL) receive the allocation's start and requested size. For checkers in
+// the simulated AscendC API that bound global-memory accesses.
+APY_API int32_t ascendpySimDeviceRange(const void* p, void** base, uint64_t* size) {
+  State& s = st();
+  Lock lk(s.mu);
+  auto a = find_alloc(s.dev_allocs, p);
+  if (!a || reinterpret_cast<uintptr_t>(p) >= a->base + a->size) return 0;
+  if (base) *base = a->mem;
+  if (size) *size = a->size;
+  return 1;
+}
+
+// "NAME=value\n" for every error code and enum value compiled into this
+// library, so tests can compare them with the Python binding.
+APY_API const char* ascendpySimConstants(void) {
+  static const std::string* text = new std::string(constants_text());
+  return text->c_str();
+}
+
+#pragma GCC visibility pop

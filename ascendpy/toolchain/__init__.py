@@ -1,0 +1,1 @@
+"""Toolchain hub: targets, host and bisheng compilers, the artifact cache."""

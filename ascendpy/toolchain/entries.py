@@ -1,0 +1,128 @@
+"""Find the kernel entry points of an AscendC translation unit.
+
+An entry is `extern "C" __global__ __aicore__ void NAME(PARAMS)` (the qualifiers
+in either order, optionally `__vector__`/`__cube__`/`__mix__(...)`). The simulator
+target needs each entry's parameter types to unpack the launch arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ascendpy.errors import CompileError
+
+_ENTRY = re.compile(
+    r'extern\s+"C"\s+((?:(?:__global__|__aicore__|__vector__|__cube__|__mix__\s*\([^)]*\))\s+)+)'
+    r"void\s+([A-Za-z_]\w*)\s*\(",
+)
+
+_SCALARS = {
+    "uint8_t": "u8", "int8_t": "i8", "uint16_t": "u16", "int16_t": "i16", "uint32_t": "u32",
+    "int32_t": "i32", "uint64_t": "u64", "int64_t": "i64", "half": "f16", "float": "f32",
+    "bfloat16_t": "bf16", "double": "f64", "bool": "bool", "int": "i32", "unsigned int": "u32",
+    "unsigned": "u32", "size_t": "u64", "char": "i8",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    ctype: str  # as written, e.g. "GM_ADDR", "__gm__ float*", "uint32_t"
+    kind: str  # "ptr" (any global-memory pointer), "scalar", or "struct"
+    dtype: str | None  # u8..f32 for scalars; element type for typed pointers; None for GM_ADDR
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"name": self.name, "ctype": self.ctype, "kind": self.kind, "dtype": self.dtype}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    params: tuple[Param, ...]
+    line: int
+
+
+def strip_comments(src: str) -> str:
+    """Blank out comments and string literals' contents, keeping offsets and newlines."""
+    out = []
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if src.startswith("//", i):
+            j = src.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif src.startswith("/*", i):
+            j = src.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("".join(ch if ch == "\n" else " " for ch in src[i:j]))
+            i = j
+        elif src.startswith('"C"', i):
+            out.append('"C"')
+            i += 3
+        elif c == '"':
+            j = i + 1
+            while j < n and src[j] != '"':
+                j += 2 if src[j] == "\\" else 1
+            out.append('"' + " " * (min(j, n) - i - 1) + ('"' if j < n else ""))
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _split_params(text: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
+def _param(text: str, kernel: str, line: int) -> Param:
+    m = re.match(r"^(.*?)([A-Za-z_]\w*)\s*$", text, re.S)
+    if not m or not m.group(1).strip():
+        raise CompileError(f"cannot read parameter `{text}` of kernel '{kernel}'; write `TYPE NAME`",
+                           lineno=line, kernel=kernel)
+    ctype = " ".join(m.group(1).split())
+    name = m.group(2)
+    bare = " ".join(t for t in ctype.replace("*", " * ").split()
+                    if t not in ("__gm__", "const", "volatile", "__restrict__", "__restrict"))
+    if ctype == "GM_ADDR" or bare.endswith("*"):
+        elem = bare.rstrip("* ").strip()
+        dtype = _SCALARS.get(elem) if elem not in ("uint8_t",) or "GM_ADDR" not in ctype else None
+        if ctype == "GM_ADDR":
+            dtype = None
+        return Param(name, ctype, "ptr", dtype)
+    if bare in _SCALARS:
+        return Param(name, ctype, "scalar", _SCALARS[bare])
+    return Param(name, ctype, "struct", None)
+
+
+def find_entries(source: str) -> list[Entry]:
+    clean = strip_comments(source)
+    entries = []
+    for m in _ENTRY.finditer(clean):
+        name = m.group(2)
+        start = m.end()
+        depth, j = 1, start
+        while j < len(clean) and depth:
+            depth += {"(": 1, ")": -1}.get(clean[j], 0)
+            j += 1
+        line = clean.count("\n", 0, m.start()) + 1
+        body = clean[start:j - 1].strip()
+        params = [] if body in ("", "void") else [_param(p, name, line) for p in _split_params(body)]
+        entries.append(Entry(name, tuple(params), line))
+    return entries

@@ -1,0 +1,81 @@
+"""Python kernel modules → artifacts, with a front cache so warm loads skip the compiler.
+
+The front key covers the module's source text, the values of the module-level
+numbers its kernels read, and the compiler's own sources. A hit yields the
+generated C++ and signatures without importing the compiler or xDSL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import types
+from pathlib import Path
+
+from ascendpy.errors import CompileError
+from ascendpy.std import KernelFunction
+from ascendpy.toolchain import cache
+from ascendpy.toolchain.compile import Artifact, compile_cpp
+
+_PKG = Path(__file__).resolve().parent.parent
+
+
+def _compiler_digest() -> str:
+    h = hashlib.sha256()
+    for sub in ("compiler", "std"):
+        for f in sorted((_PKG / sub).glob("*.py")):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _kernels(module: types.ModuleType) -> list[KernelFunction]:
+    found = [v for v in vars(module).values()
+             if isinstance(v, KernelFunction) and getattr(v.fn, "__module__", None) == module.__name__]
+    return sorted(found, key=lambda k: k.fn.__code__.co_firstlineno)
+
+
+def _globals_read(kernels: list[KernelFunction]) -> str:
+    parts = []
+    for k in kernels:
+        for name in sorted(set(k.fn.__code__.co_names)):
+            v = k.fn.__globals__.get(name)
+            if isinstance(v, bool | int | float):
+                parts.append(f"{k.name}.{name}={v!r}")
+    return ";".join(parts)
+
+
+def generate(module: types.ModuleType) -> tuple[str, dict[str, list[tuple[str, str]]], str]:
+    """(C++ source, signatures, source file name) for every kernel of `module`, via the front cache."""
+    kernels = _kernels(module)
+    filename = getattr(module, "__file__", None)
+    if not kernels:
+        raise CompileError(f"module '{module.__name__}' defines no @std.aiv_kernel function", filename)
+    try:
+        source = Path(filename).read_text() if filename else inspect.getsource(module)
+    except OSError as exc:
+        raise CompileError(f"cannot read the source of module '{module.__name__}': {exc}", filename) from exc
+    source_name = str(Path(filename).resolve()) if filename else module.__name__
+    key = cache.cache_key(["python-front-v1", source, source_name, _globals_read(kernels), _compiler_digest()])
+    holder: dict[str, object] = {}
+
+    def build(out: Path) -> None:
+        from ascendpy.compiler.api import compile_kernels  # the compiler is imported only on a miss
+
+        compiled = compile_kernels(kernels, source_name)
+        holder["compiled"] = compiled
+        out.write_text(compiled.cpp)
+        out.with_name("kernel.mlir").write_text(compiled.mlir)
+        sigs = {s.name: [list(p) for p in s.params] for s in compiled.kernels}
+        out.with_name("signatures.json").write_text(json.dumps(sigs))
+
+    cpp_path = cache.cached_build("python", key, "kernel.cpp", build)
+    sigs_raw = json.loads(cpp_path.with_name("signatures.json").read_text())
+    sigs = {k: [(p[0], p[1]) for p in v] for k, v in sigs_raw.items()}
+    return cpp_path.read_text(), sigs, source_name
+
+
+def build_module(module: types.ModuleType, *, target: str = "sim", soc: str | None = None) -> Artifact:
+    cpp, sigs, source_name = generate(module)
+    return compile_cpp(cpp, source_name=source_name + ".cpp", target=target, soc=soc, signatures=sigs)
