@@ -156,3 +156,31 @@ def test_kernel_without_parameters(arith_loader, runtime):
     _, _, _, stream = runtime
     arith_loader.get_kernel("empty")[3, stream]()
     stream.synchronize()
+
+
+ALL_TYPES = ["u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32"]
+
+
+@pytest.mark.parametrize("t", ALL_TYPES)
+def test_every_element_type(runtime, rng, t):
+    """Pointers and scalars of every plain element type, with the type's own arithmetic."""
+    from tests.kernels import alltypes
+
+    _, _, _, stream = runtime
+    dtype = np.dtype({"u": "uint", "i": "int", "f": "float"}[t[0]] + t[1:])
+    n = 777
+    if dtype.kind == "f":
+        x = rng.uniform(-50, 50, n).astype(dtype)
+        y = rng.uniform(-50, 50, n).astype(dtype)
+        s = dtype.type(rng.uniform(-4, 4))
+    else:
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
+        y = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
+        s = dtype.type(rng.integers(info.min, info.max, dtype=dtype, endpoint=True))
+    z = DeviceBuffer.empty(dtype, n)
+    kernel = KernelLoader.from_module(alltypes).get_kernel(f"madd_{t}")
+    kernel[3, stream](DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy(y), z, s.item(), n)
+    with np.errstate(over="ignore"):
+        want = x * s + y  # numpy keeps dtype: integer wrap-around, float16 rounding per op
+    np.testing.assert_array_equal(z.to_numpy().view(f"u{dtype.itemsize}"), want.view(f"u{dtype.itemsize}"))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import threading
-import traceback
 import weakref
 from typing import Any
 
@@ -24,15 +24,15 @@ from ascendpy.errors import ResourceClosedError
 from ascendpy.runtime import _acl
 
 _tls = threading.local()
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _caller_site() -> str:
-    """'file:line' of the first frame outside ascendpy, for 'closed at' messages."""
-    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if not os.path.abspath(frame.filename).startswith(pkg):
-            return f"{frame.filename}:{frame.lineno}"
-    return "<ascendpy>"
+    """'file:line' of the nearest frame outside ascendpy, for 'closed at' messages."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PKG_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<ascendpy>"
 
 
 def _release(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], keep: object) -> None:
