@@ -533,17 +533,18 @@ def test_launch_argument_errors(acl: AclLib, kernel_lib: Path) -> None:
         lib.call("aclrtLaunchKernelWithConfig", nap, 1, None, None, args, None)
     attr = _acl.LaunchKernelAttr(id=_acl.LaunchKernelAttrId.SCHEM_MODE)
     cfg = _acl.LaunchKernelCfg(attrs=ctypes.pointer(attr), numAttrs=1)
-    for _ in range(2):  # an args handle may be launched again (n = 0: nothing is touched)
-        lib.call("aclrtLaunchKernelWithConfig", scale, 4, None, byref(cfg), args, None)
-    lib.call("aclrtSynchronizeStream", None)
     attr.id = 42
     with pytest.raises(AclParamError, match="not an aclrtLaunchKernelAttrId"):
+        lib.call("aclrtLaunchKernelWithConfig", scale, 4, None, byref(cfg), args, None)
+    attr.id = _acl.LaunchKernelAttrId.SCHEM_MODE
+    lib.call("aclrtLaunchKernelWithConfig", scale, 4, None, byref(cfg), args, None)  # n = 0: touches nothing
+    lib.call("aclrtSynchronizeStream", None)
+    # aclrtKernelArgsInit memory is system-managed: the launch consumed the handle.
+    with pytest.raises(AclRuntimeParamError, match="not a live kernel args"):
         lib.call("aclrtLaunchKernelWithConfig", scale, 4, None, byref(cfg), args, None)
     lib.call("aclrtBinaryUnLoad", binary)
     with pytest.raises(AclRuntimeParamError, match="not a live function"):
         lib.call("aclrtLaunchKernelWithConfig", scale, 1, None, None, args, None)
-    with pytest.raises(AclRuntimeParamError, match="not a live kernel args"):
-        lib.call("aclrtKernelArgsFinalize", args)
     with pytest.raises(AclRuntimeParamError, match="not a live binary"):
         function(lib, binary, "scale")
     with pytest.raises(AclParamError, match="ACL_ERROR_INVALID_FILE"):

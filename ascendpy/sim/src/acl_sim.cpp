@@ -2029,6 +2029,12 @@ APY_API aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle funcHandle, uint32_
     }
     spec->pins = pin_pointers(s, spec->blob);
     str->push([spec](Stream& on) { run_launch(on, *spec); });
+    // aclrtKernelArgsInit memory is system-managed: the launch took a copy of the
+    // arguments, so the handle is released here and a later use of it is reported.
+    for (uint64_t pid : a->param_ids) s.params.erase(pid);
+    auto& owned = f->bin->args;
+    owned.erase(std::remove(owned.begin(), owned.end(), a->id), owned.end());
+    s.args.erase(a->id);
     return ACL_SUCCESS;
   });
 }
