@@ -6,18 +6,24 @@ from ascendpy.runtime import (
     AclError,
     Context,
     Device,
+    DeviceBox,
     DeviceBuffer,
     Event,
+    HostBuffer,
     Kernel,
+    KernelExecutionError,
     KernelLoader,
+    LeakWarning,
     MallocPolicy,
+    MemcpyKind,
+    MemInfo,
     Stream,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Acl", "AclError", "AscendpyError", "CompileError", "Context", "Device", "DeviceBuffer", "Event", "Kernel",
-    "KernelLoader", "LaunchError", "MallocPolicy", "ResourceClosedError", "Stream", "ToolchainError",
-    "__version__",
+    "Acl", "AclError", "AscendpyError", "CompileError", "Context", "Device", "DeviceBox", "DeviceBuffer", "Event",
+    "HostBuffer", "Kernel", "KernelExecutionError", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy",
+    "MemInfo", "MemcpyKind", "ResourceClosedError", "Stream", "ToolchainError", "__version__",
 ]

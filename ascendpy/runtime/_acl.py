@@ -495,6 +495,7 @@ PROTOTYPES: dict[str, _Proto] = {
     "aclrtResetDevice": (_err, [_i32]),
     "aclrtGetDevice": (_err, [ctypes.POINTER(_i32)]),
     "aclrtGetDeviceCount": (_err, [ctypes.POINTER(_u32)]),
+    "aclrtGetRunMode": (_err, [ctypes.POINTER(ctypes.c_int)]),
     "aclrtSynchronizeDevice": (_err, []),
     "aclGetDeviceCapability": (_err, [_u32, ctypes.c_int, ctypes.POINTER(_i64)]),
     "aclrtGetDeviceInfo": (_err, [_u32, ctypes.c_int, ctypes.POINTER(_i64)]),

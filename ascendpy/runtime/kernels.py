@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ascendpy.errors import LaunchError
-from ascendpy.runtime.memory import DeviceBuffer
+from ascendpy.runtime.memory import DeviceBuffer, _queue_on
 from ascendpy.runtime.objects import Context, Resource, Stream
 from ascendpy.toolchain.compile import Artifact
 
@@ -188,9 +188,7 @@ class Kernel:
             param_handle = ctypes.c_void_p()
             lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
         lib.call("aclrtKernelArgsFinalize", handle)
-        stream._keep_alive([*buffers, binary])
-        for b in buffers:
-            b._track(stream)
+        _queue_on(stream, buffers, [binary])  # after other streams' work on these buffers; kept alive
         lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
 
     def _scalar(self, label: str, dtype: str, value: object) -> tuple[Any, int]:

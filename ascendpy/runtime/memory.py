@@ -1,18 +1,25 @@
-"""Typed device memory.
+"""Typed device memory, pinned host memory, and the copies between them.
 
 Only plain numeric element types cross to the device (ascend-rs's `DeviceSend`
 rule): anything else is a TypeError before any ACL call is made.
+
+Ordering is safe by default: a buffer remembers the streams with queued work
+that uses it, and every host-side access (`to_numpy`, synchronous copies,
+`close`) first waits for them; an asynchronous operation on another stream
+waits for them too. Whatever queued work uses stays alive until it completes.
 """
 
 from __future__ import annotations
 
 import ctypes
+import weakref
+from typing import Any
 
+import ml_dtypes  # noqa: F401 - registers bfloat16 with numpy
 import numpy as np
 
-from ascendpy.runtime import _acl
-from ascendpy.runtime._acl import MallocPolicy
-from ascendpy.runtime.objects import Context, Resource, Stream
+from ascendpy.runtime._acl import MallocPolicy, MemcpyKind
+from ascendpy.runtime.objects import Context, Resource, Stream, _caller_site
 
 _PLAIN = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "float16", "float32",
           "float64", "bfloat16"}
@@ -32,21 +39,76 @@ def device_dtype(dtype: object) -> np.dtype:
     return dt.newbyteorder("=") if dt.byteorder not in ("=", "|") else dt
 
 
-class DeviceBuffer(Resource):
-    """A typed array in device global memory, owned by a context."""
+class _Memory(Resource):
+    """Shared by device and pinned host buffers: dtype, length, pending-stream tracking."""
+
+    _dtype: np.dtype
+    _len: int
+    nbytes: int
+    _pending: list[Stream]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dtype
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _address(self) -> int:
+        raise NotImplementedError
+
+    def _root(self) -> _Memory:
+        return self
+
+    def _track(self, stream: Stream) -> None:
+        """Queued work on `stream` uses this memory."""
+        root = self._root()
+        if stream not in root._pending:
+            root._pending.append(stream)
+
+    def _wait(self, except_stream: Stream | None = None) -> None:
+        """Wait for queued work on every stream using this memory (but `except_stream`)."""
+        root = self._root()
+        keep = []
+        for s in root._pending:
+            if s is except_stream:
+                keep.append(s)
+            elif not s.closed:
+                s.synchronize()
+        root._pending = keep
+
+    def _describe(self) -> str:
+        return f" {self._dtype}[{self._len}]"
+
+
+class DeviceBuffer(_Memory):
+    """A typed array in device global memory, owned by a context.
+
+    `buf[a:b]` is a view of the same memory that keeps `buf` alive; closing
+    `buf` closes its views.
+    """
 
     _kind = "DeviceBuffer"
 
-    def __init__(self, context: Context, dtype: np.dtype, n: int, policy: MallocPolicy) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, dtype: np.dtype, n: int, policy: MallocPolicy,
+                 *, _view_of: tuple[DeviceBuffer, int] | None = None) -> None:
         if n < 0:
             raise ValueError(f"a buffer cannot have {n} elements")
+        base = _view_of[0] if _view_of else None
+        super().__init__(base if base is not None else context)
         self.context = context
         self._lib = context._lib
         self._dtype = dtype
         self._len = int(n)
         self.nbytes = self._len * dtype.itemsize
-        self._pending: list[Stream] = []
+        self._pending = []
+        self._created_at = _caller_site()
+        self._base = base
+        if _view_of is not None:
+            self._offset = _view_of[1]
+            self.ptr = ctypes.c_void_p((_view_of[0].ptr.value or 0) + self._offset)
+            return
+        self._offset = 0
         context._activate()
         ptr = ctypes.c_void_p()
         # ACL rejects zero-byte allocations; an empty buffer still owns one 32-byte block.
@@ -56,20 +118,20 @@ class DeviceBuffer(Resource):
 
     # -- construction
     @classmethod
-    def from_numpy(cls, array: np.ndarray, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
+    def from_numpy(cls, array: Any, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
                    context: Context | None = None) -> DeviceBuffer:
+        """A new buffer holding a copy of `array` (flattened, C order)."""
         arr = np.asarray(array)
         dt = device_dtype(arr.dtype)
         arr = np.ascontiguousarray(arr.reshape(-1), dtype=dt)
         buf = cls(context or Context.current(), dt, arr.size, policy)
-        if buf.nbytes:
-            buf._lib.call("aclrtMemcpy", buf.ptr, buf.nbytes, arr.ctypes.data_as(ctypes.c_void_p), buf.nbytes,
-                          int(_acl.MemcpyKind.HOST_TO_DEVICE))
+        buf.copy_from(arr)
         return buf
 
     @classmethod
     def empty(cls, dtype: object, n: int, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
               context: Context | None = None) -> DeviceBuffer:
+        """A new buffer of `n` elements whose contents are unspecified."""
         dt = device_dtype(dtype)  # the DeviceSend rule comes before any ACL call
         return cls(context or Context.current(), dt, int(n), policy)
 
@@ -77,48 +139,206 @@ class DeviceBuffer(Resource):
     def zeros(cls, dtype: object, n: int, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
               context: Context | None = None) -> DeviceBuffer:
         buf = cls.empty(dtype, n, policy, context=context)
-        if buf.nbytes:
-            buf._lib.call("aclrtMemset", buf.ptr, buf.nbytes, 0, buf.nbytes)
+        buf.memset(0)
         return buf
 
-    # -- access
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
+    # -- views
+    def _root(self) -> _Memory:
+        return self._base._root() if self._base is not None else self
 
-    def __len__(self) -> int:
-        return self._len
+    def _address(self) -> int:
+        self._check()
+        return self.ptr.value or 0
 
-    def _track(self, stream: Stream) -> None:
-        """A queued operation on `stream` uses this buffer."""
-        if stream not in self._pending:
-            self._pending.append(stream)
+    def __getitem__(self, key: slice) -> DeviceBuffer:
+        if not isinstance(key, slice):
+            raise TypeError(f"index a DeviceBuffer with a slice (buf[a:b]), not {type(key).__name__}; "
+                            "read elements with to_numpy()")
+        start, stop, step = key.indices(self._len)
+        if step != 1:
+            raise ValueError("DeviceBuffer views must be contiguous (step 1)")
+        self._check()
+        n = max(stop - start, 0)
+        return DeviceBuffer(self.context, self._dtype, n, MallocPolicy.HUGE_FIRST,
+                            _view_of=(self, start * self._dtype.itemsize))
 
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, []
-        for s in pending:
-            if not s.closed:
-                s.synchronize()
-
+    # -- transfers
     def to_numpy(self) -> np.ndarray:
         """Copy to a new host array, after every queued operation that uses this buffer."""
-        self._check()
-        self._wait()
         out = np.empty(self._len, dtype=self._dtype)
-        if self.nbytes:
-            self._lib.call("aclrtMemcpy", out.ctypes.data_as(ctypes.c_void_p), self.nbytes, self.ptr,
-                           self.nbytes, int(_acl.MemcpyKind.DEVICE_TO_HOST))
+        self.copy_to(out)
         return out
 
+    def copy_from(self, src: Any, stream: Stream | None = None) -> None:
+        """Fill this buffer from a numpy array, a HostBuffer or a DeviceBuffer of the same dtype and length.
+
+        With `stream`, the copy is queued and this call returns at once.
+        """
+        _copy(self, src, stream)
+
+    def copy_to(self, dst: Any, stream: Stream | None = None) -> None:
+        """Copy this buffer into a numpy array, a HostBuffer or a DeviceBuffer of the same dtype and length."""
+        _copy(dst, self, stream)
+
+    def memset(self, byte: int, stream: Stream | None = None) -> None:
+        """Set every byte to `byte` (0-255)."""
+        if not isinstance(byte, int | np.integer) or not 0 <= int(byte) <= 255:
+            raise ValueError(f"memset takes a byte value in [0, 255], got {byte!r}")
+        self._check()
+        if not self.nbytes:
+            return
+        if stream is None:
+            self._wait()
+            self._lib.call("aclrtMemset", self.ptr, self.nbytes, int(byte), self.nbytes)
+        else:
+            _queue_on(stream, [self])
+            self._lib.call("aclrtMemsetAsync", self.ptr, self.nbytes, int(byte), self.nbytes, stream.handle)
+
     def _before_release(self) -> None:
-        # A buffer closed while a queued launch still reads it lives until that launch is done.
+        # Memory still used by queued work lives until that work is done.
+        if self._base is None:
+            try:
+                self._wait()
+            except Exception:  # noqa: BLE001 - the fault was (or will be) reported by the stream
+                pass
+
+
+class DeviceBox(DeviceBuffer):
+    """One value in device memory (ascend-rs's DeviceBox), passable as a Ptr[T] argument."""
+
+    _kind = "DeviceBox"
+
+    @classmethod
+    def new(cls, value: Any, dtype: object = None, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
+            context: Context | None = None) -> DeviceBox:
+        arr = np.asarray(value, dtype=dtype)
+        if arr.ndim != 0:
+            raise ValueError(f"DeviceBox holds one value, got an array of shape {arr.shape}")
+        dt = device_dtype(arr.dtype)
+        box = cls(context or Context.current(), dt, 1, policy)
+        box.copy_from(arr.reshape(1))
+        return box
+
+    def get(self) -> Any:
+        """The value, after queued work that uses the box."""
+        return self.to_numpy()[0]
+
+    def set(self, value: Any) -> None:
+        self.copy_from(np.asarray([value], dtype=self._dtype))
+
+
+class HostBuffer(_Memory):
+    """Page-locked host memory (`aclrtMallocHost`), the fast source and target of asynchronous copies.
+
+    `.array` is a numpy view of it. Like `mmap`, the buffer cannot be closed
+    while such views are alive: `close()` raises BufferError until they are gone.
+    """
+
+    _kind = "HostBuffer"
+
+    def __init__(self, dtype: object, n: int, *, context: Context | None = None) -> None:
+        dt = device_dtype(dtype)
+        ctx = context or Context.current()
+        super().__init__(ctx)
+        self.context = ctx
+        self._lib = ctx._lib
+        self._dtype = dt
+        self._len = int(n)
+        self.nbytes = self._len * dt.itemsize
+        self._pending = []
+        ctx._activate()
+        ptr = ctypes.c_void_p()
+        self._lib.call("aclrtMallocHost", ctypes.byref(ptr), max(self.nbytes, 1))
+        self.ptr = ptr
+        self._exporter: weakref.ref[Any] | None = None
+        self._own(self._lib, "aclrtFreeHost", ptr)
+
+    @classmethod
+    def from_numpy(cls, array: Any, *, context: Context | None = None) -> HostBuffer:
+        arr = np.ascontiguousarray(np.asarray(array).reshape(-1))
+        hb = cls(arr.dtype, arr.size, context=context)
+        hb.array[:] = arr
+        return hb
+
+    def _address(self) -> int:
+        self._check()
+        return self.ptr.value or 0
+
+    @property
+    def array(self) -> np.ndarray:
+        """A numpy view of the pinned memory (waits for queued copies that use it)."""
+        self._check()
+        self._wait()
+        exporter = self._exporter() if self._exporter is not None else None
+        if exporter is None:
+            exporter = (ctypes.c_char * max(self.nbytes, 1)).from_address(self._address())
+            self._exporter = weakref.ref(exporter)
+        return np.frombuffer(exporter, dtype=self._dtype, count=self._len)
+
+    def _before_release(self) -> None:
+        if self._exporter is not None and self._exporter() is not None:
+            raise BufferError(f"{self!r} cannot be closed while numpy views of it (.array) are alive; "
+                              "delete them first")
         try:
             self._wait()
-        except Exception:  # noqa: BLE001 - the fault was (or will be) reported by the stream
+        except Exception:  # noqa: BLE001
             pass
 
-    def _describe(self) -> str:
-        return f" {self._dtype}[{self._len}]"
+
+# --------------------------------------------------------------------- copies
+def _queue_on(stream: Stream, mems: list[_Memory], keep: list[object] | None = None) -> None:
+    """Order queued work on `stream` after other streams' work on `mems`, and keep things alive."""
+    stream._check()
+    for m in mems:
+        m._check()
+        m._wait(except_stream=stream)
+        m._track(stream)
+    stream._keep_alive([*mems, *(keep or [])])
 
 
-__all__ = ["DeviceBuffer", "MallocPolicy", "device_dtype"]
+def _copy(dst: Any, src: Any, stream: Stream | None) -> None:
+    d_dev, s_dev = isinstance(dst, DeviceBuffer), isinstance(src, DeviceBuffer)
+    mems: list[_Memory] = [m for m in (dst, src) if isinstance(m, _Memory)]
+    for m in mems:
+        m._check()
+    lib = mems[0]._lib
+    host_arrays: list[np.ndarray] = []
+
+    def endpoint(x: Any, writable: bool) -> tuple[int, int, np.dtype, int]:
+        if isinstance(x, _Memory):
+            return x._address(), x.nbytes, x.dtype, len(x)
+        if isinstance(x, np.ndarray):
+            if not x.flags.c_contiguous or (writable and not x.flags.writeable):
+                raise ValueError("host arrays in copies must be C-contiguous" + (" and writable" if writable else ""))
+            dt = device_dtype(x.dtype)
+            host_arrays.append(x)
+            return x.ctypes.data, x.nbytes, dt, x.size
+        raise TypeError(f"cannot copy {'to' if writable else 'from'} a {type(x).__name__}; use a numpy array, "
+                        "a HostBuffer or a DeviceBuffer")
+
+    d_addr, d_bytes, d_dt, d_n = endpoint(dst, True)
+    s_addr, s_bytes, s_dt, s_n = endpoint(src, False)
+    if d_dt != s_dt or d_n != s_n:
+        raise ValueError(f"copy between {s_dt}[{s_n}] and {d_dt}[{d_n}]: dtype and length must match "
+                         "(use a view buf[a:b] or convert the array first)")
+    if d_dev and s_dev:
+        kind = MemcpyKind.DEVICE_TO_DEVICE
+    elif d_dev:
+        kind = MemcpyKind.HOST_TO_DEVICE
+    elif s_dev:
+        kind = MemcpyKind.DEVICE_TO_HOST
+    else:
+        kind = MemcpyKind.HOST_TO_HOST
+    if not d_bytes:
+        return
+    if stream is None:
+        for m in mems:
+            m._wait()
+        lib.call("aclrtMemcpy", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes, int(kind))
+    else:
+        _queue_on(stream, mems, host_arrays)  # host arrays stay alive until the stream is synchronized
+        lib.call("aclrtMemcpyAsync", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes, int(kind),
+                 stream.handle)
+
+
+__all__ = ["DeviceBox", "DeviceBuffer", "HostBuffer", "MallocPolicy", "device_dtype"]

@@ -7,24 +7,34 @@ kept at run time:
 - closing a parent closes its live children first, newest first;
 - any use of a closed object raises ResourceClosedError naming it and where it
   was closed;
-- a weakref finalizer releases whatever a program forgets, also at exit (in
-  reverse creation order, so children go before parents).
+- a weakref finalizer releases whatever a program forgets; at interpreter exit
+  ascendpy first closes every Acl still open, warning about device memory the
+  program never freed, so nothing is released out of order or with errors.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import itertools
 import os
 import sys
 import threading
+import warnings
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
-from ascendpy.errors import ResourceClosedError
+from ascendpy.errors import AscendpyError, ResourceClosedError
 from ascendpy.runtime import _acl
 
 _tls = threading.local()
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_ids = itertools.count()
+
+
+class LeakWarning(UserWarning):
+    """Device memory was still allocated when the program ended; ascendpy freed it."""
 
 
 def _caller_site() -> str:
@@ -44,13 +54,14 @@ def _release(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], keep: object) -> 
 
 
 class Resource:
-    """Base of every object that owns an ACL handle."""
+    """Base of every object that owns an ACL handle (or lives inside one that does)."""
 
     _kind = "resource"
 
     def __init__(self, parent: Resource | None) -> None:
         self._parent = parent
-        self._children: list[weakref.ref[Resource]] = []
+        self._id = next(_ids)
+        self._children: dict[int, weakref.ref[Resource]] = {}
         self._closed_at: str | None = None
         self._finalizer: weakref.finalize | None = None
         self._lock = threading.RLock()
@@ -60,9 +71,14 @@ class Resource:
 
     # -- bookkeeping
     def _adopt(self, child: Resource) -> None:
+        key = child._id
+        children = self._children
+
+        def forget(_: object, key: int = key) -> None:
+            children.pop(key, None)
+
         with self._lock:
-            self._children = [r for r in self._children if r() is not None]
-            self._children.append(weakref.ref(child))
+            children[key] = weakref.ref(child, forget)
 
     def _own(self, lib: _acl.AclLib, release_fn: str, *args: Any) -> None:
         """Register the ACL call that frees this object's handle."""
@@ -76,24 +92,28 @@ class Resource:
     def closed(self) -> bool:
         return self._closed_at is not None
 
+    def _live_children(self) -> list[Resource]:
+        with self._lock:
+            return [c for c in (r() for r in list(self._children.values())) if c is not None]
+
     def _before_release(self) -> None:
         """Hook: work that must happen before the handle goes (e.g. waiting for a stream)."""
 
     def close(self) -> None:
-        """Release the handle now, after closing every live child. Idempotent."""
+        """Release the handle now, after closing every live child (newest first). Idempotent."""
         with self._lock:
             if self._closed_at is not None:
                 return
             site = _caller_site()
-            for ref in reversed(self._children):
-                child = ref()
-                if child is not None:
-                    child.close()
-            self._children.clear()
+            for child in reversed(self._live_children()):
+                child.close()
             self._before_release()
             if self._finalizer is not None:
                 self._finalizer()
             self._closed_at = site
+            self._children.clear()
+            if self._parent is not None:
+                self._parent._children.pop(self._id, None)
 
     def __enter__(self) -> Any:
         self._check()
@@ -110,17 +130,67 @@ class Resource:
         return f"<{self._kind}{self._describe()}{state}>"
 
 
+# ----------------------------------------------------------------------- Acl
+_open_acls: weakref.WeakSet[Acl] = weakref.WeakSet()
+
+
+def _close_at_exit() -> None:
+    """Runs before the weakref finalizers: report and free what the program never freed."""
+    from ascendpy.runtime.memory import DeviceBuffer
+
+    for acl in list(_open_acls):
+        if acl.closed:
+            continue
+        leaked = [r for r in _descendants(acl) if isinstance(r, DeviceBuffer) and r._base is None and not r.closed]
+        if leaked:
+            total = sum(b.nbytes for b in leaked)
+            sites = sorted({b._created_at for b in leaked})
+            more = f" and {len(sites) - 5} more places" if len(sites) > 5 else ""
+            warnings.warn(
+                f"{len(leaked)} device buffer(s), {total} bytes, were never freed; ascendpy frees them now. "
+                f"Allocated at {', '.join(sites[:5])}{more}. Close buffers (or use `with`) when done.",
+                LeakWarning, stacklevel=1,
+            )
+        try:
+            acl.close()
+        except Exception:  # noqa: BLE001 - nothing may be printed as an error at shutdown
+            pass
+
+
+def _descendants(root: Resource) -> list[Resource]:
+    out, todo = [], [root]
+    while todo:
+        r = todo.pop()
+        kids = r._live_children()
+        out.extend(kids)
+        todo.extend(kids)
+    return out
+
+
 class Acl(Resource):
-    """The ACL runtime of this process (`aclInit` / `aclFinalize`)."""
+    """The ACL runtime of this process (`aclInit` / `aclFinalize`). One may be open at a time."""
 
     _kind = "Acl"
+    _atexit_registered = False
 
     def __init__(self, config_path: str | os.PathLike[str] | None = None) -> None:
+        for other in list(_open_acls):
+            if not other.closed:
+                raise AscendpyError(
+                    f"an Acl is already open in this process (created at {other._created_at}); ACL is "
+                    "initialised once per process, so use that one or close it first"
+                )
         super().__init__(None)
+        self._created_at = _caller_site()
         self._lib = _acl.load_driver()
         cfg = os.fsencode(config_path) if config_path is not None else None
         self._lib.call("aclInit", cfg)
         self._own(self._lib, "aclFinalize")
+        _open_acls.add(self)
+        if not Acl._atexit_registered:
+            # Registered after the first weakref.finalize, so it runs before the finalizers (LIFO).
+            atexit.register(_close_at_exit)
+            Acl._atexit_registered = True
 
     @property
     def driver(self) -> str:
@@ -128,9 +198,27 @@ class Acl(Resource):
         return _acl.driver_name()
 
     @property
+    def run_mode(self) -> _acl.RunMode:
+        """Whether this program runs on the host (ACL_HOST) or on the device's own CPU (ACL_DEVICE)."""
+        mode = ctypes.c_int()
+        self.lib.call("aclrtGetRunMode", ctypes.byref(mode))
+        return _acl.RunMode(mode.value)
+
+    @property
     def lib(self) -> _acl.AclLib:
         self._check()
         return self._lib
+
+
+# -------------------------------------------------------------------- Device
+@dataclass(frozen=True)
+class MemInfo:
+    free: int
+    total: int
+
+    @property
+    def used(self) -> int:
+        return self.total - self.free
 
 
 class Device(Resource):
@@ -160,10 +248,45 @@ class Device(Resource):
         name = self._lib.fn("aclrtGetSocName")()
         return name.decode() if name else ""
 
+    def _capability(self, what: _acl.DeviceInfo) -> int:
+        self._check()
+        v = ctypes.c_int64()
+        self._lib.call("aclGetDeviceCapability", self.id, int(what), ctypes.byref(v))
+        return v.value
+
+    @property
+    def ai_core_count(self) -> int:
+        return self._capability(_acl.DeviceInfo.AI_CORE_NUM)
+
+    @property
+    def vector_core_count(self) -> int:
+        return self._capability(_acl.DeviceInfo.VECTOR_CORE_NUM)
+
+    def mem_info(self, attr: _acl.MemAttr = _acl.MemAttr.HBM_MEM) -> MemInfo:
+        """Free and total bytes of this device's memory (HBM by default)."""
+        self._check()
+        self._lib.call("aclrtSetDevice", self.id)  # aclrtGetMemInfo answers for the thread's current device
+        try:
+            free, total = ctypes.c_size_t(), ctypes.c_size_t()
+            self._lib.call("aclrtGetMemInfo", int(attr), ctypes.byref(free), ctypes.byref(total))
+        finally:
+            self._lib.call("aclrtResetDevice", self.id)
+        return MemInfo(free.value, total.value)
+
+    def synchronize(self) -> None:
+        """Wait for all work on every stream of this device."""
+        self._check()
+        self._lib.call("aclrtSetDevice", self.id)
+        try:
+            self._lib.call("aclrtSynchronizeDevice")
+        finally:
+            self._lib.call("aclrtResetDevice", self.id)
+
     def _describe(self) -> str:
         return f" {self.id}"
 
 
+# ------------------------------------------------------------------- Context
 class Context(Resource):
     """An ACL context on a device; the per-thread current context as ACL keeps it."""
 
@@ -186,7 +309,7 @@ class Context(Resource):
         _tls.current = weakref.ref(self)
 
     def _activate(self) -> None:
-        """Before a context-dependent ACL call on whichever thread makes it."""
+        """Before a context-dependent ACL call, on whichever thread makes it."""
         self._check()
         self._lib.call("aclrtSetCurrentContext", self.handle)
 
@@ -200,8 +323,8 @@ class Context(Resource):
         ctx = ref() if ref is not None else None
         if ctx is None or ctx.closed:
             raise ResourceClosedError(
-                "no current Context on this thread: create one with Context(device) "
-                "(or pass context=...) before allocating device memory"
+                "no current Context on this thread: create one with Context(device), call "
+                "context.make_current() on this thread, or pass context=..."
             )
         return ctx
 
@@ -214,6 +337,7 @@ class Context(Resource):
         return f" on device {self.device.id}"
 
 
+# -------------------------------------------------------------------- Stream
 class Stream(Resource):
     """An in-order asynchronous queue of copies and launches."""
 
@@ -227,7 +351,7 @@ class Stream(Resource):
         handle = ctypes.c_void_p()
         self._lib.call("aclrtCreateStream", ctypes.byref(handle))
         self.handle = handle
-        self._inflight: list[object] = []  # keeps launch arguments alive until the work completes
+        self._inflight: list[object] = []  # keeps what queued work uses alive until it completes
         self._own(self._lib, "aclrtDestroyStream", handle)
 
     def _keep_alive(self, objs: list[object]) -> None:
@@ -243,6 +367,27 @@ class Stream(Resource):
             with self._lock:
                 self._inflight.clear()
 
+    def query(self) -> bool:
+        """True when all work queued so far has completed (does not wait)."""
+        self._check()
+        self.context._activate()
+        ev = ctypes.c_void_p()
+        self._lib.call("aclrtCreateEvent", ctypes.byref(ev))
+        try:
+            self._lib.call("aclrtRecordEvent", ev, self.handle)
+            status = ctypes.c_int()
+            self._lib.call("aclrtQueryEventStatus", ev, ctypes.byref(status))
+        finally:
+            self._lib.call("aclrtDestroyEvent", ev)
+        return status.value == _acl.EventRecordedStatus.COMPLETE
+
+    def wait_event(self, event: Event) -> None:
+        """Work queued on this stream after this call starts only once `event` has completed."""
+        self._check()
+        event._check()
+        self._lib.call("aclrtStreamWaitEvent", self.handle, event.handle)
+        self._keep_alive([event])
+
     def _before_release(self) -> None:
         try:
             self._lib.call("aclrtSynchronizeStream", self.handle)
@@ -251,21 +396,26 @@ class Stream(Resource):
         self._inflight.clear()
 
 
+# --------------------------------------------------------------------- Event
 class Event(Resource):
-    """A marker recorded on a stream, for ordering and timing."""
+    """A marker recorded on a stream, for ordering and timing.
+
+    `timing=True` (the default) creates it with ACL_EVENT_TIME_LINE so that
+    `Event.elapsed_ms` works; pass `flags=` to choose ACL event flags yourself.
+    """
 
     _kind = "Event"
 
-    def __init__(self, context: Context, flags: int | None = None) -> None:
+    def __init__(self, context: Context, flags: int | None = None, *, timing: bool = True) -> None:
         super().__init__(context)
         self.context = context
         self._lib = context._lib
         context._activate()
         handle = ctypes.c_void_p()
         if flags is None:
-            self._lib.call("aclrtCreateEvent", ctypes.byref(handle))
-        else:
-            self._lib.call("aclrtCreateEventWithFlag", ctypes.byref(handle), int(flags))
+            flags = int(_acl.EventFlag.SYNC | (_acl.EventFlag.TIME_LINE if timing else 0))
+        self._lib.call("aclrtCreateEventWithFlag", ctypes.byref(handle), int(flags))
+        self.flags = int(flags)
         self.handle = handle
         self._own(self._lib, "aclrtDestroyEvent", handle)
 
@@ -278,11 +428,18 @@ class Event(Resource):
         self._check()
         self._lib.call("aclrtSynchronizeEvent", self.handle)
 
+    def query(self) -> bool:
+        """True when the work before the last `record` has completed (does not wait)."""
+        self._check()
+        status = ctypes.c_int()
+        self._lib.call("aclrtQueryEventStatus", self.handle, ctypes.byref(status))
+        return status.value == _acl.EventRecordedStatus.COMPLETE
+
     @staticmethod
     def elapsed_ms(start: Event, end: Event) -> float:
+        """Milliseconds between two completed events recorded with timing on the same stream."""
         start._check()
         end._check()
         ms = ctypes.c_float()
         start._lib.call("aclrtEventElapsedTime", ctypes.byref(ms), start.handle, end.handle)
         return float(ms.value)
-

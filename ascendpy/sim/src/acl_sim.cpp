@@ -1116,6 +1116,18 @@ APY_API aclError aclrtGetDeviceCount(uint32_t* count) {
   });
 }
 
+// The simulator runs kernels in the host process, like a program on the host side of a card.
+APY_API aclError aclrtGetRunMode(int32_t* runMode) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!runMode) return null_arg("runMode");
+    *runMode = ACL_HOST;
+    return ACL_SUCCESS;
+  });
+}
+
 APY_API aclError aclrtSetDevice(int32_t deviceId) {
   return guarded([&]() -> aclError {
     State& s = st();
