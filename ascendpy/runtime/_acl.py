@@ -80,6 +80,13 @@ class StreamFlag(IntFlag):
     DEVICE_USE_ONLY = 0x20
 
 
+class StreamStatus(IntEnum):
+    """aclrtStreamStatus, the answer of aclrtStreamQuery."""
+
+    COMPLETE = 0
+    NOT_READY = 1
+
+
 class EventRecordedStatus(IntEnum):
     """aclrtEventRecordedStatus, the answer of aclrtQueryEventStatus."""
 
@@ -509,6 +516,7 @@ PROTOTYPES: dict[str, _Proto] = {
     "aclrtSynchronizeStream": (_err, [_vp]),
     "aclrtSynchronizeStreamWithTimeout": (_err, [_vp, _i32]),
     "aclrtStreamWaitEvent": (_err, [_vp, _vp]),
+    "aclrtStreamQuery": (_err, [_vp, ctypes.POINTER(ctypes.c_int)]),
     "aclrtMalloc": (_err, [_pvp, _sz, ctypes.c_int]),
     "aclrtMallocAlign32": (_err, [_pvp, _sz, ctypes.c_int]),
     "aclrtFree": (_err, [_vp]),

@@ -370,16 +370,9 @@ class Stream(Resource):
     def query(self) -> bool:
         """True when all work queued so far has completed (does not wait)."""
         self._check()
-        self.context._activate()
-        ev = ctypes.c_void_p()
-        self._lib.call("aclrtCreateEvent", ctypes.byref(ev))
-        try:
-            self._lib.call("aclrtRecordEvent", ev, self.handle)
-            status = ctypes.c_int()
-            self._lib.call("aclrtQueryEventStatus", ev, ctypes.byref(status))
-        finally:
-            self._lib.call("aclrtDestroyEvent", ev)
-        return status.value == _acl.EventRecordedStatus.COMPLETE
+        status = ctypes.c_int()
+        self._lib.call("aclrtStreamQuery", self.handle, ctypes.byref(status))
+        return status.value == _acl.StreamStatus.COMPLETE
 
     def wait_event(self, event: Event) -> None:
         """Work queued on this stream after this call starts only once `event` has completed."""

@@ -1385,6 +1385,21 @@ APY_API aclError aclrtSynchronizeStream(aclrtStream stream) {
   return guarded([&]() -> aclError { return sync_one(stream, -1); });
 }
 
+// aclrtStreamStatus: ACL_STREAM_STATUS_COMPLETE = 0, ACL_STREAM_STATUS_NOT_READY = 1.
+APY_API aclError aclrtStreamQuery(aclrtStream stream, int32_t* status) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (!status) return null_arg("status");
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    std::lock_guard<std::mutex> g(str->m);
+    *status = str->done == str->enq ? 0 : 1;
+    return ACL_SUCCESS;
+  });
+}
+
 APY_API aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) {
   return guarded([&]() -> aclError {
     if (timeout < -1) {
