@@ -95,7 +95,7 @@ def test_buffers_of_one_device_are_refused_on_another(monkeypatch, rng):
         x = DeviceBuffer.from_numpy(rng.standard_normal(8).astype(np.float32), context=c0)
         y = DeviceBuffer.zeros(np.float32, 8, context=c1)
         z = DeviceBuffer.zeros(np.float32, 8, context=c1)
-        with pytest.raises(LaunchError, match="belongs to <Context on device 0>, but the stream to <Context on device 1"):
+        with pytest.raises(LaunchError, match="belongs to <Context on device 0>, but the stream to <Context on dev"):
             loader.get_kernel("axpy")[1, s1](x, y, z, 1.0, 8)
         y.copy_from(x)  # copies between devices are explicit, and allowed
         loader.get_kernel("axpy")[1, s1](y, y, z, 1.0, 8)
