@@ -135,26 +135,29 @@ _open_acls: weakref.WeakSet[Acl] = weakref.WeakSet()
 
 
 def _close_at_exit() -> None:
-    """Runs before the weakref finalizers: report and free what the program never freed."""
-    from ascendpy.runtime.memory import DeviceBuffer
-
+    """Runs before the weakref finalizers: close (and report) every Acl the program left open."""
     for acl in list(_open_acls):
-        if acl.closed:
-            continue
-        leaked = [r for r in _descendants(acl) if isinstance(r, DeviceBuffer) and r._base is None and not r.closed]
-        if leaked:
-            total = sum(b.nbytes for b in leaked)
-            sites = sorted({b._created_at for b in leaked})
-            more = f" and {len(sites) - 5} more places" if len(sites) > 5 else ""
-            warnings.warn(
-                f"{len(leaked)} device buffer(s), {total} bytes, were never freed; ascendpy frees them now. "
-                f"Allocated at {', '.join(sites[:5])}{more}. Close buffers (or use `with`) when done.",
-                LeakWarning, stacklevel=1,
-            )
         try:
             acl.close()
         except Exception:  # noqa: BLE001 - nothing may be printed as an error at shutdown
             pass
+
+
+def _report_leaks(acl: Acl) -> None:
+    """Warn about device buffers no one closed before their Acl is finalized (they are freed next)."""
+    from ascendpy.runtime.memory import DeviceBuffer
+
+    leaked = [r for r in _descendants(acl) if isinstance(r, DeviceBuffer) and r._base is None and not r.closed]
+    if not leaked:
+        return
+    total = sum(b.nbytes for b in leaked)
+    sites = sorted({b._created_at for b in leaked})
+    more = f" and {len(sites) - 5} more places" if len(sites) > 5 else ""
+    warnings.warn(
+        f"{len(leaked)} device buffer(s), {total} bytes, were never freed before ACL finalization; ascendpy frees "
+        f"them now. Allocated at {', '.join(sites[:5])}{more}. Close buffers or their Context (or use `with`).",
+        LeakWarning, stacklevel=3,
+    )
 
 
 def _descendants(root: Resource) -> list[Resource]:
@@ -191,6 +194,12 @@ class Acl(Resource):
             # Registered after the first weakref.finalize, so it runs before the finalizers (LIFO).
             atexit.register(_close_at_exit)
             Acl._atexit_registered = True
+
+    def close(self) -> None:
+        """aclFinalize, after closing every device; device memory never freed is reported first."""
+        if not self.closed:
+            _report_leaks(self)
+        super().close()
 
     @property
     def driver(self) -> str:
