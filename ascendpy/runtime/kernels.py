@@ -27,12 +27,17 @@ _NUMPY_OF = {"u8": "uint8", "i8": "int8", "u16": "uint16", "i16": "int16", "u32"
 
 
 class _LoadedBinary(Resource):
-    """A kernel library loaded into one context; unloaded when that context closes."""
+    """A kernel library loaded into one context; unloaded when that context closes or dies.
+
+    The context owns it (strongly); it refers to the context only weakly, so a loader that
+    outlives a runtime keeps none of it alive and no reference cycle needs the cyclic gc.
+    """
 
     _kind = "LoadedBinary"
 
     def __init__(self, context: Context, library: Path) -> None:
         super().__init__(context)
+        self._parent = None  # the context holds us; see the class docstring
         self._lib = context._lib
         context._activate()
         handle = ctypes.c_void_p()
@@ -56,7 +61,7 @@ class KernelLoader:
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
-        self._loaded: dict[int, _LoadedBinary] = {}
+        self._key = object()  # names this loader's binaries in each context's `_binaries`
 
     @classmethod
     def from_module(cls, module: types.ModuleType | str | os.PathLike[str], target: str = "sim",
@@ -94,10 +99,10 @@ class KernelLoader:
         return Kernel(self, name, meta)
 
     def _binary(self, context: Context) -> _LoadedBinary:
-        b = self._loaded.get(id(context))
+        b = context._binaries.get(self._key)
         if b is None or b.closed:
             b = _LoadedBinary(context, self.artifact.library)
-            self._loaded[id(context)] = b
+            context._binaries[self._key] = b
         return b
 
 
@@ -181,15 +186,19 @@ class Kernel:
         binary = self.loader._binary(ctx)
         func = binary.function(self.name)
         lib = ctx._lib
-        ctx._activate()
-        handle = ctypes.c_void_p()
-        lib.call("aclrtKernelArgsInit", func, ctypes.byref(handle))
-        for value, size in packed:
-            param_handle = ctypes.c_void_p()
-            lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
-        lib.call("aclrtKernelArgsFinalize", handle)
-        _queue_on(stream, buffers, [binary])  # after other streams' work on these buffers; kept alive
-        lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
+        for b in buffers:  # ordered after other streams' queued work on these buffers
+            b._wait(except_stream=stream)
+        # Buffers and stream stay locked (cannot be closed on another thread) until the launch is queued.
+        with stream._using(*buffers):
+            ctx._activate()
+            handle = ctypes.c_void_p()
+            lib.call("aclrtKernelArgsInit", func, ctypes.byref(handle))
+            for value, size in packed:
+                param_handle = ctypes.c_void_p()
+                lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
+            lib.call("aclrtKernelArgsFinalize", handle)
+            _queue_on(stream, buffers, [binary])  # kept alive until the launch completes
+            lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
 
     def _scalar(self, label: str, dtype: str, value: object) -> tuple[Any, int]:
         fmt, kind = _SCALAR_FORMATS.get(dtype, (None, None))  # type: ignore[assignment]

@@ -18,6 +18,7 @@ from typing import Any
 import ml_dtypes  # noqa: F401 - registers bfloat16 with numpy
 import numpy as np
 
+from ascendpy.errors import ResourceClosedError
 from ascendpy.runtime._acl import MallocPolicy, MemcpyKind
 from ascendpy.runtime.objects import Context, Resource, Stream, _caller_site
 
@@ -45,7 +46,7 @@ class _Memory(Resource):
     _dtype: np.dtype
     _len: int
     nbytes: int
-    _pending: list[Stream]
+    _pending: list[weakref.ref[Stream]]
 
     @property
     def dtype(self) -> np.dtype:
@@ -61,21 +62,30 @@ class _Memory(Resource):
         return self
 
     def _track(self, stream: Stream) -> None:
-        """Queued work on `stream` uses this memory."""
+        """Queued work on `stream` uses this memory.
+
+        Held weakly: the stream holds the memory until its work completes, and a
+        dropped stream waits for its work when it is destroyed, so no cycle is needed.
+        """
         root = self._root()
-        if stream not in root._pending:
-            root._pending.append(stream)
+        if not any(r() is stream for r in root._pending):
+            root._pending.append(weakref.ref(stream))
 
     def _wait(self, except_stream: Stream | None = None) -> None:
-        """Wait for queued work on every stream using this memory (but `except_stream`)."""
+        """Wait for queued work on every stream using this memory (but `except_stream`).
+
+        Called with no lock held: synchronizing takes the other stream's lock.
+        """
         root = self._root()
-        keep = []
-        for s in root._pending:
-            if s is except_stream:
-                keep.append(s)
-            elif not s.closed:
+        with root._lock:
+            streams = [s for s in (r() for r in root._pending) if s is not None and s is not except_stream]
+        for s in streams:
+            try:
                 s.synchronize()
-        root._pending = keep
+            except ResourceClosedError:
+                pass  # closed (maybe on another thread): closing waited for its work
+        with root._lock:
+            root._pending = [r for r in root._pending if r() is not None and r() not in streams]
 
     def _describe(self) -> str:
         return f" {self._dtype}[{self._len}]"
@@ -187,12 +197,22 @@ class DeviceBuffer(_Memory):
         self._check()
         if not self.nbytes:
             return
-        if stream is None:
-            self._wait()
-            self._lib.call("aclrtMemset", self.ptr, self.nbytes, int(byte), self.nbytes)
-        else:
-            _queue_on(stream, [self])
-            self._lib.call("aclrtMemsetAsync", self.ptr, self.nbytes, int(byte), self.nbytes, stream.handle)
+        self._wait(except_stream=stream)
+        with self._using(*([stream] if stream is not None else [])):
+            if stream is None:
+                self._lib.call("aclrtMemset", self.ptr, self.nbytes, int(byte), self.nbytes)
+            else:
+                _queue_on(stream, [self])
+                self._lib.call("aclrtMemsetAsync", self.ptr, self.nbytes, int(byte), self.nbytes, stream.handle)
+
+    def close(self) -> None:
+        """Free the memory (closing views first), once queued work that uses it has completed."""
+        if self._base is None and not self.closed:
+            try:
+                self._wait()  # before taking our lock: waiting takes the streams' locks
+            except Exception:  # noqa: BLE001 - the fault was (or will be) reported by the stream
+                pass
+        super().close()
 
     def _before_release(self) -> None:
         # Memory still used by queued work lives until that work is done.
@@ -287,11 +307,12 @@ class HostBuffer(_Memory):
 
 # --------------------------------------------------------------------- copies
 def _queue_on(stream: Stream, mems: list[_Memory], keep: list[object] | None = None) -> None:
-    """Order queued work on `stream` after other streams' work on `mems`, and keep things alive."""
-    stream._check()
+    """Record that work about to be queued on `stream` uses `mems`, and keep them (and `keep`) alive.
+
+    Callers first wait for other streams' work on `mems` (`_wait(except_stream=stream)`), with
+    no lock held, then call this and queue the work while holding the locks.
+    """
     for m in mems:
-        m._check()
-        m._wait(except_stream=stream)
         m._track(stream)
     stream._keep_alive([*mems, *(keep or [])])
 
@@ -331,14 +352,15 @@ def _copy(dst: Any, src: Any, stream: Stream | None) -> None:
         kind = MemcpyKind.HOST_TO_HOST
     if not d_bytes:
         return
-    if stream is None:
-        for m in mems:
-            m._wait()
-        lib.call("aclrtMemcpy", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes, int(kind))
-    else:
-        _queue_on(stream, mems, host_arrays)  # host arrays stay alive until the stream is synchronized
-        lib.call("aclrtMemcpyAsync", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes, int(kind),
-                 stream.handle)
+    for m in mems:
+        m._wait(except_stream=stream)
+    with mems[0]._using(*mems[1:], *([stream] if stream is not None else [])):
+        if stream is None:
+            lib.call("aclrtMemcpy", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes, int(kind))
+        else:
+            _queue_on(stream, mems, host_arrays)  # host arrays stay alive until the stream is synchronized
+            lib.call("aclrtMemcpyAsync", ctypes.c_void_p(d_addr), d_bytes, ctypes.c_void_p(s_addr), s_bytes,
+                     int(kind), stream.handle)
 
 
 __all__ = ["DeviceBox", "DeviceBuffer", "HostBuffer", "MallocPolicy", "device_dtype"]

@@ -15,6 +15,7 @@ kept at run time:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import itertools
 import os
@@ -88,6 +89,21 @@ class Resource:
         if self._closed_at is not None:
             raise ResourceClosedError(f"{self!r} was closed (at {self._closed_at}) and cannot be used")
 
+    @contextlib.contextmanager
+    def _using(self, *others: Resource) -> Any:
+        """Hold the locks of this object and `others` (in a fixed order) and check none is closed.
+
+        `close()` takes the same lock, so an operation in flight finishes before its
+        object can be released on another thread, and one that starts later sees it closed.
+        """
+        rs = sorted({id(r): r for r in (self, *others)}.values(), key=lambda r: r._id)
+        with contextlib.ExitStack() as stack:
+            for r in rs:
+                stack.enter_context(r._lock)
+            for r in rs:
+                r._check()
+            yield
+
     @property
     def closed(self) -> bool:
         return self._closed_at is not None
@@ -143,19 +159,20 @@ def _close_at_exit() -> None:
             pass
 
 
-def _report_leaks(acl: Acl) -> None:
-    """Warn about device buffers no one closed before their Acl is finalized (they are freed next)."""
+def _leaked_buffers(acl: Acl) -> list[Any]:
     from ascendpy.runtime.memory import DeviceBuffer
 
-    leaked = [r for r in _descendants(acl) if isinstance(r, DeviceBuffer) and r._base is None and not r.closed]
-    if not leaked:
-        return
+    return [r for r in _descendants(acl) if isinstance(r, DeviceBuffer) and r._base is None and not r.closed]
+
+
+def _warn_leaks(leaked: list[Any]) -> None:
+    """Warn about device buffers no one closed before their Acl was finalized (they have been freed)."""
     total = sum(b.nbytes for b in leaked)
     sites = sorted({b._created_at for b in leaked})
     more = f" and {len(sites) - 5} more places" if len(sites) > 5 else ""
     warnings.warn(
-        f"{len(leaked)} device buffer(s), {total} bytes, were never freed before ACL finalization; ascendpy frees "
-        f"them now. Allocated at {', '.join(sites[:5])}{more}. Close buffers or their Context (or use `with`).",
+        f"{len(leaked)} device buffer(s), {total} bytes, were never freed before ACL finalization; ascendpy freed "
+        f"them. Allocated at {', '.join(sites[:5])}{more}. Close buffers or their Context (or use `with`).",
         LeakWarning, stacklevel=3,
     )
 
@@ -196,10 +213,11 @@ class Acl(Resource):
             Acl._atexit_registered = True
 
     def close(self) -> None:
-        """aclFinalize, after closing every device; device memory never freed is reported first."""
-        if not self.closed:
-            _report_leaks(self)
+        """aclFinalize, after closing every device; then reports device memory no one had freed."""
+        leaks = [] if self.closed else _leaked_buffers(self)
         super().close()
+        if leaks:
+            _warn_leaks(leaks)
 
     @property
     def driver(self) -> str:
@@ -308,6 +326,7 @@ class Context(Resource):
         handle = ctypes.c_void_p()
         self._lib.call("aclrtCreateContext", ctypes.byref(handle), device.id)
         self.handle = handle
+        self._binaries: dict[object, Any] = {}  # kernel libraries loaded here, by loader
         self._own(self._lib, "aclrtDestroyContext", handle)
         _tls.current = weakref.ref(self)
 
@@ -326,6 +345,17 @@ class Context(Resource):
         self.make_current()
         return self
 
+    def close(self) -> None:
+        """Wait for this context's streams, then release its children (newest first) and itself."""
+        with self._lock:
+            for child in self._live_children():
+                if isinstance(child, Stream) and not child.closed:
+                    try:  # queued launches may still use kernel libraries loaded here
+                        child._lib.call("aclrtSynchronizeStream", child.handle)
+                    except Exception:  # noqa: BLE001 - a fault is reported by the stream's own sync
+                        pass
+            super().close()
+
     @staticmethod
     def current() -> Context:
         ref = getattr(_tls, "current", None)
@@ -338,6 +368,7 @@ class Context(Resource):
         return ctx
 
     def _before_release(self) -> None:
+        self._binaries.clear()
         ref = getattr(_tls, "current", None)
         if ref is not None and ref() is self:
             _tls.current = None
@@ -369,26 +400,24 @@ class Stream(Resource):
 
     def synchronize(self) -> None:
         """Wait for every queued operation; raises the first kernel fault since the last wait."""
-        self._check()
-        try:
-            self._lib.call("aclrtSynchronizeStream", self.handle)
-        finally:
-            with self._lock:
+        with self._using():
+            try:
+                self._lib.call("aclrtSynchronizeStream", self.handle)
+            finally:
                 self._inflight.clear()
 
     def query(self) -> bool:
         """True when all work queued so far has completed (does not wait)."""
-        self._check()
         status = ctypes.c_int()
-        self._lib.call("aclrtStreamQuery", self.handle, ctypes.byref(status))
+        with self._using():
+            self._lib.call("aclrtStreamQuery", self.handle, ctypes.byref(status))
         return status.value == _acl.StreamStatus.COMPLETE
 
     def wait_event(self, event: Event) -> None:
         """Work queued on this stream after this call starts only once `event` has completed."""
-        self._check()
-        event._check()
-        self._lib.call("aclrtStreamWaitEvent", self.handle, event.handle)
-        self._keep_alive([event])
+        with self._using(event):
+            self._lib.call("aclrtStreamWaitEvent", self.handle, event.handle)
+            self._keep_alive([event])
 
     def _before_release(self) -> None:
         try:
@@ -422,26 +451,32 @@ class Event(Resource):
         self._own(self._lib, "aclrtDestroyEvent", handle)
 
     def record(self, stream: Stream) -> None:
-        self._check()
-        stream._check()
-        self._lib.call("aclrtRecordEvent", self.handle, stream.handle)
+        with self._using(stream):
+            self._lib.call("aclrtRecordEvent", self.handle, stream.handle)
+            stream._keep_alive([self])
 
     def synchronize(self) -> None:
-        self._check()
-        self._lib.call("aclrtSynchronizeEvent", self.handle)
+        with self._using():
+            self._lib.call("aclrtSynchronizeEvent", self.handle)
+
+    def _before_release(self) -> None:
+        # A stream may wait on this event (wait_event): let the event complete before it is destroyed.
+        try:
+            self._lib.call("aclrtSynchronizeEvent", self.handle)
+        except Exception:  # noqa: BLE001 - closing must not fail because a kernel faulted earlier
+            pass
 
     def query(self) -> bool:
         """True when the work before the last `record` has completed (does not wait)."""
-        self._check()
         status = ctypes.c_int()
-        self._lib.call("aclrtQueryEventStatus", self.handle, ctypes.byref(status))
+        with self._using():
+            self._lib.call("aclrtQueryEventStatus", self.handle, ctypes.byref(status))
         return status.value == _acl.EventRecordedStatus.COMPLETE
 
     @staticmethod
     def elapsed_ms(start: Event, end: Event) -> float:
         """Milliseconds between two completed events recorded with timing on the same stream."""
-        start._check()
-        end._check()
         ms = ctypes.c_float()
-        start._lib.call("aclrtEventElapsedTime", ctypes.byref(ms), start.handle, end.handle)
+        with start._using(end):
+            start._lib.call("aclrtEventElapsedTime", ctypes.byref(ms), start.handle, end.handle)
         return float(ms.value)
