@@ -352,6 +352,11 @@ def _copy(dst: Any, src: Any, stream: Stream | None) -> None:
         kind = MemcpyKind.HOST_TO_HOST
     if not d_bytes:
         return
+    if stream is not None and kind == MemcpyKind.DEVICE_TO_DEVICE and (d_addr % 64 or s_addr % 64):
+        # ACL's asynchronous device-to-device copy needs 64-byte aligned addresses (views often are
+        # not): order it after the stream's work and copy synchronously instead.
+        stream.synchronize()
+        stream = None
     for m in mems:
         m._wait(except_stream=stream)
     with mems[0]._using(*mems[1:], *([stream] if stream is not None else [])):
