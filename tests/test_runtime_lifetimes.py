@@ -36,6 +36,7 @@ from ascendpy import (
     Stream,
 )
 from tests.kernels import arith
+from tests.sim_counts import live_allocations, live_handles
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 2_000_000  # an axpy over this many elements on one block takes milliseconds on the simulator
@@ -56,12 +57,6 @@ def own_acl():
         acl.close()
 
 
-def live_allocations(acl: Acl) -> int:
-    return acl.lib.fn("ascendpySimLiveAllocations")()
-
-
-def live_handles(acl: Acl) -> int:
-    return acl.lib.fn("ascendpySimLiveHandles")()
 
 
 def line() -> int:

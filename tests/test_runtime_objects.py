@@ -26,10 +26,7 @@ from ascendpy import (
 )
 from ascendpy.runtime import _acl
 from tests.kernels import arith
-
-
-def live_allocations(acl: Acl) -> int:
-    return acl.lib.fn("ascendpySimLiveAllocations")()
+from tests.sim_counts import live_allocations
 
 
 # ----------------------------------------------------------------------- Acl

@@ -49,6 +49,7 @@ from ascendpy import (
     Stream,
 )
 from tests.kernels import arith
+from tests.sim_counts import live_allocations
 
 F32 = np.dtype(np.float32)
 SLOTS = (0, 1)  # the two contexts
@@ -66,9 +67,6 @@ def axpy_kernel():
         _axpy_kernel = KernelLoader.from_module(arith).get_kernel("axpy")
     return _axpy_kernel
 
-
-def live_allocations(lib) -> int:
-    return int(lib.fn("ascendpySimLiveAllocations")())
 
 
 def random_f32(seed: int, n: int) -> np.ndarray:

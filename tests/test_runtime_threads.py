@@ -15,6 +15,7 @@ import pytest
 
 from ascendpy import Context, DeviceBuffer, KernelLoader, ResourceClosedError, Stream
 from tests.kernels import arith
+from tests.sim_counts import live_allocations
 
 THREADS = 4
 ROUNDS = 60
@@ -65,9 +66,6 @@ def axpy_rounds(axpy, ctx: Context, stream: Stream, rng: np.random.Generator, ro
                 np.testing.assert_array_equal(got.to_numpy(), want)  # to_numpy waits for the launch
             pending.clear()
 
-
-def live_allocations(acl) -> int:
-    return acl.lib.fn("ascendpySimLiveAllocations")()
 
 
 def test_threads_with_own_streams_on_a_shared_context(axpy, runtime, rng):
