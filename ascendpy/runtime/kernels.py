@@ -127,6 +127,17 @@ class Kernel:
         self.params: list[dict[str, Any]] = meta["params"]
         sig = meta.get("signature")
         self.signature: list[tuple[str, str]] | None = [tuple(s) for s in sig] if sig else None  # type: ignore[misc]
+        # Per parameter, worked out once: its description for errors and the element dtype it requires.
+        self._labels: list[str] = []
+        self._want: list[tuple[str, np.dtype] | None] = []
+        for i, param in enumerate(self.params):
+            declared = self.signature[i][1] if self.signature else None
+            self._labels.append(f"argument {i} ('{param['name']}'{': ' + declared if declared else ''}) "
+                                f"of kernel '{self.name}'")
+            want = None
+            if param["kind"] == "ptr":
+                want = declared[4:-1] if declared else param["dtype"]
+            self._want.append((want, np.dtype(_NUMPY_OF.get(want, want))) if want is not None else None)
 
     def __repr__(self) -> str:
         return f"<Kernel {self.name}({self._sig_text()})>"
@@ -163,8 +174,7 @@ class Kernel:
         packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int]] = []
         buffers: list[DeviceBuffer] = []
         for i, (param, arg) in enumerate(zip(self.params, args)):
-            declared = self.signature[i][1] if self.signature else None
-            label = f"argument {i} ('{param['name']}'{': ' + declared if declared else ''}) of kernel '{self.name}'"
+            label = self._labels[i]
             if param["kind"] == "ptr":
                 if not isinstance(arg, DeviceBuffer):
                     raise LaunchError(f"{label} must be a DeviceBuffer, got {type(arg).__name__}")
@@ -172,9 +182,9 @@ class Kernel:
                 if arg.context is not ctx:
                     raise LaunchError(f"{label}: the buffer belongs to {arg.context!r}, but the stream to "
                                       f"{ctx!r}; copy it into the stream's context first")
-                want = declared[4:-1] if declared else param["dtype"]
-                if want is not None and arg.dtype.name != _NUMPY_OF.get(want, want):
-                    raise LaunchError(f"{label} expects elements of {want} ({_NUMPY_OF.get(want, want)}) but got "
+                want = self._want[i]
+                if want is not None and arg._dtype != want[1]:
+                    raise LaunchError(f"{label} expects elements of {want[0]} ({want[1]}) but got "
                                       f"a DeviceBuffer of {arg.dtype}")
                 packed.append((ctypes.c_uint64(arg.ptr.value or 0), 8))
                 buffers.append(arg)
