@@ -9,7 +9,8 @@ every live allocation and checks that:
 - nothing crashes, and every invalid step raises the documented error: use of
   a closed object -> ResourceClosedError naming it; a launch with a buffer of
   the other context -> LaunchError "belongs to"; a copy of the wrong length ->
-  ValueError; none of them changes any data or allocation;
+  ValueError; none of them changes any data or allocates (a refused step may still have
+  waited for streams, which can release dropped buffers whose work is done);
 - every read-back (`to_numpy`, synchronous and asynchronous `copy_to` into host
   arrays, `HostBuffer.array`) equals the model bit for bit (elements never
   written, e.g. of `empty`, are not compared; a NaN only has to be a NaN, since
@@ -446,7 +447,7 @@ class RuntimeMachine(RuleBasedStateMachine):
         before = live_allocations(self.lib)
         with pytest.raises(LaunchError, match="belongs to"):
             self.kernel[1, stream](*(b.obj for b in args), float(alpha), min(b.n for b in args))
-        assert live_allocations(self.lib) == before
+        assert live_allocations(self.lib) <= before, "a refused step allocated device memory"
 
     @precondition(lambda self: self.bufs)
     @rule(data=st.data(), delta=st.integers(-MAX_LEN, MAX_LEN).filter(bool),
@@ -474,7 +475,7 @@ class RuntimeMachine(RuleBasedStateMachine):
                 b.obj.copy_from(peer, stream)
             else:
                 b.obj.copy_to(peer, stream)
-        assert live_allocations(self.lib) == before
+        assert live_allocations(self.lib) <= before, "a refused step allocated device memory"
         for hb in created:
             hb.close()
 
@@ -514,7 +515,7 @@ class RuntimeMachine(RuleBasedStateMachine):
         with pytest.raises(ResourceClosedError, match="was closed") as info:
             ops[op % len(ops)]()
         assert repr(obj) in str(info.value), f"{info.value} does not name {obj!r}"
-        assert live_allocations(self.lib) == before
+        assert live_allocations(self.lib) <= before, "a refused step allocated device memory"
 
     # ---------------------------------------------------- close and drop
     @precondition(lambda self: self.streams or self.open_slots())
