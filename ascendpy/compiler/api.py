@@ -10,6 +10,7 @@ from xdsl.printer import Printer
 
 from ascendpy.compiler.codegen import module_to_cpp
 from ascendpy.compiler.frontend import build_module
+from ascendpy.compiler.passes import run_passes
 from ascendpy.errors import CompileError
 from ascendpy.std import KernelFunction
 
@@ -34,7 +35,11 @@ def find_kernels(module: types.ModuleType) -> list[KernelFunction]:
     return sorted(found, key=lambda k: k.fn.__code__.co_firstlineno)
 
 
-def compile_kernels(kernels: list[KernelFunction], source_name: str) -> CompiledModule:
+def compile_kernels(kernels: list[KernelFunction], source_name: str, soc: str | None = None) -> CompiledModule:
+    """Frontend, passes (buffer planning and UB budget for `soc`, sync insertion), codegen."""
+    from ascendpy.toolchain.targets import resolve_soc
+
+    soc = resolve_soc(soc)
     if not kernels:
         raise CompileError("no @std.aiv_kernel functions found", source_name)
     names = [k.name for k in kernels]
@@ -42,6 +47,8 @@ def compile_kernels(kernels: list[KernelFunction], source_name: str) -> Compiled
     if dup:
         raise CompileError(f"two kernels are named {sorted(dup)}; kernel names must be unique", source_name)
     module = build_module(kernels)
+    run_passes(module, soc)
+    module.verify()
     buf = io.StringIO()
     Printer(stream=buf, print_debuginfo=True).print_op(module)
     sigs = []
@@ -52,16 +59,16 @@ def compile_kernels(kernels: list[KernelFunction], source_name: str) -> Compiled
     return CompiledModule(buf.getvalue() + "\n", module_to_cpp(module, source_name), tuple(sigs))
 
 
-def compile_module(module: types.ModuleType) -> CompiledModule:
+def compile_module(module: types.ModuleType, soc: str | None = None) -> CompiledModule:
     """Compile every kernel of a Python module to one MLIR module and one C++ file."""
-    return compile_kernels(find_kernels(module), getattr(module, "__file__", None) or module.__name__)
+    return compile_kernels(find_kernels(module), getattr(module, "__file__", None) or module.__name__, soc)
 
 
-def kernel_mlir(kernel: KernelFunction) -> str:
-    """The MLIR module (with source locations) for one kernel, for inspection."""
-    return compile_kernels([kernel], kernel.filename).mlir
+def kernel_mlir(kernel: KernelFunction, soc: str | None = None) -> str:
+    """The MLIR module (with source locations, after the passes) for one kernel, for inspection."""
+    return compile_kernels([kernel], kernel.filename, soc).mlir
 
 
-def kernel_cpp(kernel: KernelFunction) -> str:
+def kernel_cpp(kernel: KernelFunction, soc: str | None = None) -> str:
     """The AscendC C++ for one kernel, for inspection."""
-    return compile_kernels([kernel], kernel.filename).cpp
+    return compile_kernels([kernel], kernel.filename, soc).cpp

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
+    BFloat16Type,
     FileLineColLoc,
     Float16Type,
     Float32Type,
@@ -32,8 +33,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from ascendpy.compiler import dialect as asc
+from ascendpy.compiler.passes import QUEUE_DEPTH
 from ascendpy.errors import CompileError
-from ascendpy.std.types import SCALAR_TYPES
+from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES
 
 CPP_KEYWORDS = frozenset(
     "alignas alignof and asm auto bool break case catch char class const constexpr const_cast continue "
@@ -125,6 +127,65 @@ __aicore__ inline uint64_t apy_trip_count(S lb, S ub, S step)
     return ub < lb ? (static_cast<uint64_t>(static_cast<U>(lb) - static_cast<U>(ub)) - 1) / down + 1 : 0;
 }
 """,
+    "flag": """\
+// The destination pipe of event E waits until the source pipe has finished everything issued so far.
+template <AscendC::HardEvent E>
+__aicore__ inline void apy_flag()
+{
+    AscendC::TEventID id = AscendC::GetTPipePtr()->FetchEventID(E);
+    AscendC::SetFlag<E>(id);
+    AscendC::WaitFlag<E>(id);
+}
+""",
+    "copy": """\
+// GM <-> UB copies of any element count. DataCopy moves whole 32-byte blocks. A count that
+// does not fill whole blocks goes through DataCopyPad on 910B; 310P has no DataCopyPad, so
+// there the whole blocks go by DMA and the tail element by element on the scalar unit,
+// ordered against the vector and DMA pipes by flags. Nothing outside [0, count) is touched.
+template <typename T>
+__aicore__ inline void apy_copy_in(AscendC::LocalTensor<T> dst, AscendC::GlobalTensor<T> src, uint32_t count)
+{
+    constexpr uint32_t per_block = 32 / sizeof(T);
+    if (count % per_block == 0) {
+        if (count > 0) AscendC::DataCopy(dst, src, count);
+        return;
+    }
+#if __CCE_AICORE__ == 200
+    const uint32_t head = count - count % per_block;
+    if (head > 0) AscendC::DataCopy(dst, src, head);
+    apy_flag<AscendC::HardEvent::V_S>();
+    apy_flag<AscendC::HardEvent::MTE3_S>();
+    for (uint32_t i = head; i < count; ++i) dst.SetValue(i, src.GetValue(i));
+    apy_flag<AscendC::HardEvent::S_V>();
+    apy_flag<AscendC::HardEvent::S_MTE3>();
+#else
+    AscendC::DataCopyExtParams params(1, count * static_cast<uint32_t>(sizeof(T)), 0, 0, 0);
+    AscendC::DataCopyPadExtParams<T> pad(false, 0, 0, T(0));
+    AscendC::DataCopyPad(dst, src, params, pad);
+#endif
+}
+
+template <typename T>
+__aicore__ inline void apy_copy_out(AscendC::GlobalTensor<T> dst, AscendC::LocalTensor<T> src, uint32_t count)
+{
+    constexpr uint32_t per_block = 32 / sizeof(T);
+    if (count % per_block == 0) {
+        if (count > 0) AscendC::DataCopy(dst, src, count);
+        return;
+    }
+#if __CCE_AICORE__ == 200
+    const uint32_t head = count - count % per_block;
+    if (head > 0) AscendC::DataCopy(dst, src, head);
+    apy_flag<AscendC::HardEvent::V_S>();
+    apy_flag<AscendC::HardEvent::MTE2_S>();
+    for (uint32_t i = head; i < count; ++i) dst.SetValue(i, src.GetValue(i));
+    apy_flag<AscendC::HardEvent::S_MTE2>();
+#else
+    AscendC::DataCopyExtParams params(1, count * static_cast<uint32_t>(sizeof(T)), 0, 0, 0);
+    AscendC::DataCopyPad(dst, src, params);
+#endif
+}
+""",
     "scalar_math": "// Scalar exp/ln/sqrt: A2/A3 and 310P have no scalar float math, so the value makes a\n"
                    "// round trip through a 32-byte UB scratch tensor and one vector instruction.\n"
     + "".join(
@@ -133,13 +194,9 @@ __aicore__ inline T apy_{name}(AscendC::TBuf<AscendC::TPosition::VECCALC>& buf, 
 {{
     AscendC::LocalTensor<T> t = buf.Get<T>();
     t.SetValue(0, x);
-    AscendC::TEventID sv = AscendC::GetTPipePtr()->FetchEventID(AscendC::HardEvent::S_V);
-    AscendC::SetFlag<AscendC::HardEvent::S_V>(sv);
-    AscendC::WaitFlag<AscendC::HardEvent::S_V>(sv);
+    apy_flag<AscendC::HardEvent::S_V>();
     AscendC::{op}(t, t, 1);
-    AscendC::TEventID vs = AscendC::GetTPipePtr()->FetchEventID(AscendC::HardEvent::V_S);
-    AscendC::SetFlag<AscendC::HardEvent::V_S>(vs);
-    AscendC::WaitFlag<AscendC::HardEvent::V_S>(vs);
+    apy_flag<AscendC::HardEvent::V_S>();
     return t.GetValue(0);
 }}
 """
@@ -168,6 +225,8 @@ def ctype(t: Attribute) -> str:
         return "half"
     if isinstance(t, Float32Type):
         return "float"
+    if isinstance(t, BFloat16Type):
+        return "bfloat16_t"
     if isinstance(t, IndexType):
         return "int64_t"
     raise CompileError(f"internal: no C++ type for MLIR type {t}")
@@ -186,6 +245,7 @@ class _Func:
     used: set[str] = field(default_factory=set)
     gm: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # memref arg -> (tensor, elem ctype)
     locals: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # alloca -> (name, ctype)
+    bufs: dict[SSAValue, tuple[str, str, str]] = field(default_factory=dict)  # ub_alloc -> (tensor, queue, ctype)
     skip: set[Operation] = field(default_factory=set)
     counter: int = 0
     indent: int = 1
@@ -264,7 +324,7 @@ class CppEmitter:
             cname = self.fresh(f, pname)
             f.names[arg] = cname
             if ptype.startswith("Ptr["):
-                elem = SCALAR_TYPES[ptype[4:-1]].cpp
+                elem = ELEMENT_TYPES[ptype[4:-1]].cpp
                 params.append(f"GM_ADDR {cname}")
                 tensor = self.fresh(f, f"{cname}_gm")
                 f.gm[arg] = (tensor, elem)
@@ -286,21 +346,49 @@ class CppEmitter:
                 cname = self.fresh(f, py)
                 f.locals[op.memref] = (cname, ty)
                 prologue.append(f"{ty} {cname}{{}};")
-        if any(isinstance(o, math.ExpOp | math.LogOp | math.SqrtOp) for o in fn.walk()):
-            self.helpers.add("scalar_math")
+        ops = list(fn.walk())
+        scalar_math = any(isinstance(o, math.ExpOp | math.LogOp | math.SqrtOp) for o in ops)
+        if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
+            f.used.add("apy_pipe")
+        for op in block.ops:
+            if isinstance(op, asc.UbAllocOp):
+                prologue.extend(self.declare_buffer(f, op))
+        if scalar_math:
+            self.helpers.update({"scalar_math", "flag"})
             prologue.append("AscendC::TBuf<AscendC::TPosition::VECCALC> apy_scratch;")
             prologue.append("apy_pipe.InitBuffer(apy_scratch, 32);")
-            f.used.update({"apy_pipe", "apy_scratch"})
+            f.used.add("apy_scratch")
         head = [f'extern "C" __global__ __aicore__ void {name}({", ".join(params)})', "{"]
         self.locate(f, fn)
         f.lines.extend("    " + p for p in prologue)
         self.emit_block(f, block)
         return "\n".join(head + f.lines + ["}", ""])
 
+    def declare_buffer(self, f: _Func, op: asc.UbAllocOp) -> list[str]:
+        """Prologue lines for one UB buffer: a double-buffered TQue, or a TBuf with its tensor."""
+        t = op.result.type
+        assert isinstance(t, MemRefType) and op.role is not None
+        elem = ELEMENT_TYPES[op.dtype.data]
+        nbytes = (t.get_shape()[0] * elem.nbytes + 31) // 32 * 32
+        base = "".join(c if c.isalnum() else "_" for c in op.buf_name.data)
+        tensor = self.fresh(f, base)
+        role = op.role.data
+        if role == "calc":
+            holder = self.fresh(f, f"{base}_buf")
+            f.bufs[op.result] = (tensor, holder, elem.cpp)
+            return [f"AscendC::TBuf<AscendC::TPosition::VECCALC> {holder};",
+                    f"apy_pipe.InitBuffer({holder}, {nbytes});",
+                    f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"]
+        que = self.fresh(f, f"{base}_que")
+        f.bufs[op.result] = (tensor, que, elem.cpp)
+        pos = "VECIN" if role == "vecin" else "VECOUT"
+        return [f"AscendC::TQue<AscendC::TPosition::{pos}, {QUEUE_DEPTH}> {que};",
+                f"apy_pipe.InitBuffer({que}, {QUEUE_DEPTH}, {nbytes});"]
+
     def emit_block(self, f: _Func, block: Block) -> None:
         for op in block.ops:
-            if op in f.skip or isinstance(op, memref.AllocaOp | scf.YieldOp):
+            if op in f.skip or isinstance(op, memref.AllocaOp | scf.YieldOp | asc.UbAllocOp):
                 continue
             if isinstance(op, func.ReturnOp) and op.parent_op() is not None \
                     and isinstance(op.parent_op(), func.FuncOp):
@@ -382,8 +470,6 @@ class CppEmitter:
             self.define(f, op, f"static_cast<{ctype(op.result.type)}>({v(op.input)})")
         elif isinstance(op, arith.IndexCastOp):
             self.define(f, op, f"static_cast<int64_t>(static_cast<{_sint(_bits(op.input))}>({v(op.input)}))")
-        elif type(op).__name__ == "IndexCastUIOp":
-            self.define(f, op, f"static_cast<int64_t>({v(op.operands[0])})")
         elif isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
             bits = _bits(op.input)
             src = v(op.input)
@@ -405,6 +491,40 @@ class CppEmitter:
         elif isinstance(op, asc.GetBlockIdxOp | asc.GetBlockNumOp):
             call = "GetBlockIdx" if isinstance(op, asc.GetBlockIdxOp) else "GetBlockNum"
             self.define(f, op, f"static_cast<uint64_t>(AscendC::{call}())")
+        elif isinstance(op, asc.DmaOp):
+            self.helpers.update({"copy", "flag"})
+            tensor = f.bufs[op.ub][0]
+            gm = f"{f.gm[op.gm][0]}[static_cast<uint64_t>({v(op.offset)})]"
+            count = f"static_cast<uint32_t>({v(op.count)})"
+            if op.dir.data == "in":
+                self.line(f, f"apy_copy_in({tensor}, {gm}, {count});")
+            else:
+                self.line(f, f"apy_copy_out({gm}, {tensor}, {count});")
+        elif isinstance(op, asc.VecOp):
+            self.line(f, self.vec_call(f, op))
+        elif isinstance(op, asc.QueOp):
+            tensor, que, elem = f.bufs[op.buf]
+            step = op.step.data
+            if step == "alloc":
+                self.line(f, f"AscendC::LocalTensor<{elem}> {tensor} = {que}.AllocTensor<{elem}>();")
+            elif step == "pass":
+                self.line(f, f"{que}.EnQue({tensor});")
+                self.line(f, f"{tensor} = {que}.DeQue<{elem}>();")
+            else:
+                self.line(f, f"{que}.FreeTensor({tensor});")
+        elif isinstance(op, asc.FlagOp):
+            self.helpers.add("flag")
+            self.line(f, f"apy_flag<AscendC::HardEvent::{op.event.data}>();")
+        elif isinstance(op, asc.BarrierOp):
+            self.line(f, f"AscendC::PipeBarrier<{op.pipe.data}>();")
+        elif isinstance(op, memref.LoadOp) and op.memref in f.bufs:
+            tensor = f.bufs[op.memref][0]
+            self.define(f, op, f"static_cast<{ctype(op.res.type)}>({tensor}.GetValue("
+                               f"static_cast<uint32_t>({v(op.indices[0])})))")
+        elif isinstance(op, memref.StoreOp) and op.memref in f.bufs:
+            tensor, _, elem = f.bufs[op.memref]
+            self.line(f, f"{tensor}.SetValue(static_cast<uint32_t>({v(op.indices[0])}), "
+                         f"static_cast<{elem}>({v(op.value)}));")
         elif isinstance(op, memref.LoadOp):
             ref = op.memref
             if ref in f.gm:
@@ -470,6 +590,23 @@ class CppEmitter:
             self.line(f, "return;")
         else:
             raise CompileError(f"internal: mlir_to_cpp cannot emit {op.name}")
+
+    def vec_call(self, f: _Func, op: asc.VecOp) -> str:
+        """`AscendC::Fn(dst, ..., [mode,] count);` with scalars in the buffers' element type."""
+        fn = op.fn.data
+        args = list(op.args)
+        scalar_type = f.bufs[args[1]][2] if fn == "Compares" else f.bufs[args[0]][2]
+        rendered = []
+        for a in args[:-1]:
+            if a in f.bufs:
+                rendered.append(f.bufs[a][0])
+            else:
+                rendered.append(f"static_cast<{scalar_type}>({self.v(f, a)})")
+        if op.mode is not None:
+            enum = {"Cast": "RoundMode", "Compare": "CMPMODE", "Compares": "CMPMODE", "Select": "SELMODE"}[fn]
+            rendered.append(f"AscendC::{enum}::{op.mode.data}")
+        rendered.append(f"static_cast<int32_t>({self.v(f, args[-1])})")
+        return f"AscendC::{fn}({', '.join(rendered)});"
 
     def emit_region(self, f: _Func, block: Block, results: list[str]) -> None:
         f.indent += 1

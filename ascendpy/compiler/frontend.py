@@ -19,6 +19,7 @@ from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     ArrayAttr,
+    BFloat16Type,
     FileLineColLoc,
     Float16Type,
     Float32Type,
@@ -44,23 +45,39 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from ascendpy import std
 from ascendpy.compiler import dialect as asc
+from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
 from ascendpy.errors import CompileError
-from ascendpy.std.types import SCALAR_TYPES, PtrType, ScalarType, boolean, f16, f32, i32, i64
+from ascendpy.std import intrinsics as intr
+from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES, PtrType, ScalarType, bf16, boolean, f16, f32, i32, i64
 
 ALLOWED = (
     "allowed in a kernel: parameters typed Ptr[T] or a scalar type (u8 i8 u16 i16 u32 i32 u64 i64 f16 f32); "
     "local variables; ptr[i] reads and writes; + - * / // % & | ^ << >> and comparisons; "
     "if/elif/else, while, for ... in range(...), break, continue, return; "
-    "std.get_block_idx(), std.get_block_num(), std.exp/ln/sqrt, type casts like std.u32(x), abs/min/max"
+    "std.get_block_idx(), std.get_block_num(), std.exp/ln/sqrt, type casts like std.u32(x), abs/min/max; "
+    "UB buffers from std.ub_alloc(T, n) with std.load/std.store, buf[i], len(buf) and the std vector ops; "
+    "calls to @std.inline functions such as std.ops.softmax"
 )
 
 
 def mlir_type(t: ScalarType) -> Attribute:
     if t is boolean:
         return i1
+    if t is bf16:
+        return BFloat16Type()
     if t.is_float:
         return mlir_f16 if t.bits == 16 else mlir_f32
     return IntegerType(t.bits)
+
+
+@dataclass
+class Buf:
+    """A UB buffer bound to a name: `x = std.ub_alloc(f32, 1024)`."""
+
+    ssa: SSAValue
+    elem: ScalarType
+    count: int
+    name: str
 
 
 @dataclass
@@ -100,6 +117,12 @@ class KernelFrontend(ast.NodeVisitor):
         self.closure: dict[str, Any] = dict(closure.nonlocals)
         self.vars: dict[str, Var] = {}
         self.ptrs: dict[str, tuple[SSAValue, ScalarType]] = {}
+        self.bufs: dict[str, Buf] = {}
+        self.consts: dict[str, Val] = {}  # literal arguments of an inlined call
+        self.call_site: FileLineColLoc | None = None  # set while inlining: every op gets the caller's location
+        self.inline_stack: list[str] = []
+        self.inline_result: Val | None = None
+        self.prefix = ""  # buffer-name prefix inside an inlined call
         self.block: Block | None = None
         self.entry: Block | None = None
         self.line = self.first_line
@@ -115,6 +138,8 @@ class KernelFrontend(ast.NodeVisitor):
         return CompileError(message, self.filename, line, self.name)
 
     def loc(self) -> FileLineColLoc:
+        if self.call_site is not None:
+            return self.call_site
         return FileLineColLoc(StringAttr(self.filename), IntAttr(self.line), IntAttr(self.col))
 
     def emit(self, op: Operation) -> Operation:
@@ -203,15 +228,15 @@ class KernelFrontend(ast.NodeVisitor):
         if isinstance(ann, ast.Subscript):
             base = self.resolve(ann.value)
             elem = self.resolve(ann.slice)
-            if base is std.Ptr and isinstance(elem, ScalarType) and elem.name in SCALAR_TYPES:
+            if base is std.Ptr and isinstance(elem, ScalarType) and elem.name in ELEMENT_TYPES:
                 return PtrType(elem)
         else:
             t = self.resolve(ann)
             if isinstance(t, ScalarType) and t.name in SCALAR_TYPES:
                 return t
         raise self.error(
-            f"parameter '{arg.arg}' has unsupported type `{ast.unparse(ann)}`; use Ptr[T] or a scalar type "
-            f"({', '.join(SCALAR_TYPES)})",
+            f"parameter '{arg.arg}' has unsupported type `{ast.unparse(ann)}`; use Ptr[T] "
+            f"(T in {', '.join(ELEMENT_TYPES)}) or a scalar type ({', '.join(SCALAR_TYPES)})",
             arg,
         )
 
@@ -265,6 +290,12 @@ class KernelFrontend(ast.NodeVisitor):
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return  # a stray string is a comment
+        if isinstance(node.value, ast.Call):
+            target = self.resolve(node.value.func)
+            if target in STATEMENT_CALLS or target in VEC_OPS or isinstance(target, std.InlineFunction) or (
+                    target in (std.exp, std.ln, std.sqrt) and len(node.value.args) == 3):
+                self.call(node.value, target, statement=True)
+                return
         raise self.error(
             f"expression statement `{ast.unparse(node)}` has no effect in a kernel; assign its value or remove it",
             node,
@@ -273,8 +304,22 @@ class KernelFrontend(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) != 1 or isinstance(node.targets[0], ast.Tuple | ast.List):
             raise self.error("assign one target at a time (no `a = b = c`, no tuple unpacking)", node)
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id in self.bufs:
+            raise self.error(f"'{target.id}' names a UB buffer; a buffer name cannot be rebound (allocate another "
+                             "buffer with std.ub_alloc under a new name)", node)
+        if isinstance(node.value, ast.Call) and self.resolve(node.value.func) is intr.ub_alloc:
+            if not isinstance(target, ast.Name):
+                raise self.error("bind a buffer to a plain name: `x = std.ub_alloc(f32, 1024)`", node)
+            if target.id in self.vars or target.id in self.ptrs:
+                raise self.error(f"'{target.id}' is already a scalar or pointer; give the buffer its own name", node)
+            self.bufs[target.id] = self.ub_alloc(node.value, target.id)
+            return
+        if isinstance(node.value, ast.Name) and node.value.id in self.bufs:
+            raise self.error(f"buffers cannot be copied or aliased (`{ast.unparse(node)}`); use '{node.value.id}' "
+                             "directly", node)
         value = self.expr(node.value)
-        self.assign(node.targets[0], value, None)
+        self.assign(target, value, None)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         ty = self.resolve(node.annotation)
@@ -413,6 +458,11 @@ class KernelFrontend(ast.NodeVisitor):
         self.terminated = True
 
     def visit_Return(self, node: ast.Return) -> None:
+        if self.inline_stack:
+            if node.value is not None:
+                self.inline_result = self.expr(node.value)
+            self.terminated = True
+            return
         if node.value is not None:
             raise self.error("a kernel returns nothing; write results through a Ptr parameter", node)
         self.emit(asc.ReturnOp())
@@ -441,6 +491,11 @@ class KernelFrontend(ast.NodeVisitor):
 
     def expr_Name(self, node: ast.Name) -> Val:
         name = node.id
+        if name in self.consts:
+            return self.consts[name]
+        if name in self.bufs:
+            raise self.error(f"'{name}' is a UB buffer: pass it to std vector ops, index it ({name}[i]) or take "
+                             f"len({name}); it has no scalar value", node)
         if name in self.vars:
             var = self.vars[name]
             return Val(self.emit(memref.LoadOp.get(var.ref, [])).results[0], var.ty)
@@ -467,13 +522,22 @@ class KernelFrontend(ast.NodeVisitor):
 
     def pointer(self, node: ast.expr) -> tuple[SSAValue, ScalarType]:
         if isinstance(node, ast.Name) and node.id in self.ptrs:
-            return self.ptrs[node.id]
-        raise self.error(f"only Ptr parameters can be indexed, not `{ast.unparse(node)}`", node)
+            ssa, elem = self.ptrs[node.id]
+        elif isinstance(node, ast.Name) and node.id in self.bufs:
+            ssa, elem = self.bufs[node.id].ssa, self.bufs[node.id].elem
+        else:
+            raise self.error(f"only Ptr parameters and UB buffers can be indexed, not `{ast.unparse(node)}`", node)
+        if elem is bf16:
+            raise self.error(f"`{node.id}` holds bf16, which has no scalar arithmetic on the device; cast it to f32 "
+                             "in a buffer with std.cast(dst_f32, src_bf16, std.RoundMode.CAST_NONE, n)", node)
+        return ssa, elem
 
     def index(self, node: ast.expr) -> SSAValue:
         if isinstance(node, ast.Slice | ast.Tuple):
             raise self.error("index with a single integer: ptr[i]; slices and tuples are not supported", node)
-        v = self.expr(node)
+        return self.as_index(self.expr(node), node)
+
+    def as_index(self, v: Val, node: ast.expr) -> SSAValue:
         if v.is_literal:
             if not isinstance(v.literal, int) or isinstance(v.literal, bool):
                 raise self.error(f"index must be an integer, not {v.literal!r}", node)
@@ -481,10 +545,10 @@ class KernelFrontend(ast.NodeVisitor):
         assert v.ty is not None and v.ssa is not None
         if not v.ty.is_int or v.ty is boolean:
             raise self.error(f"index must be an integer, not {v.ty.name}", node)
-        op = arith.IndexCastOp(v.ssa, IndexType())
-        if not v.ty.signed:
-            op = arith.IndexCastUIOp(v.ssa, IndexType()) if hasattr(arith, "IndexCastUIOp") else op
-        return self.emit(op).results[0]
+        x = v.ssa
+        if not v.ty.signed and v.ty.bits < 64:  # zero-extend first: index_cast sign-extends
+            x = self.emit(arith.ExtUIOp(x, IntegerType(64))).results[0]
+        return self.emit(arith.IndexCastOp(x, IndexType())).results[0]
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         v = self.expr(node.operand)
@@ -569,6 +633,16 @@ class KernelFrontend(ast.NodeVisitor):
         if node.keywords:
             raise self.error(f"`{ast.unparse(node.func)}` takes no keyword arguments in a kernel", node)
         args = node.args
+        if target is len:
+            if len(args) != 1 or not (isinstance(args[0], ast.Name) and args[0].id in self.bufs):
+                raise self.error("len() in a kernel takes a UB buffer: len(buf) is its element count", node)
+            return Val(None, None, self.bufs[args[0].id].count)
+        if target in VEC_OPS or isinstance(target, std.InlineFunction) or target in STATEMENT_CALLS or (
+                target in (std.exp, std.ln, std.sqrt) and len(args) != 1):
+            result = self.call(node, target, statement=False)
+            if result is None:
+                raise self.error(f"`{ast.unparse(node.func)}(...)` returns nothing; call it as a statement", node)
+            return result
         if target is std.get_block_idx or target is std.get_block_num:
             if args:
                 raise self.error(f"std.{target.__name__}() takes no arguments", node)
@@ -624,6 +698,290 @@ class KernelFrontend(ast.NodeVisitor):
         if v.ty.is_float:
             return Val(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty)
         return self.binop(ast.Sub(), Val(None, None, 0), v, node)
+
+    # ---------------------------------------------------------------- buffers
+    def const_int(self, node: ast.expr, what: str) -> int:
+        v = self.expr(node)
+        if not v.is_literal or not isinstance(v.literal, int) or isinstance(v.literal, bool):
+            raise self.error(f"{what} must be a compile-time integer (a literal, a module constant or len(buf)), "
+                             f"not `{ast.unparse(node)}`", node)
+        return v.literal
+
+    def elem_type(self, node: ast.expr) -> ScalarType:
+        if isinstance(node, ast.Attribute) and node.attr == "dtype" and isinstance(node.value, ast.Name) \
+                and node.value.id in self.bufs:
+            return self.bufs[node.value.id].elem
+        t = self.resolve(node)
+        if isinstance(t, ScalarType) and t.name in ELEMENT_TYPES:
+            return t
+        raise self.error(f"`{ast.unparse(node)}` is not an element type; use one of {', '.join(ELEMENT_TYPES)} "
+                         "or buf.dtype", node)
+
+    def ub_alloc(self, call: ast.Call, name: str) -> Buf:
+        if call.keywords or len(call.args) != 2:
+            raise self.error("std.ub_alloc(dtype, count) takes an element type and a compile-time element count",
+                             call)
+        elem = self.elem_type(call.args[0])
+        count = self.const_int(call.args[1], "the element count of std.ub_alloc")
+        if count <= 0:
+            raise self.error(f"std.ub_alloc needs a positive element count, got {count}", call)
+        return self.new_buffer(elem, count, self.prefix + name)
+
+    def new_buffer(self, elem: ScalarType, count: int, name: str) -> Buf:
+        """A kernel-scoped buffer; its op sits at the top of the kernel so every use is dominated."""
+        assert self.entry is not None
+        op = asc.UbAllocOp(mlir_type(elem), elem.name, count, name)
+        op.location = self.loc()
+        first = self.entry.first_op
+        while first is not None and isinstance(first, memref.AllocaOp | asc.UbAllocOp):
+            first = first.next_op
+        if first is None:
+            self.entry.add_op(op)
+        else:
+            self.entry.insert_op_before(op, first)
+        op.result.name_hint = name.replace(".", "_")
+        return Buf(op.result, elem, count, name)
+
+    def buffer_arg(self, node: ast.expr, what: str) -> Buf:
+        if isinstance(node, ast.Name) and node.id in self.bufs:
+            return self.bufs[node.id]
+        raise self.error(f"{what} must be a UB buffer (from std.ub_alloc), not `{ast.unparse(node)}`", node)
+
+    def count_arg(self, node: ast.expr, bufs: list[Buf], what: str, per_bit: bool = False) -> SSAValue:
+        v = self.expr(node)
+        if v.is_literal:
+            lit = v.literal
+            if not isinstance(lit, int) or isinstance(lit, bool) or lit < 0:
+                raise self.error(f"{what}: the element count must be a non-negative integer, got {lit!r}", node)
+            for b in bufs:
+                cap = b.count * 8 if per_bit and b.elem.name == "u8" else b.count
+                if lit > cap:
+                    raise self.error(f"{what}: count {lit} exceeds buffer '{b.name}', which holds {b.count} "
+                                     f"{b.elem.name} elements", node)
+        return self.as_index(v, node)
+
+    def call(self, node: ast.Call, target: Any, *, statement: bool) -> Val | None:
+        if node.keywords:
+            raise self.error(f"`{ast.unparse(node.func)}` takes no keyword arguments in a kernel", node)
+        if target is intr.pipe_barrier:
+            if node.args:
+                raise self.error("std.pipe_barrier() takes no arguments (it is PipeBarrier<PIPE_ALL>)", node)
+            self.emit(asc.BarrierOp(attributes={"pipe": StringAttr("PIPE_ALL")}))
+            return None
+        if target is intr.load or target is intr.store:
+            self.dma(node, target is intr.load)
+            return None
+        if isinstance(target, std.InlineFunction):
+            return self.inline_call(node, target)
+        sig = VEC_OPS.get(target) or VECTOR_FORMS_OF_SCALAR_MATH[target.__name__]
+        result = self.vec_call(node, sig, target.__name__)
+        if statement and result is not None:
+            raise self.error(f"the result of `{ast.unparse(node)}` is unused; assign it, or reduce into a buffer "
+                             f"with std.{target.__name__}(dst, src, count)", node)
+        return result
+
+    def dma(self, node: ast.Call, is_load: bool) -> None:
+        name = "std.load(dst_buf, src_ptr, offset, count)" if is_load else "std.store(dst_ptr, offset, src_buf, count)"
+        args = node.args
+        if len(args) != 4:
+            raise self.error(f"{name} takes 4 arguments, got {len(args)}", node)
+        buf = self.buffer_arg(args[0] if is_load else args[2], f"{name}: the buffer")
+        ptr_node = args[1] if is_load else args[0]
+        if not (isinstance(ptr_node, ast.Name) and ptr_node.id in self.ptrs):
+            raise self.error(f"{name}: `{ast.unparse(ptr_node)}` must be a Ptr parameter", node)
+        gm, elem = self.ptrs[ptr_node.id]
+        if elem is not buf.elem:
+            raise self.error(f"{name}: pointer '{ptr_node.id}' holds {elem.name} but buffer '{buf.name}' holds "
+                             f"{buf.elem.name}; copy between equal types and std.cast on chip", node)
+        offset = self.index(args[2] if is_load else args[1])
+        count = self.count_arg(args[3], [buf], name)
+        self.emit(asc.DmaOp(operands=[buf.ssa, gm, offset, count],
+                            attributes={"dir": StringAttr("in" if is_load else "out")}))
+
+    def vec_call(self, node: ast.Call, sig: VecSig, pyname: str) -> Val | None:  # noqa: C901 - one case per form
+        args = node.args
+        what = f"std.{pyname}"
+        shapes = {"binary": "(dst, a, b, count)", "scalar": "(dst, src, scalar, count)", "unary": "(dst, src, count)",
+                  "dup": "(dst, value, count)", "cast": "(dst, src, std.RoundMode.X, count)",
+                  "compare": "(mask_u8, a, b, std.CMPMODE.X, count)",
+                  "compares": "(mask_u8, a, scalar, std.CMPMODE.X, count)",
+                  "select": "(dst, mask_u8, a, b_or_scalar, count)", "reduce": "(src, count) or (dst, src, count)"}
+        arity = {"binary": 4, "scalar": 4, "unary": 3, "dup": 3, "cast": 4, "compare": 5, "compares": 5,
+                 "select": 5}.get(sig.form)
+        if (arity is not None and len(args) != arity) or (sig.form == "reduce" and len(args) not in (2, 3)):
+            raise self.error(f"{what} takes {shapes[sig.form]}; got {len(args)} arguments", node)
+
+        def typed(bufs: list[Buf], elem_of: Buf) -> None:
+            for b in bufs:
+                if b.elem is not elem_of.elem:
+                    raise self.error(f"{what}: buffer '{b.name}' holds {b.elem.name} but '{elem_of.name}' holds "
+                                     f"{elem_of.elem.name}; all operands must have one element type "
+                                     "(convert with std.cast)", node)
+            if elem_of.elem.name not in sig.dtypes:
+                hint = "; there is no vector arithmetic on bf16: std.cast it to f32 first" \
+                    if elem_of.elem is bf16 else ""
+                raise self.error(f"{what} (AscendC::{sig.cpp}) does not support {elem_of.elem.name}; supported: "
+                                 f"{', '.join(sig.dtypes)}{hint}", node)
+
+        def scalar(n: ast.expr, elem: ScalarType) -> SSAValue:
+            return self.convert(self.expr(n), elem, f"the scalar operand of {what} ({elem.name} buffer)", n,
+                                explicit=False)
+
+        def enum(n: ast.expr, cls: type, label: str) -> StringAttr:
+            v = self.resolve(n)
+            if not isinstance(v, cls):
+                raise self.error(f"{what}: `{ast.unparse(n)}` must be a std.{cls.__name__} member, e.g. "
+                                 f"std.{cls.__name__}.{next(iter(cls.__members__))}", n)
+            return StringAttr(v.name)
+
+        mode: StringAttr | None = None
+        result: Val | None = None
+        form = sig.form
+        if form == "binary":
+            d, a, b = (self.buffer_arg(x, f"{what}: operand") for x in args[:3])
+            typed([d, a, b], d)
+            operands = [d.ssa, a.ssa, b.ssa, self.count_arg(args[3], [d, a, b], what)]
+        elif form == "scalar":
+            d, a = (self.buffer_arg(x, f"{what}: operand") for x in args[:2])
+            typed([d, a], d)
+            operands = [d.ssa, a.ssa, scalar(args[2], d.elem), self.count_arg(args[3], [d, a], what)]
+        elif form == "unary":
+            d, a = (self.buffer_arg(x, f"{what}: operand") for x in args[:2])
+            typed([d, a], d)
+            operands = [d.ssa, a.ssa, self.count_arg(args[2], [d, a], what)]
+        elif form == "dup":
+            d = self.buffer_arg(args[0], f"{what}: dst")
+            typed([d], d)
+            if d.elem is bf16:
+                raise self.error(f"{what}: fill a bf16 buffer by filling an f32 buffer and std.cast", node)
+            operands = [d.ssa, scalar(args[1], d.elem), self.count_arg(args[2], [d], what)]
+        elif form == "cast":
+            d, a = (self.buffer_arg(x, f"{what}: operand") for x in args[:2])
+            mode = enum(args[2], intr.RoundMode, "round mode")
+            operands = [d.ssa, a.ssa, self.count_arg(args[3], [d, a], what)]
+        elif form in ("compare", "compares"):
+            m = self.buffer_arg(args[0], f"{what}: the mask")
+            if m.elem.name != "u8":
+                raise self.error(f"{what}: the mask buffer '{m.name}' must hold u8 (one bit per element)", node)
+            a = self.buffer_arg(args[1], f"{what}: src0")
+            typed([a], a)
+            if form == "compare":
+                b = self.buffer_arg(args[2], f"{what}: src1")
+                typed([a, b], a)
+                second = b.ssa
+            else:
+                second = scalar(args[2], a.elem)
+            mode = enum(args[3], intr.CMPMODE, "comparison")
+            operands = [m.ssa, a.ssa, second, self.count_arg(args[4], [a], what)]
+        elif form == "select":
+            d = self.buffer_arg(args[0], f"{what}: dst")
+            m = self.buffer_arg(args[1], f"{what}: the mask")
+            if m.elem.name != "u8":
+                raise self.error(f"{what}: the mask buffer '{m.name}' must hold u8 (one bit per element)", node)
+            a = self.buffer_arg(args[2], f"{what}: src0")
+            if isinstance(args[3], ast.Name) and args[3].id in self.bufs:
+                b = self.bufs[args[3].id]
+                typed([d, a, b], d)
+                second = b.ssa
+                mode = StringAttr("VSEL_TENSOR_TENSOR_MODE")
+            else:
+                typed([d, a], d)
+                second = scalar(args[3], d.elem)
+                mode = StringAttr("VSEL_TENSOR_SCALAR_MODE")
+            operands = [d.ssa, m.ssa, a.ssa, second, self.count_arg(args[4], [d, a], what)]
+        else:  # reduce
+            into = len(args) == 3
+            src = self.buffer_arg(args[1 if into else 0], f"{what}: src")
+            typed([src], src)
+            if into:
+                d = self.buffer_arg(args[0], f"{what}: dst")
+                typed([d, src], src)
+            else:
+                d = self.new_buffer(src.elem, 32 // src.elem.nbytes, f"{self.prefix}{pyname}.result")
+            # sharedTmpBuffer: RoundUp(repeats * 2, elems per 32-byte block), repeats of 256 bytes (ReduceMax page).
+            per_block = 32 // src.elem.nbytes
+            repeats = -(-src.count * src.elem.nbytes // 256)
+            work = self.new_buffer(src.elem, max(per_block, -(-repeats * 2 // per_block) * per_block),
+                                   f"{self.prefix}{pyname}.work")
+            operands = [d.ssa, src.ssa, work.ssa, self.count_arg(args[-1], [src], what)]
+            if not into:
+                self.emit_vec(sig, operands, mode)
+                zero = self.emit(arith.ConstantOp(IntegerAttr(0, IndexType()))).results[0]
+                return Val(self.emit(memref.LoadOp.get(d.ssa, [zero])).results[0], src.elem)
+        self.emit_vec(sig, operands, mode)
+        return result
+
+    def emit_vec(self, sig: VecSig, operands: list[SSAValue], mode: StringAttr | None) -> None:
+        attrs: dict[str, Attribute] = {"fn": StringAttr(sig.cpp)}
+        if mode is not None:
+            attrs["mode"] = mode
+        self.emit(asc.VecOp(operands=[operands], attributes=attrs))
+
+    def inline_call(self, node: ast.Call, fn: std.InlineFunction) -> Val | None:
+        if fn.name in self.inline_stack:
+            raise self.error(f"@std.inline function '{fn.name}' calls itself; device functions cannot recurse", node)
+        try:
+            lines, first = inspect.getsourcelines(fn.fn)
+        except (OSError, TypeError) as exc:
+            raise self.error(f"cannot read the source of '{fn.name}': {exc}", node) from exc
+        fdef = ast.parse(textwrap.dedent("".join(lines))).body[0]
+        assert isinstance(fdef, ast.FunctionDef)
+        a = fdef.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
+            raise self.error(f"@std.inline function '{fn.name}' must take plain positional parameters", node)
+        if len(node.args) != len(a.args):
+            raise self.error(f"'{fn.name}' takes {len(a.args)} arguments ({', '.join(x.arg for x in a.args)}), "
+                             f"got {len(node.args)}", node)
+        body = fdef.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+        for stmt in ast.walk(fdef):
+            if isinstance(stmt, ast.Return) and (not body or stmt is not body[-1]):
+                raise self.error(f"@std.inline function '{fn.name}' may only `return` as its last statement "
+                                 f"(line {stmt.lineno + first - 1} of {fn.filename})", node)
+        bound: list[tuple[str, Any]] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Name) and arg.id in self.bufs:
+                bound.append(("buf", self.bufs[arg.id]))
+            elif isinstance(arg, ast.Name) and arg.id in self.ptrs:
+                bound.append(("ptr", self.ptrs[arg.id]))
+            else:
+                bound.append(("val", self.expr(arg)))
+        saved = dict(vars=self.vars, bufs=self.bufs, consts=self.consts, ptrs=self.ptrs, globals=self.globals,
+                     closure=self.closure, first_line=self.first_line, filename=self.filename,
+                     call_site=self.call_site, prefix=self.prefix, loop_depth=self.loop_depth,
+                     inline_result=self.inline_result, line=self.line, col=self.col, terminated=self.terminated)
+        call_line = self.line
+        self.call_site = self.call_site or self.loc()
+        self.vars, self.bufs, self.consts, self.ptrs = {}, {}, {}, {}
+        self.globals = fn.fn.__globals__
+        self.closure = dict(inspect.getclosurevars(fn.fn).nonlocals)
+        self.first_line, self.filename = first, fn.filename
+        self.prefix = f"{self.prefix}{fn.name}."
+        self.loop_depth, self.inline_result = 0, None
+        self.inline_stack.append(fn.name)
+        try:
+            for param, (kind, value) in zip(a.args, bound):
+                if kind == "buf":
+                    self.bufs[param.arg] = value
+                elif kind == "ptr":
+                    self.ptrs[param.arg] = value
+                elif value.is_literal:
+                    self.consts[param.arg] = value
+                else:
+                    var = self.declare(param.arg, value.ty)
+                    self.emit(memref.StoreOp.get(value.ssa, var.ref, []))
+            self.visit_body(body)
+            return self.inline_result
+        except CompileError as exc:
+            if exc.filename == saved["filename"]:
+                raise
+            raise CompileError(f"in {fn.name}() at {exc.filename}:{exc.lineno}: {exc.message}", saved["filename"],
+                               call_line, self.name) from exc
+        finally:
+            self.inline_stack.pop()
+            for key, value in saved.items():
+                setattr(self, key, value)
 
     # ----------------------------------------------------------------- typing
     def common_type(self, vals: list[Val], node: ast.AST, default: ScalarType | None) -> ScalarType:
@@ -813,6 +1171,7 @@ class KernelFrontend(ast.NodeVisitor):
 
 
 _MISSING = object()
+STATEMENT_CALLS = (intr.load, intr.store, intr.pipe_barrier)
 
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",

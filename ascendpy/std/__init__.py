@@ -12,11 +12,44 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from ascendpy.std.intrinsics import (
+    CMPMODE,
+    RoundMode,
+    abs,
+    add,
+    adds,
+    cast,
+    compare,
+    compares,
+    device_only,
+    div,
+    duplicate,
+    load,
+    max,
+    maxs,
+    min,
+    mins,
+    mul,
+    muls,
+    pipe_barrier,
+    reciprocal,
+    reduce_max,
+    reduce_min,
+    reduce_sum,
+    relu,
+    rsqrt,
+    select,
+    store,
+    sub,
+    ub_alloc,
+)
 from ascendpy.std.types import (
+    ELEMENT_TYPES,
     SCALAR_TYPES,
     Ptr,
     PtrType,
     ScalarType,
+    bf16,
     f16,
     f32,
     i8,
@@ -30,9 +63,12 @@ from ascendpy.std.types import (
 )
 
 __all__ = [
-    "Ptr", "PtrType", "ScalarType", "SCALAR_TYPES", "KernelFunction", "aiv_kernel",
-    "get_block_idx", "get_block_num", "exp", "ln", "sqrt",
-    "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32",
+    "Ptr", "PtrType", "ScalarType", "SCALAR_TYPES", "ELEMENT_TYPES", "KernelFunction", "InlineFunction",
+    "aiv_kernel", "inline", "get_block_idx", "get_block_num", "exp", "ln", "sqrt",
+    "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32", "bf16",
+    "RoundMode", "CMPMODE", "ub_alloc", "load", "store", "pipe_barrier", "add", "sub", "mul", "div", "min", "max",
+    "adds", "muls", "maxs", "mins", "abs", "rsqrt", "reciprocal", "relu", "duplicate", "cast", "compare",
+    "compares", "select", "reduce_max", "reduce_min", "reduce_sum", "ops",
 ]
 
 
@@ -56,22 +92,43 @@ class KernelFunction:
         return f"<aiv_kernel {self.name} from {self.filename}>"
 
 
+class InlineFunction:
+    """A device-language helper that the compiler inlines at each call (see `std.inline`)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.filename = inspect.getsourcefile(fn) or "<unknown>"
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError(f"'{self.name}' is a device function; call it from inside an @std.aiv_kernel function")
+
+    def __repr__(self) -> str:
+        return f"<std.inline {self.name} from {self.filename}>"
+
+
 def aiv_kernel(fn: Callable[..., Any]) -> KernelFunction:
     """Mark `fn` as a vector-core (AIV) kernel entry point."""
     return KernelFunction(fn, "aiv")
 
 
-def _device_only(name: str) -> Callable[..., Any]:
-    def marker(*args: object) -> Any:
-        raise TypeError(f"std.{name}() can only be used inside an @std.aiv_kernel function")
+def inline(fn: Callable[..., Any]) -> InlineFunction:
+    """Mark `fn` as a device helper: kernels may call it; each call is inlined.
 
-    marker.__name__ = name
-    marker.__qualname__ = name
-    return marker
+    Parameters are untyped: a buffer argument is passed by reference, a scalar by
+    value, a literal stays a literal (so `std.muls(dst, src, alpha, n)` with
+    alpha=0.5 adopts the buffer's element type). Buffers it allocates are
+    allocated once per call site and count against the kernel's UB budget. It
+    may end with `return value`.
+    """
+    return InlineFunction(fn)
 
 
-get_block_idx = _device_only("get_block_idx")
-get_block_num = _device_only("get_block_num")
-exp = _device_only("exp")
-ln = _device_only("ln")
-sqrt = _device_only("sqrt")
+get_block_idx = device_only("get_block_idx")
+get_block_num = device_only("get_block_num")
+exp = device_only("exp")
+ln = device_only("ln")
+sqrt = device_only("sqrt")
+
+from ascendpy.std import ops  # noqa: E402 - composites are written in this language

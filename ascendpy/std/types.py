@@ -59,11 +59,14 @@ u64 = ScalarType("u64", "u", 64, "uint64_t", "uint64")
 i64 = ScalarType("i64", "i", 64, "int64_t", "int64")
 f16 = ScalarType("f16", "f", 16, "half", "float16")
 f32 = ScalarType("f32", "f", 32, "float", "float32")
+bf16 = ScalarType("bf16", "f", 16, "bfloat16_t", "bfloat16")  # buffers and pointers only: no scalar arithmetic
 boolean = ScalarType("bool", "u", 1, "bool", "bool")
 
 SCALAR_TYPES: dict[str, ScalarType] = {
     t.name: t for t in (u8, i8, u16, i16, u32, i32, u64, i64, f16, f32)
 }
+# Element types of Ptr[...] and on-chip buffers: the scalar types plus bf16 (910B only).
+ELEMENT_TYPES: dict[str, ScalarType] = {**SCALAR_TYPES, "bf16": bf16}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class _PtrFactory:
         if not isinstance(elem, ScalarType) or elem is boolean:
             raise TypeError(
                 f"Ptr[...] takes an element type such as u16 or f32, not {elem!r}; "
-                f"valid: {', '.join(SCALAR_TYPES)}"
+                f"valid: {', '.join(ELEMENT_TYPES)}"
             )
         return PtrType(elem)
 

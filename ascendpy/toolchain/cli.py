@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.emit_mlir or args.emit_cpp:
                 from ascendpy.compiler.api import compile_module
 
-                compiled = compile_module(module)
+                compiled = compile_module(module, args.sim_soc)
                 sys.stdout.write(compiled.mlir if args.emit_mlir else compiled.cpp)
                 return 0
-            generate(module)
+            generate(module, args.sim_soc)
             if args.soc != "sim":
                 raise AscendpyError(f"--soc {args.soc}: bisheng targets are not available in this build; "
                                     "use --soc sim")

@@ -46,7 +46,7 @@ def _globals_read(kernels: list[KernelFunction]) -> str:
     return ";".join(parts)
 
 
-def generate(module: types.ModuleType) -> tuple[str, dict[str, list[tuple[str, str]]], str]:
+def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dict[str, list[tuple[str, str]]], str]:
     """(C++ source, signatures, source file name) for every kernel of `module`, via the front cache."""
     kernels = _kernels(module)
     filename = getattr(module, "__file__", None)
@@ -57,13 +57,16 @@ def generate(module: types.ModuleType) -> tuple[str, dict[str, list[tuple[str, s
     except OSError as exc:
         raise CompileError(f"cannot read the source of module '{module.__name__}': {exc}", filename) from exc
     source_name = str(Path(filename).resolve()) if filename else module.__name__
-    key = cache.cache_key(["python-front-v1", source, source_name, _globals_read(kernels), _compiler_digest()])
+    from ascendpy.toolchain.targets import resolve_soc
+
+    soc = resolve_soc(soc)  # the UB budget depends on it
+    key = cache.cache_key(["python-front-v2", source, source_name, soc, _globals_read(kernels), _compiler_digest()])
     holder: dict[str, object] = {}
 
     def build(out: Path) -> None:
         from ascendpy.compiler.api import compile_kernels  # the compiler is imported only on a miss
 
-        compiled = compile_kernels(kernels, source_name)
+        compiled = compile_kernels(kernels, source_name, soc)
         holder["compiled"] = compiled
         out.write_text(compiled.cpp)
         out.with_name("kernel.mlir").write_text(compiled.mlir)
@@ -77,5 +80,5 @@ def generate(module: types.ModuleType) -> tuple[str, dict[str, list[tuple[str, s
 
 
 def build_module(module: types.ModuleType, *, target: str = "sim", soc: str | None = None) -> Artifact:
-    cpp, sigs, source_name = generate(module)
+    cpp, sigs, source_name = generate(module, soc)
     return compile_cpp(cpp, source_name=source_name + ".cpp", target=target, soc=soc, signatures=sigs)

@@ -1,0 +1,81 @@
+"""The vector intrinsics of `ascendpy.std`: AscendC name, argument form and element types.
+
+One table serves the frontend (argument checking), the passes (which operands
+an op writes) and codegen (the C++ call). Element types are those both 310P
+and 910B document for the level-2 API (reference/ascend-apis.md section 1.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ascendpy.std import intrinsics as intr
+
+ARITH = ("i16", "f16", "i32", "f32")
+FLOAT = ("f16", "f32")
+
+
+@dataclass(frozen=True)
+class VecSig:
+    cpp: str  # AscendC function
+    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce
+    dtypes: tuple[str, ...]
+
+    @property
+    def written(self) -> tuple[int, ...]:
+        """IR operand positions the op writes (dst, and a reduction's work buffer)."""
+        return (0, 2) if self.form == "reduce" else (0,)
+
+
+VEC_OPS: dict[object, VecSig] = {
+    intr.add: VecSig("Add", "binary", ARITH),
+    intr.sub: VecSig("Sub", "binary", ARITH),
+    intr.mul: VecSig("Mul", "binary", ARITH),
+    intr.div: VecSig("Div", "binary", FLOAT),
+    intr.min: VecSig("Min", "binary", ARITH),
+    intr.max: VecSig("Max", "binary", ARITH),
+    intr.adds: VecSig("Adds", "scalar", ARITH),
+    intr.muls: VecSig("Muls", "scalar", ARITH),
+    intr.maxs: VecSig("Maxs", "scalar", ARITH),
+    intr.mins: VecSig("Mins", "scalar", ARITH),
+    intr.abs: VecSig("Abs", "unary", FLOAT),
+    intr.rsqrt: VecSig("Rsqrt", "unary", FLOAT),
+    intr.reciprocal: VecSig("Reciprocal", "unary", FLOAT),
+    intr.relu: VecSig("Relu", "unary", ("f16", "i32", "f32")),
+    intr.duplicate: VecSig("Duplicate", "dup", ("i16", "u16", "f16", "bf16", "i32", "u32", "f32")),
+    intr.cast: VecSig("Cast", "cast", ()),
+    intr.compare: VecSig("Compare", "compare", ("f16", "f32", "i32")),
+    intr.compares: VecSig("Compares", "compares", ("f16", "f32", "i32")),
+    intr.select: VecSig("Select", "select", FLOAT),
+    intr.reduce_max: VecSig("ReduceMax", "reduce", FLOAT),
+    intr.reduce_min: VecSig("ReduceMin", "reduce", FLOAT),
+    intr.reduce_sum: VecSig("ReduceSum", "reduce", FLOAT),
+}
+# exp / ln / sqrt: the std markers double as scalar math; with three arguments they are these.
+VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSig("Ln", "unary", FLOAT),
+                               "sqrt": VecSig("Sqrt", "unary", FLOAT)}
+BY_CPP: dict[str, VecSig] = {s.cpp: s for s in [*VEC_OPS.values(), *VECTOR_FORMS_OF_SCALAR_MATH.values()]}
+
+# Cast pairs (src, dst) -> round modes, per SoC family (reference section 1.7, Cast tables).
+_ALL = ("CAST_NONE", "CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD")
+_INT = ("CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC")
+CASTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
+    "910B": {
+        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): _ALL, ("f32", "bf16"): ("CAST_RINT", "CAST_FLOOR",
+        "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD"), ("bf16", "f32"): ("CAST_NONE",),
+        ("f32", "i32"): _INT, ("i32", "f32"): ("CAST_NONE",), ("f32", "f32"): _INT,
+        ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",), ("i16", "f16"): ("CAST_NONE",),
+        ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
+    },
+    "310P": {
+        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): ("CAST_NONE", "CAST_ODD"),
+        ("i32", "f32"): ("CAST_NONE",), ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",),
+        ("i16", "f16"): ("CAST_NONE",), ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
+        ("f16", "i8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
+        ("f16", "u8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
+    },
+}
+
+
+def soc_family(soc: str) -> str:
+    return "310P" if soc.startswith("Ascend310P") else "910B"

@@ -1,0 +1,84 @@
+"""On-chip buffers and vector intrinsics of the device language.
+
+Each name here is a marker the compiler recognises inside an `@std.aiv_kernel`
+(or `@std.inline`) function; calling it from ordinary Python raises a
+TypeError. Arguments follow AscendC's order: destination first, element count
+last (`std.add(dst, a, b, n)` is `AscendC::Add(dst, a, b, n)`).
+
+Buffers (`std.ub_alloc(f32, 4096)`) live in the Unified Buffer for the whole
+kernel; there is no free, so use-after-free and double free cannot be written.
+The compiler turns tile loops into `TPipe`/`TQue` pipelines and inserts every
+flag or barrier that the data dependencies need.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+
+def device_only(name: str) -> Callable[..., Any]:
+    """A marker function: the compiler knows it by identity; the host may not call it."""
+
+    def marker(*args: object) -> Any:
+        raise TypeError(f"std.{name}() can only be used inside an @std.aiv_kernel function")
+
+    marker.__name__ = name
+    marker.__qualname__ = name
+    return marker
+
+
+class RoundMode(enum.IntEnum):
+    """`AscendC::RoundMode` for `std.cast` (same names and values)."""
+
+    CAST_NONE = 0  # round to nearest even when precision is lost, else exact
+    CAST_RINT = 1  # round half to even
+    CAST_FLOOR = 2
+    CAST_CEIL = 3
+    CAST_ROUND = 4  # round half away from zero
+    CAST_TRUNC = 5  # toward zero
+    CAST_ODD = 6  # von Neumann round to odd
+
+
+class CMPMODE(enum.IntEnum):
+    """`AscendC::CMPMODE` for `std.compare` / `std.compares`."""
+
+    LT = 0
+    GT = 1
+    EQ = 2
+    LE = 3
+    GE = 4
+    NE = 5
+
+
+# ---- buffers and data movement
+ub_alloc = device_only("ub_alloc")  # ub_alloc(dtype, count) -> buffer of `count` elements in UB
+load = device_only("load")  # load(dst_buf, src_ptr, offset, count): GM src_ptr[offset:offset+count] -> dst_buf
+store = device_only("store")  # store(dst_ptr, offset, src_buf, count): src_buf[:count] -> GM dst_ptr[offset:...]
+pipe_barrier = device_only("pipe_barrier")  # PipeBarrier<PIPE_ALL>(); rarely needed: sync is automatic
+
+# ---- vector ops (dst first, count last)
+add = device_only("add")
+sub = device_only("sub")
+mul = device_only("mul")
+div = device_only("div")
+min = device_only("min")  # noqa: A001 - the AscendC name; builtins.min stays usable on scalars
+max = device_only("max")  # noqa: A001
+adds = device_only("adds")
+muls = device_only("muls")
+maxs = device_only("maxs")
+mins = device_only("mins")
+abs = device_only("abs")  # noqa: A001
+rsqrt = device_only("rsqrt")
+reciprocal = device_only("reciprocal")
+relu = device_only("relu")
+duplicate = device_only("duplicate")
+cast = device_only("cast")  # cast(dst, src, RoundMode.X, count)
+compare = device_only("compare")  # compare(mask_u8, a, b, CMPMODE.X, count)
+compares = device_only("compares")  # compares(mask_u8, a, scalar, CMPMODE.X, count)
+select = device_only("select")  # select(dst, mask_u8, a, b_buffer_or_scalar, count)
+reduce_max = device_only("reduce_max")  # reduce_max(src, count) -> scalar; reduce_max(dst, src, count)
+reduce_min = device_only("reduce_min")
+reduce_sum = device_only("reduce_sum")
+# exp, ln and sqrt are shared with the scalar forms: std.exp(x) or std.exp(dst, src, count).
