@@ -945,6 +945,9 @@ class KernelFrontend(ast.NodeVisitor):
                 bound.append(("buf", self.bufs[arg.id]))
             elif isinstance(arg, ast.Name) and arg.id in self.ptrs:
                 bound.append(("ptr", self.ptrs[arg.id]))
+            elif isinstance(arg, ast.Name | ast.Attribute) and not (isinstance(arg, ast.Name) and (
+                    arg.id in self.vars or arg.id in self.consts)) and _is_static(self.resolve(arg)):
+                bound.append(("static", self.resolve(arg)))  # an op, dtype or enum: compile-time, like constexpr
             else:
                 bound.append(("val", self.expr(arg)))
         saved = dict(vars=self.vars, bufs=self.bufs, consts=self.consts, ptrs=self.ptrs, globals=self.globals,
@@ -966,6 +969,8 @@ class KernelFrontend(ast.NodeVisitor):
                     self.bufs[param.arg] = value
                 elif kind == "ptr":
                     self.ptrs[param.arg] = value
+                elif kind == "static":
+                    self.closure[param.arg] = value
                 elif value.is_literal:
                     self.consts[param.arg] = value
                 else:
@@ -1188,6 +1193,14 @@ _PY_CMP: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
     ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
 }
+
+
+def _is_static(obj: Any) -> bool:
+    """Compile-time arguments of @std.inline functions: std ops, inline functions, element types, enum members."""
+    import enum
+
+    return isinstance(obj, ScalarType | std.InlineFunction | enum.Enum) or (
+        callable(obj) and getattr(obj, "__module__", "").startswith("ascendpy.std"))
 
 
 def _widens(src: ScalarType, dst: ScalarType) -> bool:
