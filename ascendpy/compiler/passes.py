@@ -160,19 +160,19 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
             _insert_before(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("pass")}))
             _insert_after(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("free")}))
     if any(op.name in ("math.exp", "math.log", "math.sqrt") for op in fn.walk()):
-        rows.append(("(scalar exp/ln/sqrt scratch)", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
+        rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
     total = sum(r[4] for r in rows)
     limit = ub_capacity(soc)
     if total > limit:
         running, at = 0, None
         for r in rows:
             running += r[4]
+            at = r[5] if r[5] is not None else at
             if running > limit:
-                at = r[5]
                 break
         lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
-                 f"{size} bytes" + (f" (line {line})" if line is not None else "")
-                 for name, elem, count, depth, size, line in rows]
+                 f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
+                 f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
         first = next((b for b in bufs), None)
         filename = _where(first)[0] if first is not None else None
         raise CompileError(
