@@ -168,3 +168,39 @@ def test_cache_key_changes_with_every_input():
     keys = {cache.cache_key(base), cache.cache_key(["src2", "sim", "Ascend910B3"]),
             cache.cache_key(["src", "sim", "Ascend310P3"]), cache.cache_key(["srcsim", "", "Ascend910B3"])}
     assert len(keys) == 4
+
+
+def test_editing_an_imported_inline_helper_recompiles(tmp_path, runtime, rng, monkeypatch):
+    """The front cache must see @std.inline helpers that live in another module."""
+    _, _, _, stream = runtime
+    helper = tmp_path / "apy_helper_mod.py"
+    kernel = tmp_path / "apy_kernel_mod.py"
+    kernel.write_text(textwrap.dedent("""\
+        from ascendpy import std
+        from ascendpy.std import Ptr, f32, u32
+        import apy_helper_mod
+
+        @std.aiv_kernel
+        def apply(x: Ptr[f32], y: Ptr[f32], n: u32):
+            xb = std.ub_alloc(f32, 256)
+            yb = std.ub_alloc(f32, 256)
+            std.load(xb, x, 0, n)
+            apy_helper_mod.scale(yb, xb, n)
+            std.store(y, 0, yb, n)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    x = rng.standard_normal(200).astype(np.float32)
+    for factor in (2.0, 3.0):
+        helper.write_text(textwrap.dedent(f"""\
+            from ascendpy import std
+
+            @std.inline
+            def scale(dst, src, n):
+                std.muls(dst, src, {factor}, n)
+        """))
+        for name in ("apy_helper_mod", "apy_kernel_mod"):
+            sys.modules.pop(name, None)
+        k = KernelLoader.from_file(kernel).get_kernel("apply")
+        y = DeviceBuffer.empty(np.float32, 200)
+        k[1, stream](DeviceBuffer.from_numpy(x), y, 200)
+        np.testing.assert_array_equal(y.to_numpy(), x * np.float32(factor))

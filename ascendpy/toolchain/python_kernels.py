@@ -46,6 +46,25 @@ def _globals_read(kernels: list[KernelFunction]) -> str:
     return ";".join(parts)
 
 
+def _inline_sources(kernels: list[KernelFunction]) -> str:
+    """Sources of @std.inline helpers the kernels can reach outside ascendpy (imported from other modules)."""
+    from ascendpy.std import InlineFunction
+
+    seen: dict[str, str] = {}
+    for k in kernels:
+        for value in k.fn.__globals__.values():
+            candidates = [value] if isinstance(value, InlineFunction) else []
+            if isinstance(value, types.ModuleType) and not value.__name__.startswith("ascendpy"):
+                candidates = [v for v in vars(value).values() if isinstance(v, InlineFunction)]
+            for fn in candidates:
+                if fn.filename not in seen and not fn.fn.__module__.startswith("ascendpy."):
+                    try:
+                        seen[fn.filename] = Path(fn.filename).read_text()
+                    except OSError:
+                        seen[fn.filename] = inspect.getsource(fn.fn)
+    return "".join(f"{name}\n{text}" for name, text in sorted(seen.items()))
+
+
 def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dict[str, list[tuple[str, str]]], str]:
     """(C++ source, signatures, source file name) for every kernel of `module`, via the front cache."""
     kernels = _kernels(module)
@@ -60,7 +79,8 @@ def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dic
     from ascendpy.toolchain.targets import resolve_soc
 
     soc = resolve_soc(soc)  # the UB budget depends on it
-    key = cache.cache_key(["python-front-v2", source, source_name, soc, _globals_read(kernels), _compiler_digest()])
+    key = cache.cache_key(["python-front-v2", source, source_name, soc, _globals_read(kernels),
+                           _inline_sources(kernels), _compiler_digest()])
     holder: dict[str, object] = {}
 
     def build(out: Path) -> None:
