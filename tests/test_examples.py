@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from ascendpy import DeviceBuffer, KernelExecutionError, KernelLoader
 from examples.event_timing import main as event_timing
 from examples.hello_world import main as hello_world
+from examples.softmax import kernels as softmax_kernels
+from examples.softmax import main as softmax
 from examples.vec_mul import gen_data
 from examples.vec_mul import main as vec_mul
 
@@ -27,3 +31,46 @@ def test_vec_mul_program(capsys, rng, monkeypatch, tmp_path):
 def test_event_timing(capsys, n):
     event_timing.main(n)
     assert "ms" in capsys.readouterr().out
+
+
+# ---- softmax (the book's chapter 4): scalar kernel and vectorised row kernel against numpy
+
+def test_softmax_program(capsys, rng):
+    assert softmax.main(n=300, rows=20, cols=77, block_dim=8, seed=int(rng.integers(1 << 31)))
+    out = capsys.readouterr().out
+    assert out.count(" ok") == 2 and "MISMATCH" not in out
+
+
+@pytest.fixture(scope="module")
+def softmax_loader():
+    return KernelLoader.from_module(softmax_kernels)
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000])
+def test_softmax_scalar_kernel(runtime, rng, softmax_loader, n):
+    x = (rng.standard_normal(n) * 30).astype(np.float32)  # exp(x) alone would overflow f32
+    y, _ = softmax.run_scalar(softmax_loader, runtime[3], x)
+    np.testing.assert_allclose(y, softmax.reference(x), rtol=1e-5, atol=1e-6)
+    assert abs(float(y.astype(np.float64).sum()) - 1.0) < 1e-5
+
+
+@pytest.mark.parametrize(("rows", "cols", "block_dim"), [
+    (1, 1, 1),
+    (3, 13, 8),        # block_dim > rows; a row of 52 bytes, not a whole number of 32-byte blocks
+    (17, 1000, 4),     # rows not a multiple of block_dim; 4000-byte rows
+    (5, 8191, 40),     # just under MAX_COLS, unaligned
+    (6, 8192, 2),      # MAX_COLS exactly
+    (64, 64, 48),
+])
+def test_softmax_rows_kernel(runtime, rng, softmax_loader, rows, cols, block_dim):
+    m = (rng.standard_normal((rows, cols)) * 30).astype(np.float32)
+    out, _ = softmax.run_rows(softmax_loader, runtime[3], m, block_dim)
+    np.testing.assert_allclose(out, softmax.reference(m), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_rows_too_long_is_caught(runtime, softmax_loader):
+    stream, cols = runtime[3], softmax_kernels.MAX_COLS + 8
+    x, y = DeviceBuffer.zeros(np.float32, 2 * cols), DeviceBuffer.empty(np.float32, 2 * cols)
+    with pytest.raises(KernelExecutionError, match="local_out_of_bounds"):
+        softmax_loader.get_kernel("softmax_rows")[2, stream](x, y, 2, cols)
+        stream.synchronize()
