@@ -165,6 +165,8 @@ class KernelFrontend(ast.NodeVisitor):
                 return builtins.get(node.id, _MISSING)
             return getattr(builtins, node.id, _MISSING)
         if isinstance(node, ast.Attribute):
+            if node.attr == "dtype" and isinstance(node.value, ast.Name) and node.value.id in self.bufs:
+                return self.bufs[node.value.id].elem  # buf.dtype, e.g. buf.dtype(n) converts n to it
             base = self.resolve(node.value)
             if base is _MISSING:
                 return _MISSING
@@ -708,9 +710,6 @@ class KernelFrontend(ast.NodeVisitor):
         return v.literal
 
     def elem_type(self, node: ast.expr) -> ScalarType:
-        if isinstance(node, ast.Attribute) and node.attr == "dtype" and isinstance(node.value, ast.Name) \
-                and node.value.id in self.bufs:
-            return self.bufs[node.value.id].elem
         t = self.resolve(node)
         if isinstance(t, ScalarType) and t.name in ELEMENT_TYPES:
             return t
@@ -872,6 +871,11 @@ class KernelFrontend(ast.NodeVisitor):
             else:
                 second = scalar(args[2], a.elem)
             mode = enum(args[3], intr.CMPMODE, "comparison")
+            if form == "compare" and isinstance(args[4], ast.Constant) and isinstance(args[4].value, int) \
+                    and args[4].value * a.elem.nbytes % 256:
+                raise self.error(f"{what}: count {args[4].value} x {a.elem.nbytes} bytes is not a multiple of 256 "
+                                 f"bytes, which AscendC::Compare requires ({256 // a.elem.nbytes} {a.elem.name} "
+                                 "elements); pad the buffers or use std.compares", node)
             operands = [m.ssa, a.ssa, second, self.count_arg(args[4], [a], what)]
         elif form == "select":
             d = self.buffer_arg(args[0], f"{what}: dst")

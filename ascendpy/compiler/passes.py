@@ -123,6 +123,11 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
     family = soc_family(soc)
     bufs = [op for op in fn.body.block.ops if isinstance(op, asc.UbAllocOp)]
     if family == "310P":
+        for name, t in zip(fn.attributes["ascend.arg_names"].data,  # type: ignore[attr-defined]
+                           fn.attributes["ascend.arg_types"].data):  # type: ignore[attr-defined]
+            if t.data == "Ptr[bf16]":
+                raise _error(fn, f"parameter '{name.data}' is Ptr[bf16], but {soc} has no bf16 (310P has no "
+                                 "bfloat16_t); use f16 or f32", kernel)
         for op in fn.walk():
             for v in [*op.results, *op.operands]:
                 if isinstance(v.type, MemRefType) and str(v.type.element_type) == "bf16":
@@ -243,11 +248,16 @@ class _Sync:
         state = dict(state)
         for q in sorted({a.pipe for a in acc}):
             mine = [a for a in acc if a.pipe == q]
-            need = sorted({p for (res, p, w), synced in state.items()
-                           for a in mine if res is a.res and (w or a.write) and q not in synced})
-            for p in need:
-                if p == q and p == "S":
-                    continue  # the scalar unit runs in order
+            while True:
+                need = {p for (res, p, w), synced in state.items()
+                        for a in mine if res is a.res and (w or a.write) and q not in synced}
+                if q == "S":
+                    need.discard("S")  # the scalar unit runs in order
+                if not need:
+                    break
+                # Sync first from the pipe that already waited for the most other needed pipes: its
+                # flag orders their work too, so fewer flags remain (e.g. V_MTE3 covers MTE2 -> V -> MTE3).
+                p = max(sorted(need), key=lambda c: sum(c in synced for k, synced in state.items() if k[1] in need))
                 if emit:
                     sync = asc.BarrierOp(attributes={"pipe": StringAttr(f"PIPE_{p}")}) if p == q else \
                         asc.FlagOp(attributes={"event": StringAttr(f"{p}_{q}")})

@@ -41,19 +41,6 @@ def _zero_like(v):
 
 
 @std.inline
-def _count_like(v, n):
-    """The integer n (0 <= n < 2^24) as a value of v's float type; rounded once (f16, n > 2048)."""
-    zero = _zero_like(v)
-    return ((zero + std.u8(n >> 16)) * 256.0 + std.u8(n >> 8)) * 256.0 + std.u8(n)
-
-
-@std.inline
-def _inv_count(buf, n):
-    """1/n in buf's element type (buf[0] is read only for its type)."""
-    return 1.0 / _count_like(buf[0], n)
-
-
-@std.inline
 def _inverse_scale(a):
     """For a = max|x| >= 0: 1/a, or 1 when a == 0, or 2^14 when 1/a overflows (f16 subnormal a).
 
@@ -269,7 +256,7 @@ def layernorm(dst, src, gamma, beta, n, eps):
     ((x - mean) / max|x - mean|)^2, so f16 rows with a large spread do not overflow. One work buffer.
     """
     w = std.ub_alloc(src.dtype, len(src))
-    r = _inv_count(src, n)
+    r = 1.0 / src.dtype(n)
     std.muls(w, src, r, n)
     mean = std.reduce_sum(w, n)
     std.adds(w, src, -mean, n)
@@ -297,7 +284,7 @@ def rmsnorm(dst, src, gamma, n, eps):
     std.muls(w, src, inv, n)
     std.mul(dst, w, w, n)
     q = std.reduce_sum(dst, n)
-    q = q / _count_like(q, n)
+    q = q / src.dtype(n)
     std.muls(dst, w, 1.0 / std.sqrt(q + eps * inv * inv), n)
     std.mul(dst, dst, gamma, n)
 
@@ -310,7 +297,7 @@ def reduce_mean(src, n):
     f16 caveat: 1/n is subnormal for n > 16384 (up to 0.4 % relative error there).
     """
     w = std.ub_alloc(src.dtype, len(src))
-    std.muls(w, src, _inv_count(src, n), n)
+    std.muls(w, src, 1.0 / src.dtype(n), n)
     return std.reduce_sum(w, n)
 
 
@@ -357,7 +344,7 @@ def mse_loss(a, b, n):
     std.muls(w, w, inv, n)
     std.mul(w, w, w, n)
     q = std.reduce_sum(w, n)
-    return q / _count_like(q, n) / inv / inv
+    return q / a.dtype(n) / inv / inv
 
 
 @std.inline
@@ -374,7 +361,7 @@ def huber_loss(a, b, n, delta):
     std.muls(v, v, 0.5, n)
     std.sub(w, w, v, n)
     std.mul(w, w, v, n)
-    std.muls(w, w, _inv_count(a, n) * 2.0, n)
+    std.muls(w, w, 2.0 / a.dtype(n), n)
     return std.reduce_sum(w, n)
 
 
@@ -385,7 +372,7 @@ def hinge_loss(pred, target, n):
     std.mul(w, pred, target, n)
     std.mins(w, w, 1.0, n)
     std.adds(w, w, -1.0, n)
-    std.muls(w, w, -_inv_count(pred, n), n)
+    std.muls(w, w, -1.0 / pred.dtype(n), n)
     return std.reduce_sum(w, n)
 
 
