@@ -4,26 +4,36 @@ from ascendpy.errors import AscendpyError, CompileError, LaunchError, ResourceCl
 from ascendpy.runtime import (
     Acl,
     AclError,
+    AlignmentFault,
+    ArithmeticFault,
     Context,
+    DeadlockFault,
     Device,
     DeviceBox,
     DeviceBuffer,
     Event,
+    GlobalMemoryFault,
     HostBuffer,
     Kernel,
     KernelExecutionError,
+    KernelFault,
     KernelLoader,
     LeakWarning,
     MallocPolicy,
     MemcpyKind,
     MemInfo,
+    OnChipCapacityFault,
+    PipeRaceFault,
+    QueueProtocolFault,
     Stream,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Acl", "AclError", "AscendpyError", "CompileError", "Context", "Device", "DeviceBox", "DeviceBuffer", "Event",
-    "HostBuffer", "Kernel", "KernelExecutionError", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy",
-    "MemInfo", "MemcpyKind", "ResourceClosedError", "Stream", "ToolchainError", "__version__",
+    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "CompileError", "Context",
+    "DeadlockFault", "Device", "DeviceBox", "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel",
+    "KernelExecutionError", "KernelFault", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy", "MemInfo",
+    "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault", "ResourceClosedError", "Stream",
+    "ToolchainError", "__version__",
 ]

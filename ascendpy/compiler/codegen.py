@@ -54,9 +54,10 @@ __aicore__ inline T apy_check_divisor(T b, const char* file, int line)
 {
 #ifdef __ASCENDPY_SIM__
     if (b == 0) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s:%d: integer division or modulo by zero", file, line);
-        throw ascendpy_sim::KernelFault("division_by_zero", msg);
+        ascendpy_sim::KernelFault f("division_by_zero", "integer division or modulo by zero");
+        f.file = file;
+        f.line = line;
+        throw f;
     }
 #else
     (void)file;
@@ -250,6 +251,7 @@ class _Func:
     counter: int = 0
     indent: int = 1
     cur_line: tuple[str, int] | None = None
+    fresh_directive: bool = False  # the last line written is a #line directive
     scalar_math: bool = False
 
 
@@ -282,6 +284,12 @@ class CppEmitter:
 
     # ------------------------------------------------------------------ text
     def line(self, f: _Func, text: str) -> None:
+        # `#line N` numbers the *next* line N, and the ones after it N+1, N+2...; every statement of a
+        # Python line must map to that line (simulator faults and compiler errors name it), so the
+        # number is restated before each further C++ line.
+        if f.cur_line is not None and f.fresh_directive is False:
+            f.lines.append(f"#line {f.cur_line[1]}")
+        f.fresh_directive = False
         f.lines.append("    " * f.indent + text)
 
     def locate(self, f: _Func, op: Operation) -> None:
@@ -291,6 +299,7 @@ class CppEmitter:
             if key != f.cur_line:
                 f.lines.append(f'#line {key[1]} "{_escape(key[0])}"')
                 f.cur_line = key
+                f.fresh_directive = True
 
     def emit_module(self) -> str:
         bodies = [self.emit_func(op) for op in self.module.ops if isinstance(op, func.FuncOp)]
@@ -301,10 +310,6 @@ class CppEmitter:
         if self.helpers - {"scalar_math", "trip"} or "trip" in self.helpers:
             out.append("#include <limits>")
             out.append("#include <type_traits>")
-        if "check" in self.helpers:
-            out.append("#ifdef __ASCENDPY_SIM__")
-            out.append("#include <cstdio>")
-            out.append("#endif")
         out.append("")
         for key in _HELPERS:
             if key in self.helpers:
@@ -351,9 +356,6 @@ class CppEmitter:
         if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
             f.used.add("apy_pipe")
-        for op in block.ops:
-            if isinstance(op, asc.UbAllocOp):
-                prologue.extend(self.declare_buffer(f, op))
         if scalar_math:
             self.helpers.update({"scalar_math", "flag"})
             prologue.append("AscendC::TBuf<AscendC::TPosition::VECCALC> apy_scratch;")
@@ -361,7 +363,13 @@ class CppEmitter:
             f.used.add("apy_scratch")
         head = [f'extern "C" __global__ __aicore__ void {name}({", ".join(params)})', "{"]
         self.locate(f, fn)
-        f.lines.extend("    " + p for p in prologue)
+        for p in prologue:
+            self.line(f, p)
+        for op in block.ops:  # each buffer's InitBuffer at its std.ub_alloc line (capacity faults name it)
+            if isinstance(op, asc.UbAllocOp):
+                self.locate(f, op)
+                for text in self.declare_buffer(f, op):
+                    self.line(f, text)
         self.emit_block(f, block)
         return "\n".join(head + f.lines + ["}", ""])
 

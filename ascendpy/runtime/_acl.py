@@ -437,7 +437,9 @@ def error_for(code: int, function: str, message: str = "") -> AclError:
     code = int(code)
     cls: type[AclError]
     if code in KERNEL_FAULT_CODES:
-        cls = KernelExecutionError
+        from ascendpy.runtime.faults import fault_for
+
+        return fault_for(code, function, message)
     elif 107000 <= code < 108000:
         cls = AclRuntimeParamError
     elif 207000 <= code < 208000:

@@ -18,7 +18,7 @@ from ascendpy.errors import CompileError, ToolchainError
 from ascendpy.toolchain import cache, entries, host, targets
 
 ARTIFACT_FORMAT = 1
-SIM_FLAGS = ["-std=c++17", "-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]
+SIM_FLAGS = ["-std=c++17", "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]
 
 
 @dataclass(frozen=True)

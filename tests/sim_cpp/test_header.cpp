@@ -30,6 +30,13 @@ extern "C" int64_t __ascendpy_sim_block_idx(void) { return g_block_idx; }
 extern "C" int64_t __ascendpy_sim_block_num(void) { return g_block_num; }
 extern "C" const char* __ascendpy_sim_soc_name(void) { return g_soc; }
 extern "C" uint64_t __ascendpy_sim_ub_bytes(void) { return g_ub_bytes; }
+// Host arrays stand in for device memory here: every pointer is "live" over the whole address space.
+extern "C" int __ascendpy_sim_gm_lookup(const void*, uint64_t* base, uint64_t* size) {
+  *base = 0;
+  *size = ~uint64_t(0);
+  return 1;
+}
+extern "C" int __ascendpy_sim_fast(void) { return 0; }
 
 extern "C" void add_custom(GM_ADDR x, GM_ADDR y, GM_ADDR z);  // tests/sim_cpp/add_custom.cpp
 

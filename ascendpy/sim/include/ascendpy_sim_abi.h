@@ -33,6 +33,14 @@ int64_t __ascendpy_sim_block_num(void);
 const char* __ascendpy_sim_soc_name(void);
 uint64_t __ascendpy_sim_ub_bytes(void);
 
+// The device allocation containing p: 1 if live, 2 if freed (its last extent), with *base and *size
+// (the bytes the caller asked aclrtMalloc for); 0 if p lies in no device allocation.
+int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size);
+
+// 1 when ASCENDPY_SIM_CHECKS=0 (read by aclInit): per-element checks (scalar global-memory
+// bounds) are skipped for speed; everything else is still checked.
+int __ascendpy_sim_fast(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
@@ -45,8 +53,19 @@ namespace ascendpy_sim {
 // does something the hardware would turn into garbage or an AI core
 // exception. The launch worker catches it, stops the launch and reports
 // "kernel NAME block B: <kind>: <what>" through the stream's error.
+//
+// Where: `file`/`line` when the thrower knows them (generated checks pass
+// __FILE__/__LINE__, which #line maps to the user's Python), otherwise the
+// return addresses in `frames`, which the simulator resolves through the
+// kernel library's debug line table (`#line` directives included) to the
+// innermost frame outside the simulator headers and the apy_ helpers.
 struct KernelFault : std::runtime_error {
+  static constexpr int kMaxFrames = 32;
   std::string kind;  // e.g. "ub_overflow", "local_out_of_bounds", "division_by_zero"
+  const char* file = nullptr;
+  int line = 0;
+  void* frames[kMaxFrames] = {};
+  int nframes = 0;
   KernelFault(std::string k, const std::string& what)
       : std::runtime_error(what), kind(std::move(k)) {}
 };

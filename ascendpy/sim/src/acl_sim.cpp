@@ -428,6 +428,30 @@ struct Dev {
 template <class T>
 using Registry = std::unordered_map<uint64_t, std::shared_ptr<T>>;
 
+// Device allocations for the kernels' global-memory checks, under their own lock: kernels look
+// pointers up while other threads may hold State::mu (e.g. waiting for a stream).
+struct AllocIndex {
+  std::mutex mu;
+  std::map<uintptr_t, uint64_t> live;                  // base -> requested bytes
+  std::deque<std::pair<uintptr_t, uint64_t>> freed;    // most recent last
+};
+AllocIndex& alloc_index() {
+  static AllocIndex* idx = new AllocIndex();  // never destroyed (see g_state)
+  return *idx;
+}
+void index_alloc(uintptr_t base, uint64_t size, bool live) {
+  AllocIndex& idx = alloc_index();
+  std::lock_guard<std::mutex> lk(idx.mu);
+  if (live) {
+    idx.live[base] = size;
+    return;
+  }
+  idx.live.erase(base);
+  idx.freed.emplace_back(base, size);
+  if (idx.freed.size() > 4096) idx.freed.pop_front();
+}
+std::atomic<int> g_fast{0};  // ASCENDPY_SIM_CHECKS=0
+
 struct State {
   std::mutex mu;
   bool inited = false;
@@ -462,6 +486,7 @@ struct State {
   bool valid_device(int64_t d) const { return d >= 0 && d < static_cast<int64_t>(devs.size()); }
 
   void register_alloc(const std::shared_ptr<Alloc>& a) {
+    index_alloc(a->base, a->size, true);
     // A launch drained after aclFinalize / aclrtResetDevice may still register
     // its placeholder memory: the device table can be gone by then.
     if (a->device < 0 || static_cast<size_t>(a->device) >= devs.size()) return;
@@ -475,6 +500,7 @@ struct State {
     auto it = dev_allocs.find(a->base);
     if (it == dev_allocs.end() || it->second != a) return;
     dev_allocs.erase(it);
+    index_alloc(a->base, a->size, false);
     if (a->device >= 0 && static_cast<size_t>(a->device) < devs.size()) {
       Dev& d = devs[static_cast<size_t>(a->device)];
       d.live_count -= 1;
@@ -666,6 +692,7 @@ void release_device(State& s, int dev, Graveyard& g) {
   for (uint64_t id : ids) release_binary(s, id, g);
   for (auto i = s.dev_allocs.begin(); i != s.dev_allocs.end();) {
     if (i->second->device == dev) {
+      index_alloc(i->second->base, i->second->size, false);
       g.other.push_back(i->second);
       i = s.dev_allocs.erase(i);
     } else {
@@ -750,6 +777,66 @@ void after_fork_in_child() {
 
 [[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, after_fork_in_child);
 
+// ---------------------------------------------------------------- fault locations
+// "file:line" of the kernel source that made the faulting call: the first frame, innermost first
+// and through inlined calls, that is not simulator header code or a generated apy_ helper. The
+// kernel library carries -g line tables, in which #line directives map generated C++ back to
+// the user's Python. Resolved by addr2line (binutils); empty if it is unavailable.
+std::string fault_location(const ascendpy_sim::KernelFault& e) {
+  if (e.file) return cat(e.file, ":", e.line);
+  Dl_info self{};
+  dladdr(reinterpret_cast<void*>(&fault_location), &self);
+  std::string object;
+  std::vector<uintptr_t> offsets;
+  for (int i = 0; i < e.nframes; ++i) {
+    Dl_info info{};
+    if (!dladdr(e.frames[i], &info) || !info.dli_fname) continue;
+    if (self.dli_fname && std::strcmp(info.dli_fname, self.dli_fname) == 0) continue;
+    if (object.empty()) object = info.dli_fname;
+    if (object != info.dli_fname) continue;
+    offsets.push_back(reinterpret_cast<uintptr_t>(e.frames[i]) - reinterpret_cast<uintptr_t>(info.dli_fbase) - 1);
+  }
+  if (object.empty() || offsets.empty() || object.find('\'') != std::string::npos) return "";
+  std::string cmd = cat("addr2line -a -f -i -C -e '", object, "'");
+  for (uintptr_t off : offsets) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " 0x%llx", static_cast<unsigned long long>(off));
+    cmd += buf;
+  }
+  cmd += " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return "";
+  std::vector<std::string> lines;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) {
+    std::string l(buf);
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+    lines.push_back(l);
+  }
+  pclose(pipe);
+  // Output: "0xADDR" then (function, file:line) pairs, innermost inlined call first.
+  std::string found;
+  for (size_t i = 0; i < lines.size() && found.empty(); ++i) {
+    if (lines[i].rfind("0x", 0) == 0) continue;
+    if (i + 1 >= lines.size()) break;
+    const std::string& fn = lines[i];
+    const std::string& where = lines[++i];
+    if (fn.rfind("__ascendpy_entry", 0) == 0) break;
+    const size_t helper = fn.find("apy_");  // generated helpers: "apy_copy_in<float>(...)", "void apy_..."
+    if ((helper != std::string::npos && (helper == 0 || fn[helper - 1] == ' ')) ||
+        where.find("/ascendpy_sim/") != std::string::npos ||
+        where.find("kernel_operator.h") != std::string::npos || where.rfind("??", 0) == 0) {
+      continue;
+    }
+    std::string w = where;
+    const size_t disc = w.find(" (discriminator");
+    if (disc != std::string::npos) w.erase(disc);
+    if (w.size() > 2 && w.compare(w.size() - 2, 2, ":0") == 0) continue;
+    found = w;
+  }
+  return found;
+}
+
 std::string demangle(const char* name) {
   int status = 0;
   char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
@@ -811,7 +898,9 @@ void run_launch(Stream& stream, LaunchSpec& spec) {
       try {
         f->entry(args, size);
       } catch (const ascendpy_sim::KernelFault& e) {
-        err = cat("kernel '", f->name, "' block ", b, ": ", e.kind, ": ", e.what());
+        const std::string where = fault_location(e);
+        err = cat("kernel '", f->name, "' block ", b, ": ", e.kind, where.empty() ? "" : " at ", where, ": ",
+                  e.what());
       } catch (abi::__forced_unwind&) {
         tl_block_idx = 0;
         tl_block_num = 1;
@@ -1021,6 +1110,8 @@ APY_API aclError aclInit(const char* configPath) {
     State& s = st();
     Lock lk(s.mu);
     if (s.inited) return fail(ACL_ERROR_REPEAT_INITIALIZE, "aclInit was already called (call aclFinalize first)");
+    const char* checks_env = std::getenv("ASCENDPY_SIM_CHECKS");
+    g_fast.store(checks_env && std::strcmp(checks_env, "0") == 0 ? 1 : 0);
     const char* soc_env = std::getenv("ASCENDPY_SIM_SOC");
     const char* soc_name = (soc_env && *soc_env) ? soc_env : kDefaultSoc;
     const SocInfo* soc = find_soc(soc_name);
@@ -2098,6 +2189,29 @@ APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlock
 APY_API int64_t __ascendpy_sim_block_idx(void) { return tl_block_idx; }
 APY_API int64_t __ascendpy_sim_block_num(void) { return tl_block_num; }
 APY_API const char* __ascendpy_sim_soc_name(void) { return effective_soc()->name; }
+APY_API int __ascendpy_sim_fast(void) { return g_fast.load(std::memory_order_relaxed); }
+APY_API int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  AllocIndex& idx = alloc_index();
+  std::lock_guard<std::mutex> lk(idx.mu);
+  auto it = idx.live.upper_bound(a);
+  if (it != idx.live.begin()) {
+    --it;
+    if (a < it->first + std::max<uint64_t>(it->second, 1)) {
+      *base = it->first;
+      *size = it->second;
+      return 1;
+    }
+  }
+  for (auto f = idx.freed.rbegin(); f != idx.freed.rend(); ++f) {
+    if (a >= f->first && a < f->first + std::max<uint64_t>(f->second, 1)) {
+      *base = f->first;
+      *size = f->second;
+      return 2;
+    }
+  }
+  return 0;
+}
 APY_API uint64_t __ascendpy_sim_ub_bytes(void) { return effective_soc()->ub_bytes; }
 
 // ======================================================== simulator extensions

@@ -36,6 +36,8 @@
 #define __NPU_ARCH__ 2201
 #endif
 
+#include <execinfo.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -130,8 +132,11 @@ enum event_t { EVENT_ID0, EVENT_ID1, EVENT_ID2, EVENT_ID3, EVENT_ID4, EVENT_ID5,
 
 namespace ascendpy_sim {
 
+// Raises a fault; the return addresses let the simulator name the kernel source line.
 [[noreturn]] __attribute__((noinline, cold)) inline void fault(const char* kind, const std::string& what) {
-  throw KernelFault(kind, what);
+  KernelFault f(kind, what);
+  f.nframes = backtrace(f.frames, KernelFault::kMaxFrames);
+  throw f;
 }
 
 inline const char* pipe_name(pipe_t p) {

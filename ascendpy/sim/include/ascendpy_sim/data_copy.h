@@ -94,7 +94,7 @@ inline void pad_gm_to_local(const AscendC::LocalTensor<T>& dst, const AscendC::G
   const uint64_t gm_pitch = blockLen + srcGapBytes;
   check_local_range(dst, span(blockCount, ub_block, ub_pitch), op, "dst");
   check_gm(src, op, "src");
-  on_gm_access(src.address_, span(blockCount, blockLen, gm_pitch), false, op);
+  src.sim_access(src.address_, span(blockCount, blockLen, gm_pitch), false, op, false);
   uint8_t* d = reinterpret_cast<uint8_t*>(dst.sim_addr_);
   const uint8_t* s = reinterpret_cast<const uint8_t*>(src.address_);
   const uint64_t elems = ub_block / sizeof(T);
@@ -123,7 +123,7 @@ inline void pad_local_to_gm(const AscendC::GlobalTensor<T>& dst, const AscendC::
   const uint64_t gm_pitch = blockLen + dstGapBytes;
   check_local_range(src, span(blockCount, blockLen, ub_pitch), op, "src");
   check_gm(dst, op, "dst");
-  on_gm_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op);
+  dst.sim_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op, false);
   strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), blockCount,
                blockLen, ub_pitch, gm_pitch);
 }
@@ -142,7 +142,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
   if (bytes == 0) return;
   ascendpy_sim::check_local_range(dst, bytes, "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
-  ascendpy_sim::on_gm_access(src.address_, bytes, false, "DataCopy");
+  src.sim_access(src.address_, bytes, false, "DataCopy", false);
   std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.address_), bytes);
 }
 
@@ -154,7 +154,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   if (bytes == 0) return;
   ascendpy_sim::check_local_range(src, bytes, "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
-  ascendpy_sim::on_gm_access(dst.address_, bytes, true, "DataCopy");
+  dst.sim_access(dst.address_, bytes, true, "DataCopy", false);
   std::memmove(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
@@ -179,7 +179,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
-  ascendpy_sim::on_gm_access(src.address_, ascendpy_sim::span(p.blockCount, blk, sp), false, "DataCopy");
+  src.sim_access(src.address_, ascendpy_sim::span(p.blockCount, blk, sp), false, "DataCopy", false);
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.sim_addr_), reinterpret_cast<const uint8_t*>(src.address_),
                              p.blockCount, blk, sp, dp);
 }
@@ -192,7 +192,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
-  ascendpy_sim::on_gm_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy");
+  dst.sim_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy", false);
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
                              p.blockCount, blk, sp, dp);
 }

@@ -104,6 +104,31 @@ inline void store(T* p, uint64_t i, const T& v) {
   std::memcpy(static_cast<void*>(p + i), static_cast<const void*>(&v), sizeof(T));
 }
 
+
+// Explains an access outside the device allocation a GlobalTensor's pointer came from.
+[[noreturn]] __attribute__((noinline, cold)) inline void gm_fault(int state, uint64_t base, uint64_t size,
+                                                                   uint64_t tensor, uint64_t addr, uint64_t bytes,
+                                                                   uint64_t elem, bool write, const char* op) {
+  const char* verb = write ? "writes" : "reads";
+  if (state == 0) {
+    fault("not_device_memory", cat(op, " ", verb, " ", bytes, " bytes through a GlobalTensor whose pointer (0x",
+                                   tensor, ") is in no device allocation: pass SetGlobalBuffer a pointer from "
+                                   "aclrtMalloc (a kernel argument)"));
+  }
+  const int64_t off = static_cast<int64_t>(addr - base);
+  const int64_t first = off >= 0 ? off / static_cast<int64_t>(elem) : -((-off + static_cast<int64_t>(elem) - 1) /
+                                                                         static_cast<int64_t>(elem));
+  const int64_t last = first + static_cast<int64_t>((bytes + elem - 1) / elem) - 1;
+  const uint64_t n = size / elem;
+  if (state == 2) {
+    fault("freed_memory", cat(op, " ", verb, " element ", first, " of a ", size, "-byte device allocation that "
+                              "was freed before the kernel ran (use after free)"));
+  }
+  fault("global_out_of_bounds",
+        cat(op, " ", verb, " elements [", first, ", ", last, "] (", bytes, " bytes at byte offset ", off, ") of a ",
+            size, "-byte device allocation holding ", n, " elements of ", elem, " bytes: valid indices are [0, ", n,
+            ")"));
+}
 }  // namespace ascendpy_sim
 
 namespace AscendC {
@@ -195,10 +220,12 @@ class GlobalTensor {
   void SetGlobalBuffer(__gm__ PrimType* buffer, uint64_t bufferSize) {
     address_ = buffer;
     bufferSize_ = bufferSize;
+    sim_origin();
   }
   void SetGlobalBuffer(__gm__ PrimType* buffer) {
     address_ = buffer;
     bufferSize_ = 0;
+    sim_origin();
   }
   const __gm__ PrimType* GetPhyAddr() const { return address_; }
   __gm__ PrimType* GetPhyAddr(const uint64_t offset) const { return address_ + offset; }
@@ -206,19 +233,19 @@ class GlobalTensor {
   PrimType GetValue(const uint64_t offset) const {
     ascendpy_sim::on_op(PIPE_S, "GlobalTensor::GetValue");
     sim_check("GetValue");
-    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), false, "GlobalTensor::GetValue");
+    sim_access(address_ + offset, sizeof(T), false, "GlobalTensor::GetValue", true);
     return ascendpy_sim::load(address_, offset);
   }
   __gm__ PrimType& operator()(const uint64_t offset) const {
     ascendpy_sim::on_op(PIPE_S, "GlobalTensor::operator()");
     sim_check("operator()");
-    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), true, "GlobalTensor::operator()");
+    sim_access(address_ + offset, sizeof(T), true, "GlobalTensor::operator()", true);
     return address_[offset];
   }
   void SetValue(const uint64_t offset, PrimType value) {
     ascendpy_sim::on_op(PIPE_S, "GlobalTensor::SetValue");
     sim_check("SetValue");
-    ascendpy_sim::on_gm_access(address_ + offset, sizeof(T), true, "GlobalTensor::SetValue");
+    sim_access(address_ + offset, sizeof(T), true, "GlobalTensor::SetValue", true);
     ascendpy_sim::store(address_, offset, value);
   }
   uint64_t GetSize() const { return bufferSize_; }
@@ -233,12 +260,33 @@ class GlobalTensor {
     GlobalTensor<U> t;
     t.address_ = reinterpret_cast<__gm__ U*>(address_);
     t.bufferSize_ = bufferSize_ * sizeof(T) / sizeof(U);
+    t.sim_base_ = sim_base_;
+    t.sim_bytes_ = sim_bytes_;
+    t.sim_state_ = sim_state_;
     return t;
   }
 
   // Public data members, as in CANN (kernels read address_ directly).
   __gm__ PrimType* address_ = nullptr;
   uint64_t bufferSize_ = 0;  // elements
+
+  // The device allocation the pointer came from (views and casts keep it): every access is
+  // checked against it, so running off the end into a neighbouring allocation is caught too.
+  uint64_t sim_base_ = 0;
+  uint64_t sim_bytes_ = 0;
+  int sim_state_ = 0;  // 1 live allocation, 2 freed allocation, 0 not device memory
+
+  void sim_origin() {
+    sim_state_ = __ascendpy_sim_gm_lookup(address_, &sim_base_, &sim_bytes_);
+  }
+  // Checks `bytes` at `p` (a scalar access when `scalar`, else a DMA range) against the allocation.
+  void sim_access(const void* p, uint64_t bytes, bool write, const char* op, bool scalar) const {
+    if (scalar && __ascendpy_sim_fast()) return;
+    const uint64_t a = reinterpret_cast<uint64_t>(p);
+    if (sim_state_ == 1 && a >= sim_base_ && a + bytes <= sim_base_ + sim_bytes_) return;
+    ascendpy_sim::gm_fault(sim_state_, sim_base_, sim_bytes_, reinterpret_cast<uint64_t>(address_), a, bytes,
+                           sizeof(T), write, op);
+  }
 
   void sim_check(const char* what) const {
     if (!address_) {

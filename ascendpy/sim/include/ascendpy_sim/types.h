@@ -222,7 +222,5 @@ inline pipe_t event_dst_pipe(AscendC::HardEvent e) {
 inline void on_op(pipe_t /*pipe*/, const char* /*name*/) {}
 // SetFlag (wait=false) / WaitFlag (wait=true) after the event id was validated.
 inline void on_flag(bool /*wait*/, AscendC::HardEvent /*event*/, int32_t /*event_id*/) {}
-// A scalar or DMA access to global memory (bytes at ptr) made by the API.
-inline void on_gm_access(const void* /*ptr*/, uint64_t /*bytes*/, bool /*write*/, const char* /*name*/) {}
 
 }  // namespace ascendpy_sim
