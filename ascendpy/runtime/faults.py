@@ -29,6 +29,9 @@ class KernelFault(KernelExecutionError):
     lineno: int | None = None
     detail: str = ""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (fault_for, (self.code, self.function, self.message))
+
 
 class GlobalMemoryFault(KernelFault):
     """A scalar access or DMA range outside the device allocation its pointer came from."""
