@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ascendpy import DeviceBuffer, KernelExecutionError, KernelLoader
+from ascendpy import CompileError, DeviceBuffer, KernelExecutionError, KernelLoader, LaunchError, ResourceClosedError
+from ascendpy.runtime.faults import GlobalMemoryFault, OnChipCapacityFault, PipeRaceFault, QueueProtocolFault
 from examples.event_timing import main as event_timing
 from examples.hello_world import main as hello_world
+from examples.safety import main as safety
 from examples.softmax import kernels as softmax_kernels
 from examples.softmax import main as softmax
 from examples.vec_mul import gen_data
@@ -74,3 +76,45 @@ def test_softmax_rows_too_long_is_caught(runtime, softmax_loader):
     with pytest.raises(KernelExecutionError, match="local_out_of_bounds"):
         softmax_loader.get_kernel("softmax_rows")[2, stream](x, y, 2, cols)
         stream.synchronize()
+
+
+# ---- safety (the book's chapter 6): six bugs in hand-written AscendC, each against its ascendpy version
+
+def _bug_line(path) -> int:
+    hits = [i for i, text in enumerate(path.read_text().splitlines(), 1) if "// BUG" in text or "# BUG" in text]
+    assert len(hits) == 1, (path, hits)
+    return hits[0]
+
+
+def test_safety_case_studies(capsys, rng, monkeypatch):
+    monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend910B3")
+    outcomes = {o.number: o for o in safety.main(seed=int(rng.integers(1 << 31)))}
+    out = capsys.readouterr().out
+    assert "AscendC C++: what the simulator reports" in out and "ascendpy: what the user sees" in out
+    cpp = {int(p.name[:2]): p for p in (safety.HERE / "cpp").glob("*.cpp")}
+    py = {int(p.name[:2]): p for p in (safety.HERE / "py").glob("*.py")}
+    expected = {
+        1: (GlobalMemoryFault, LaunchError),           # f16 data in a Ptr[f32] parameter: refused at launch
+        2: (OnChipCapacityFault, CompileError),        # count beyond the buffer: a compile-time error
+        3: (QueueProtocolFault, ResourceClosedError),  # no free in kernels; a closed DeviceBuffer cannot be used
+        5: (QueueProtocolFault, CompileError),         # a buffer cannot be aliased, so it cannot be freed twice
+        6: (GlobalMemoryFault, GlobalMemoryFault),     # u32 wraps like the device; the wrapped offset is caught
+    }
+    for number, (cpp_cls, py_cls) in expected.items():
+        o = outcomes[number]
+        assert type(o.cpp.error) is cpp_cls, (number, o.cpp.detail)
+        assert (o.cpp.error.filename, o.cpp.error.lineno) == (str(cpp[number]), _bug_line(cpp[number])), o.cpp.detail
+        assert o.cpp.error.block == 0
+        assert type(o.py.error) is py_cls, (number, o.py.detail)
+        if py_cls is not LaunchError and py_cls is not ResourceClosedError:
+            assert (o.py.error.filename, o.py.error.lineno) == (str(py[number]), _bug_line(py[number])), o.py.detail
+        assert o.cpp.detail in out and o.py.detail in out
+    # Case 4, missing sync: the simulator's pipe race checker is being written concurrently. Until it
+    # flags the unsynchronised kernel, the C++ side runs clean; once it raises, it must be a PipeRaceFault
+    # at the Add that reads what the DataCopy wrote.
+    race = outcomes[4]
+    if isinstance(race.cpp.error, PipeRaceFault):
+        assert race.cpp.error.lineno == _bug_line(cpp[4]), race.cpp.detail
+    else:
+        assert race.cpp.error is None, race.cpp.detail
+    assert race.py.error is None and "MTE2_V and V_MTE3" in race.py.summary and "matches numpy" in race.py.summary
