@@ -157,8 +157,10 @@ def axpy(x: Ptr[f32], y: Ptr[f32], z: Ptr[f32], a: f32, n: u32):
 # ----------------------------------------------------------------------------- helpers
 @pytest.fixture(autouse=True)
 def _sim_910b(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run on a simulated 910B whatever the caller's environment says (310P tests open their own Acl)."""
+    """Run on a simulated 910B, all checks on, whatever the caller's environment says (310P tests open their own
+    Acl)."""
     monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend910B3")
+    monkeypatch.delenv("ASCENDPY_SIM_CHECKS", raising=False)
 
 
 @pytest.fixture(scope="module")
