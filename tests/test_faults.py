@@ -638,9 +638,6 @@ def test_a_fault_is_reported_once(runtime, rng, py):
     stream.synchronize()  # nothing left to report
 
 
-@pytest.mark.xfail(strict=True, reason="bug: DeviceBuffer asks aclrtMalloc for max(nbytes, 32) bytes "
-                                       "(ascendpy/runtime/memory.py), so the simulator's bounds for a buffer "
-                                       "under 32 bytes are 32 bytes: y[4] of a 4-element int32 buffer is not caught")
 def test_small_buffer_one_past_the_end(runtime, py):
     stream = runtime[3]
     with pytest.raises(GlobalMemoryFault):

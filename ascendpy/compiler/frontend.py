@@ -298,6 +298,7 @@ class KernelFrontend(ast.NodeVisitor):
                     target in (std.exp, std.ln, std.sqrt) and len(node.value.args) == 3):
                 self.call(node.value, target, statement=True)
                 return
+            self.expr(node.value)  # an unknown call is an error naming it; a known one computes a value
         raise self.error(
             f"expression statement `{ast.unparse(node)}` has no effect in a kernel; assign its value or remove it",
             node,
@@ -692,6 +693,11 @@ class KernelFrontend(ast.NodeVisitor):
                 acc = Val(self.emit(arith.SelectOp(pick_b, sb, sa)).results[0], ty)
             return acc
         name = ast.unparse(node.func)
+        if target is _MISSING and name.split(".")[-1] in ("free", "ub_free", "FreeTensor", "dealloc"):
+            raise self.error(f"`{name}` does not exist: UB buffers live for the whole kernel and are never freed, "
+                             "so use-after-free and double free cannot be written", node)
+        if target is _MISSING:
+            raise self.error(f"`{name}` is not defined; {ALLOWED}", node)
         raise self.error(f"call to `{name}` is not supported in a kernel; kernels cannot call arbitrary "
                          f"Python; {ALLOWED}", node)
 

@@ -121,8 +121,9 @@ class DeviceBuffer(_Memory):
         self._offset = 0
         context._activate()
         ptr = ctypes.c_void_p()
-        # ACL rejects zero-byte allocations; an empty buffer still owns one 32-byte block.
-        self._lib.call("aclrtMalloc", ctypes.byref(ptr), max(self.nbytes, 32), int(MallocPolicy(policy)))
+        # Exactly the bytes asked for (ACL reserves whole blocks behind it; the simulator's bounds checks
+        # use the requested size). ACL rejects zero-byte allocations: an empty buffer owns one byte.
+        self._lib.call("aclrtMalloc", ctypes.byref(ptr), max(self.nbytes, 1), int(MallocPolicy(policy)))
         self.ptr = ptr
         self._own(self._lib, "aclrtFree", ptr)
 
