@@ -21,6 +21,18 @@ ARTIFACT_FORMAT = 1
 SIM_FLAGS = ["-std=c++17", "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]
 
 
+def _checker_flags() -> list[str]:
+    """Frame pointers for the simulator's race checker, unless ASCENDPY_SIM_CHECKS=0 turns it off.
+
+    The checker records where each instruction was issued by walking the frame-pointer chain (a few
+    loads, where a backtrace() per instruction would cost microseconds); frame pointers cost a few
+    per cent of speed, which the fast mode does not pay.
+    """
+    if os.environ.get("ASCENDPY_SIM_CHECKS") == "0":
+        return []
+    return ["-fno-omit-frame-pointer", "-DASCENDPY_SIM_FRAME_POINTERS=1"]
+
+
 @dataclass(frozen=True)
 class Artifact:
     directory: Path
@@ -75,7 +87,10 @@ def _stubs(found: list[entries.Entry]) -> str:
             f'extern "C" __attribute__((visibility("default"))) void __ascendpy_entry_{k}'
             f"(const uint8_t* args, uint64_t size)\n{{\n    (void)size;\n"
             f"    const __ascendpy_args_{k}* a = reinterpret_cast<const __ascendpy_args_{k}*>(args);\n"
-            f"    (void)a;\n    __apy_kernel_{k}({call});\n}}"
+            f"    (void)a;\n"
+            # Per-block checker state (race.h): flags, pipe races, queue-tensor leaks found at the end.
+            f"    ascendpy_sim::BlockScope apy_scope(__builtin_frame_address(0));\n"
+            f"    __apy_kernel_{k}({call});\n    apy_scope.finish();\n}}"
         )
         size = f"offsetof(__ascendpy_args_{k}, apy_unused_)"
         out.append(
@@ -119,7 +134,7 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
 
     simlib = simbuild.sim_library()
     cxx = host.host_compiler()
-    flags = SIM_FLAGS + targets.sim_defines(soc) + list(extra_flags or [])
+    flags = SIM_FLAGS + _checker_flags() + targets.sim_defines(soc) + list(extra_flags or [])
     key = cache.cache_key([
         source, source_name, target, soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest(),
         _self_digest(), json.dumps(signatures or {}, sort_keys=True),

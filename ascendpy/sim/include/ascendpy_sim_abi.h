@@ -38,7 +38,7 @@ uint64_t __ascendpy_sim_ub_bytes(void);
 int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size);
 
 // 1 when ASCENDPY_SIM_CHECKS=0 (read by aclInit): per-element checks (scalar global-memory
-// bounds) are skipped for speed; everything else is still checked.
+// bounds) and the pipe race checker are skipped for speed; everything else is still checked.
 int __ascendpy_sim_fast(void);
 
 #ifdef __cplusplus
@@ -46,6 +46,7 @@ int __ascendpy_sim_fast(void);
 #endif
 
 #ifdef __cplusplus
+#define ASCENDPY_SIM_OTHER_AT "@{other}"
 #include <stdexcept>
 #include <string>
 namespace ascendpy_sim {
@@ -66,6 +67,11 @@ struct KernelFault : std::runtime_error {
   int line = 0;
   void* frames[kMaxFrames] = {};
   int nframes = 0;
+  // A second source location the fault names (the other instruction of a pipe race, the earlier
+  // SetFlag/WaitFlag of a deadlock): the simulator resolves these frames like `frames` and
+  // replaces ASCENDPY_SIM_OTHER_AT in what() by " at FILE:LINE" (or by nothing if unknown).
+  void* other_frames[kMaxFrames] = {};
+  int other_nframes = 0;
   KernelFault(std::string k, const std::string& what)
       : std::runtime_error(what), kind(std::move(k)) {}
 };

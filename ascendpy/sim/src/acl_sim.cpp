@@ -782,19 +782,18 @@ void after_fork_in_child() {
 // and through inlined calls, that is not simulator header code or a generated apy_ helper. The
 // kernel library carries -g line tables, in which #line directives map generated C++ back to
 // the user's Python. Resolved by addr2line (binutils); empty if it is unavailable.
-std::string fault_location(const ascendpy_sim::KernelFault& e) {
-  if (e.file) return cat(e.file, ":", e.line);
+std::string frames_location(void* const* frames, int nframes) {
   Dl_info self{};
-  dladdr(reinterpret_cast<void*>(&fault_location), &self);
+  dladdr(reinterpret_cast<void*>(&frames_location), &self);
   std::string object;
   std::vector<uintptr_t> offsets;
-  for (int i = 0; i < e.nframes; ++i) {
+  for (int i = 0; i < nframes; ++i) {
     Dl_info info{};
-    if (!dladdr(e.frames[i], &info) || !info.dli_fname) continue;
+    if (!dladdr(frames[i], &info) || !info.dli_fname) continue;
     if (self.dli_fname && std::strcmp(info.dli_fname, self.dli_fname) == 0) continue;
     if (object.empty()) object = info.dli_fname;
     if (object != info.dli_fname) continue;
-    offsets.push_back(reinterpret_cast<uintptr_t>(e.frames[i]) - reinterpret_cast<uintptr_t>(info.dli_fbase) - 1);
+    offsets.push_back(reinterpret_cast<uintptr_t>(frames[i]) - reinterpret_cast<uintptr_t>(info.dli_fbase) - 1);
   }
   if (object.empty() || offsets.empty() || object.find('\'') != std::string::npos) return "";
   std::string cmd = cat("addr2line -a -f -i -C -e '", object, "'");
@@ -835,6 +834,22 @@ std::string fault_location(const ascendpy_sim::KernelFault& e) {
     found = w;
   }
   return found;
+}
+
+std::string fault_location(const ascendpy_sim::KernelFault& e) {
+  if (e.file) return cat(e.file, ":", e.line);
+  return frames_location(e.frames, e.nframes);
+}
+
+// what(), with the fault's second location (KernelFault::other_frames) filled in.
+std::string fault_detail(const ascendpy_sim::KernelFault& e) {
+  std::string what = e.what();
+  const std::string marker = ASCENDPY_SIM_OTHER_AT;
+  const size_t at = what.find(marker);
+  if (at == std::string::npos) return what;
+  const std::string other = e.other_nframes > 0 ? frames_location(e.other_frames, e.other_nframes) : "";
+  what.replace(at, marker.size(), other.empty() ? std::string() : cat(" at ", other));
+  return what;
 }
 
 std::string demangle(const char* name) {
@@ -900,7 +915,7 @@ void run_launch(Stream& stream, LaunchSpec& spec) {
       } catch (const ascendpy_sim::KernelFault& e) {
         const std::string where = fault_location(e);
         err = cat("kernel '", f->name, "' block ", b, ": ", e.kind, where.empty() ? "" : " at ", where, ": ",
-                  e.what());
+                  fault_detail(e));
       } catch (abi::__forced_unwind&) {
         tl_block_idx = 0;
         tl_block_num = 1;

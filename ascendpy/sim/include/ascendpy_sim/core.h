@@ -21,6 +21,13 @@
 //   unsupported_on_soc     API not available on the simulated SoC (DataCopyPad on Ascend310P)
 //   unsupported_cast       Cast between a pair of types the simulator does not implement
 //   invalid_argument       an out-of-range API parameter (negative count, bad DataCopyPad length...)
+// and by the checkers of race.h (per block, at launch only):
+//   pipe_race              two pipes touch the same on-chip or global bytes, at least one writing, with no
+//                          SetFlag/WaitFlag, TQue EnQue/DeQue or FreeTensor/AllocTensor, or
+//                          PipeBarrier<PIPE_ALL> ordering them (off with ASCENDPY_SIM_CHECKS=0)
+//   deadlock               WaitFlag with no pending SetFlag of the same event and id (the NPU hangs), or a
+//                          second SetFlag while the first is still pending (undefined: a set is lost)
+//   tensor_leak            a TQue tensor still allocated or queued when the kernel returns
 #pragma once
 
 #ifndef __ASCENDPY_SIM__

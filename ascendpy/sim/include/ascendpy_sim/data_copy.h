@@ -51,6 +51,26 @@ inline uint64_t span(uint64_t blocks, uint64_t block_bytes, uint64_t pitch) {
   return blocks ? (blocks - 1) * pitch + block_bytes : 0;
 }
 
+// Race checker: `blocks` bursts of `block_bytes` every `pitch` bytes from p (on-chip / global).
+inline void local_bursts(const OpRec& r, const BufDesc* buf, const void* p, uint64_t blocks, uint64_t block_bytes,
+                         uint64_t pitch, bool write) {
+  if (!r.st) return;
+  if (pitch == block_bytes) {
+    local_access(r, buf, p, blocks * block_bytes, write);
+    return;
+  }
+  for (uint64_t i = 0; i < blocks; ++i) local_access(r, buf, static_cast<const uint8_t*>(p) + i * pitch, block_bytes, write);
+}
+inline void gm_bursts(const OpRec& r, const void* p, uint64_t blocks, uint64_t block_bytes, uint64_t pitch,
+                      bool write) {
+  if (!r.st) return;
+  if (pitch == block_bytes) {
+    gm_access(r, p, blocks * block_bytes, write);
+    return;
+  }
+  for (uint64_t i = 0; i < blocks; ++i) gm_access(r, static_cast<const uint8_t*>(p) + i * pitch, block_bytes, write);
+}
+
 inline void check_block_count(uint32_t n, const char* op) {
   if (n > 4095) fault("invalid_argument", cat(op, ": blockCount ", n, " is outside [0, 4095]"));
 }
@@ -75,7 +95,7 @@ inline void require_datacopypad() {
 // 32 bytes are `padValue` when isPad is set, otherwise the block's first element
 // (the hardware's "dummy data").
 template <typename T>
-inline void pad_gm_to_local(const AscendC::LocalTensor<T>& dst, const AscendC::GlobalTensor<T>& src,
+inline void pad_gm_to_local(const OpRec& r, const AscendC::LocalTensor<T>& dst, const AscendC::GlobalTensor<T>& src,
                             uint32_t blockCount, uint32_t blockLen, uint64_t srcGapBytes, uint64_t dstGapBlocks,
                             bool isPad, uint32_t left, uint32_t right, T padValue) {
   const char* op = "DataCopyPad";
@@ -95,6 +115,8 @@ inline void pad_gm_to_local(const AscendC::LocalTensor<T>& dst, const AscendC::G
   check_local_range(dst, span(blockCount, ub_block, ub_pitch), op, "dst");
   check_gm(src, op, "src");
   src.sim_access(src.address_, span(blockCount, blockLen, gm_pitch), false, op, false);
+  gm_bursts(r, src.address_, blockCount, blockLen, gm_pitch, false);
+  local_bursts(r, dst.sim_buf_, dst.sim_addr_, blockCount, ub_block, ub_pitch, true);
   uint8_t* d = reinterpret_cast<uint8_t*>(dst.sim_addr_);
   const uint8_t* s = reinterpret_cast<const uint8_t*>(src.address_);
   const uint64_t elems = ub_block / sizeof(T);
@@ -110,7 +132,7 @@ inline void pad_gm_to_local(const AscendC::LocalTensor<T>& dst, const AscendC::G
 
 // on-chip -> GM: exactly blockLen bytes per block. UB gap in 32-byte blocks, GM gap in bytes.
 template <typename T>
-inline void pad_local_to_gm(const AscendC::GlobalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+inline void pad_local_to_gm(const OpRec& r, const AscendC::GlobalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                             uint32_t blockCount, uint32_t blockLen, uint64_t srcGapBlocks, uint64_t dstGapBytes) {
   const char* op = "DataCopyPad";
   check_block_count(blockCount, op);
@@ -124,6 +146,8 @@ inline void pad_local_to_gm(const AscendC::GlobalTensor<T>& dst, const AscendC::
   check_local_range(src, span(blockCount, blockLen, ub_pitch), op, "src");
   check_gm(dst, op, "dst");
   dst.sim_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op, false);
+  local_bursts(r, src.sim_buf_, src.sim_addr_, blockCount, blockLen, ub_pitch, false);
+  gm_bursts(r, dst.address_, blockCount, blockLen, gm_pitch, true);
   strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), blockCount,
                blockLen, ub_pitch, gm_pitch);
 }
@@ -137,35 +161,41 @@ namespace AscendC {
 // GM -> on-chip (MTE2).
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const uint32_t count) {
-  ascendpy_sim::on_op(PIPE_MTE2, "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopy");
   const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
   if (bytes == 0) return;
   ascendpy_sim::check_local_range(dst, bytes, "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
   src.sim_access(src.address_, bytes, false, "DataCopy", false);
+  ascendpy_sim::gm_access(r, src.address_, bytes, false);
+  ascendpy_sim::local_access(r, dst.sim_buf_, dst.sim_addr_, bytes, true);
   std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.address_), bytes);
 }
 
 // on-chip -> GM (MTE3).
 template <typename T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count) {
-  ascendpy_sim::on_op(PIPE_MTE3, "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopy");
   const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
   if (bytes == 0) return;
   ascendpy_sim::check_local_range(src, bytes, "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
   dst.sim_access(dst.address_, bytes, true, "DataCopy", false);
+  ascendpy_sim::local_access(r, src.sim_buf_, src.sim_addr_, bytes, false);
+  ascendpy_sim::gm_access(r, dst.address_, bytes, true);
   std::memmove(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
 // on-chip -> on-chip.
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count) {
-  ascendpy_sim::on_op(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
   const uint64_t bytes = ascendpy_sim::dma_bytes<T>(count);
   if (bytes == 0) return;
   ascendpy_sim::check_local_range(dst, bytes, "DataCopy", "dst");
   ascendpy_sim::check_local_range(src, bytes, "DataCopy", "src");
+  ascendpy_sim::local_access(r, src.sim_buf_, src.sim_addr_, bytes, false);
+  ascendpy_sim::local_access(r, dst.sim_buf_, dst.sim_addr_, bytes, true);
   std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
@@ -173,38 +203,44 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
 
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p) {
-  ascendpy_sim::on_op(PIPE_MTE2, "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
   src.sim_access(src.address_, ascendpy_sim::span(p.blockCount, blk, sp), false, "DataCopy", false);
+  ascendpy_sim::gm_bursts(r, src.address_, p.blockCount, blk, sp, false);
+  ascendpy_sim::local_bursts(r, dst.sim_buf_, dst.sim_addr_, p.blockCount, blk, dp, true);
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.sim_addr_), reinterpret_cast<const uint8_t*>(src.address_),
                              p.blockCount, blk, sp, dp);
 }
 
 template <typename T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
-  ascendpy_sim::on_op(PIPE_MTE3, "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
   dst.sim_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy", false);
+  ascendpy_sim::local_bursts(r, src.sim_buf_, src.sim_addr_, p.blockCount, blk, sp, false);
+  ascendpy_sim::gm_bursts(r, dst.address_, p.blockCount, blk, dp, true);
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
                              p.blockCount, blk, sp, dp);
 }
 
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
-  ascendpy_sim::on_op(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
+  ascendpy_sim::local_bursts(r, src.sim_buf_, src.sim_addr_, p.blockCount, blk, sp, false);
+  ascendpy_sim::local_bursts(r, dst.sim_buf_, dst.sim_addr_, p.blockCount, blk, dp, true);
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.sim_addr_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
                              p.blockCount, blk, sp, dp);
 }
@@ -214,17 +250,17 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
 template <typename T>
 inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyExtParams& p,
                         const DataCopyPadExtParams<T>& pad) {
-  ascendpy_sim::on_op(PIPE_MTE2, "DataCopyPad");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopyPad");
   ascendpy_sim::require_datacopypad();
-  ascendpy_sim::pad_gm_to_local(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+  ascendpy_sim::pad_gm_to_local(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
                                 pad.leftPadding, pad.rightPadding, pad.paddingValue);
 }
 
 template <typename T>
 inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyExtParams& p) {
-  ascendpy_sim::on_op(PIPE_MTE3, "DataCopyPad");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopyPad");
   ascendpy_sim::require_datacopypad();
-  ascendpy_sim::pad_local_to_gm(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+  ascendpy_sim::pad_local_to_gm(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
 }
 
 // Older overloads: DataCopyParams with blockLen in bytes; the pad value of
@@ -232,17 +268,17 @@ inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, c
 template <typename T>
 inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
                         const DataCopyPadParams& pad) {
-  ascendpy_sim::on_op(PIPE_MTE2, "DataCopyPad");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopyPad");
   ascendpy_sim::require_datacopypad();
-  ascendpy_sim::pad_gm_to_local(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
+  ascendpy_sim::pad_gm_to_local(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
                                 pad.leftPadding, pad.rightPadding, static_cast<T>(pad.paddingValue));
 }
 
 template <typename T>
 inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
-  ascendpy_sim::on_op(PIPE_MTE3, "DataCopyPad");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopyPad");
   ascendpy_sim::require_datacopypad();
-  ascendpy_sim::pad_local_to_gm(dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
+  ascendpy_sim::pad_local_to_gm(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
 }
 
 }  // namespace AscendC

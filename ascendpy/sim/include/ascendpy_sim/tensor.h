@@ -6,6 +6,7 @@
 
 #include "core.h"
 #include "fp16.h"
+#include "race.h"
 #include "types.h"
 
 namespace ascendpy_sim {
@@ -38,7 +39,38 @@ struct BufDesc {
   uint32_t gen = 1;           // bumped on AllocTensor / FreeTensor / TPipe::Reset: stale tensors are detected
   const void* owner = nullptr;
   const char* owner_kind = "";  // "TQue" / "TBuf"
+  int32_t depth = 0;            // TQue depth
+  Shadow* shadow = nullptr;     // access history of the on-chip memory it lives in (race checker)
+  QueSync sync;                 // TQue ordering snapshots and leak sites
 };
+
+// "TQue<VECIN, 2> buffer at Unified Buffer byte 1024" / "TBuf<VECCALC> at ..."
+__attribute__((noinline, cold)) inline std::string buf_label(const BufDesc* b) {
+  if (!b) return "an on-chip buffer";
+  const uint64_t at = static_cast<uint64_t>(b->start - b->arena);
+  if (std::strcmp(b->owner_kind, "TQue") == 0) {
+    return cat("TQue<", pos_name(b->pos), ", ", b->depth, "> buffer at ", hw_name(b->hw), " byte ", at);
+  }
+  return cat(b->owner_kind, "<", pos_name(b->pos), "> at ", hw_name(b->hw), " byte ", at);
+}
+
+// The on-chip range [addr, addr + bytes) of `buf` accessed by op (race checker).
+__attribute__((noinline)) inline void local_access_tracked(const OpRec& op, const BufDesc* buf, const void* addr,
+                                                           uint64_t bytes, bool write) {
+  if (!buf || !buf->shadow) return;
+  const uint64_t lo = static_cast<uint64_t>(static_cast<const uint8_t*>(addr) - buf->arena);
+  Conflict c;
+  if (shadow_access(*op.st, *buf->shadow, op, lo, lo + bytes, write, &c)) {
+    const uint64_t b0 = static_cast<uint64_t>(buf->start - buf->arena);
+    std::string mem = c.lo >= b0 && c.hi <= b0 + buf->len
+                          ? cat("bytes [", c.lo - b0, ", ", c.hi - b0, ") of the ", buf_label(buf))
+                          : cat(hw_name(buf->hw), " bytes [", c.lo, ", ", c.hi, ")");
+    race_fault(op, write, c, mem);
+  }
+}
+inline void local_access(const OpRec& op, const BufDesc* buf, const void* addr, uint64_t bytes, bool write) {
+  if (op.st && bytes) local_access_tracked(op, buf, addr, bytes, write);
+}
 
 // Bytes from addr to the end of buf (0 if addr is outside it).
 inline uint64_t room_bytes(const void* addr, const BufDesc* buf) {
@@ -141,19 +173,19 @@ class LocalTensor {
   LocalTensor() = default;
 
   PrimType GetValue(const uint32_t index) const {
-    ascendpy_sim::on_op(PIPE_S, "LocalTensor::GetValue");
     sim_check_elem(index, "GetValue");
+    ascendpy_sim::scalar_sync(sim_buf_->shadow, sim_buf_->arena, sim_addr_ + index, sizeof(T), false);
     return ascendpy_sim::load(sim_addr_, index);
   }
   __ubuf__ PrimType& operator()(const uint32_t offset) const {
-    ascendpy_sim::on_op(PIPE_S, "LocalTensor::operator()");
     sim_check_elem(offset, "operator()");
+    ascendpy_sim::scalar_sync(sim_buf_->shadow, sim_buf_->arena, sim_addr_ + offset, sizeof(T), true);
     return sim_addr_[offset];
   }
   template <typename S>
   void SetValue(const uint32_t index, const S value) const {
-    ascendpy_sim::on_op(PIPE_S, "LocalTensor::SetValue");
     sim_check_elem(index, "SetValue");
+    ascendpy_sim::scalar_sync(sim_buf_->shadow, sim_buf_->arena, sim_addr_ + index, sizeof(T), true);
     ascendpy_sim::store(sim_addr_, index, static_cast<PrimType>(value));
   }
   // Sub-view starting `offset` elements further.
@@ -231,21 +263,21 @@ class GlobalTensor {
   __gm__ PrimType* GetPhyAddr(const uint64_t offset) const { return address_ + offset; }
 
   PrimType GetValue(const uint64_t offset) const {
-    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::GetValue");
     sim_check("GetValue");
     sim_access(address_ + offset, sizeof(T), false, "GlobalTensor::GetValue", true);
+    ascendpy_sim::scalar_sync_gm(address_ + offset, sizeof(T), false);
     return ascendpy_sim::load(address_, offset);
   }
   __gm__ PrimType& operator()(const uint64_t offset) const {
-    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::operator()");
     sim_check("operator()");
     sim_access(address_ + offset, sizeof(T), true, "GlobalTensor::operator()", true);
+    ascendpy_sim::scalar_sync_gm(address_ + offset, sizeof(T), true);
     return address_[offset];
   }
   void SetValue(const uint64_t offset, PrimType value) {
-    ascendpy_sim::on_op(PIPE_S, "GlobalTensor::SetValue");
     sim_check("SetValue");
     sim_access(address_ + offset, sizeof(T), true, "GlobalTensor::SetValue", true);
+    ascendpy_sim::scalar_sync_gm(address_ + offset, sizeof(T), true);
     ascendpy_sim::store(address_, offset, value);
   }
   uint64_t GetSize() const { return bufferSize_; }

@@ -88,6 +88,7 @@ struct Arena {
   uint8_t* base = nullptr;
   uint64_t cap = 0;
   uint64_t used = 0;
+  Shadow shadow;  // access history for the race checker (offsets from base)
 
   Arena() = default;
   Arena(const Arena&) = delete;
@@ -138,11 +139,37 @@ struct PipeState {
       d.state = BufState::FREE;
       d.owner = owner;
       d.owner_kind = owner_kind;
+      d.shadow = &a.shadow;
       if (!first) first = &d;
     }
     a.used += need;
     live_buffers += num;
     return first;
+  }
+
+  // At the end of the kernel (TPipe's destructor): a queue tensor still allocated or queued is a
+  // leak, reported when the kernel returns (see race.h).
+  void check_leaks() const {
+    const BufDesc* leak = nullptr;
+    size_t count = 0;
+    for (const BufDesc& d : bufs) {
+      if (d.owner && std::strcmp(d.owner_kind, "TQue") == 0 && d.state != BufState::FREE) {
+        if (!leak) leak = &d;
+        ++count;
+      }
+    }
+    if (!leak || !block_state()) return;
+    const std::string que = cat("TQue<", pos_name(leak->pos), ", ", leak->depth, ">");
+    const std::string more = count > 1 ? cat(" (", count, " queue tensors in all)") : std::string();
+    if (leak->state == BufState::ENQUE) {
+      defer_fault("tensor_leak", cat(que, ": a tensor EnQue'd here was never DeQue'd before the kernel ended", more,
+                                     "; DeQue and FreeTensor every queued tensor"),
+                  leak->sync.enq_site);
+    } else {
+      defer_fault("tensor_leak", cat(que, ": a tensor allocated here by AllocTensor was never released with "
+                                          "FreeTensor before the kernel ended", more),
+                  leak->sync.alloc_site);
+    }
   }
 
   // Release every buffer (TPipe::Reset / Init / Destroy): tensors still
@@ -171,6 +198,44 @@ constexpr AscendC::TPosition buffer_pos() {
   return src == AscendC::TPosition::GM ? dst : src;
 }
 
+// The pipe that fills a queue buffer of position `src` (EnQue follows it), and the pipe that
+// drains one of position `dst` (DeQue precedes it): TQue<VECIN> MTE2 -> V, TQue<VECOUT>
+// V -> MTE3, TQueBind<VECIN, VECOUT> MTE2 -> MTE3, A1/B1 MTE2 -> MTE1, A2/B2 MTE1 -> M,
+// CO1 M -> FIX (910B) or V (310P), CO2 -> MTE3. PIPE_ALL where the simulator cannot tell.
+inline pipe_t que_producer(AscendC::TPosition src) {
+  using AscendC::TPosition;
+  switch (src) {
+    case TPosition::GM:
+    case TPosition::VECIN:
+    case TPosition::A1:
+    case TPosition::B1:
+    case TPosition::C1: return PIPE_MTE2;
+    case TPosition::VECOUT:
+    case TPosition::VECCALC: return PIPE_V;
+    case TPosition::A2:
+    case TPosition::B2: return PIPE_MTE1;
+    case TPosition::CO1: return PIPE_M;
+    default: return PIPE_ALL;
+  }
+}
+inline pipe_t que_consumer(AscendC::TPosition dst) {
+  using AscendC::TPosition;
+  switch (dst) {
+    case TPosition::VECIN:
+    case TPosition::VECCALC: return PIPE_V;
+    case TPosition::GM:
+    case TPosition::VECOUT:
+    case TPosition::CO2: return PIPE_MTE3;
+    case TPosition::A1:
+    case TPosition::B1:
+    case TPosition::C1: return PIPE_MTE1;
+    case TPosition::A2:
+    case TPosition::B2: return PIPE_M;
+    case TPosition::CO1: return soc_is_310p() ? PIPE_V : PIPE_FIX;
+    default: return PIPE_ALL;
+  }
+}
+
 }  // namespace ascendpy_sim
 
 namespace AscendC {
@@ -182,19 +247,18 @@ class TQueBind {
 
   template <typename T>
   LocalTensor<T> AllocTensor() {
-    ascendpy_sim::on_op(PIPE_S, "TQue::AllocTensor");
     LocalTensor<T> t;
     sim_alloc(t);
+    t.sim_buf_->sync.alloc_site = ascendpy_sim::here_site("TQue::AllocTensor", PIPE_S);
     return t;
   }
   template <typename T>
   void AllocTensor(LocalTensor<T>& tensor) {
-    ascendpy_sim::on_op(PIPE_S, "TQue::AllocTensor");
     sim_alloc(tensor);
+    tensor.sim_buf_->sync.alloc_site = ascendpy_sim::here_site("TQue::AllocTensor", PIPE_S);
   }
   template <typename T>
   void FreeTensor(LocalTensor<T>& tensor) {
-    ascendpy_sim::on_op(PIPE_S, "TQue::FreeTensor");
     ascendpy_sim::BufDesc* d = sim_own(tensor, "FreeTensor");
     if (d->state == ascendpy_sim::BufState::ENQUE) {
       ascendpy_sim::fault("queue_protocol", ascendpy_sim::cat(sim_name(), "::FreeTensor: the tensor is still in the "
@@ -202,10 +266,13 @@ class TQueBind {
     }
     d->state = ascendpy_sim::BufState::FREE;
     ++d->gen;
+    if (ascendpy_sim::BlockState* st = ascendpy_sim::race_state()) {  // the consumer is done with it
+      d->sync.freed = ascendpy_sim::snapshot(*st, ascendpy_sim::que_consumer(dst));
+      d->sync.has_free = true;
+    }
   }
   template <typename T>
   bool EnQue(const LocalTensor<T>& tensor) {
-    ascendpy_sim::on_op(PIPE_S, "TQue::EnQue");
     ascendpy_sim::BufDesc* d = sim_own(tensor, "EnQue");
     if (d->state == ascendpy_sim::BufState::ENQUE) {
       ascendpy_sim::fault("queue_protocol",
@@ -218,6 +285,11 @@ class TQueBind {
     }
     d->state = ascendpy_sim::BufState::ENQUE;
     sim_fifo_.push_back(d);
+    d->sync.enq_site = ascendpy_sim::here_site("TQue::EnQue", PIPE_S);
+    if (ascendpy_sim::BlockState* st = ascendpy_sim::race_state()) {  // what the producer wrote so far
+      d->sync.enq = ascendpy_sim::snapshot(*st, ascendpy_sim::que_producer(src));
+      d->sync.has_enq = true;
+    }
     return true;
   }
   template <typename T>
@@ -228,7 +300,6 @@ class TQueBind {
   }
   template <typename T>
   void DeQue(LocalTensor<T>& tensor) {
-    ascendpy_sim::on_op(PIPE_S, "TQue::DeQue");
     if (sim_fifo_.empty()) {
       ascendpy_sim::fault("queue_protocol",
                           ascendpy_sim::cat(sim_name(), "::DeQue: the queue is empty (no tensor was EnQue'd)"));
@@ -237,6 +308,8 @@ class TQueBind {
     sim_fifo_.pop_front();
     d->state = ascendpy_sim::BufState::DEQUE;
     sim_fill(tensor, d);
+    ascendpy_sim::BlockState* st = ascendpy_sim::race_state();
+    if (st && d->sync.has_enq) ascendpy_sim::learn(*st, ascendpy_sim::que_consumer(dst), d->sync.enq);
   }
   bool VacantInQue() { return depth <= 0 || sim_fifo_.size() < static_cast<size_t>(depth); }
   bool HasTensorInQue() { return !sim_fifo_.empty(); }
@@ -261,7 +334,10 @@ class TQueBind {
     // carve() appended `num` consecutive deque entries starting at `first`.
     auto it = st->bufs.end() - num;
     (void)first;
-    for (uint32_t i = 0; i < num; ++i, ++it) sim_bufs_.push_back(&*it);
+    for (uint32_t i = 0; i < num; ++i, ++it) {
+      it->depth = depth;
+      sim_bufs_.push_back(&*it);
+    }
   }
   std::string sim_name() const {
     return ascendpy_sim::cat("TQue<", ascendpy_sim::pos_name(sim_pos), ", ", depth, ">");
@@ -290,6 +366,8 @@ class TQueBind {
         d->state = ascendpy_sim::BufState::OCCUPIED;
         ++d->gen;
         sim_fill(t, d);
+        ascendpy_sim::BlockState* st = ascendpy_sim::race_state();  // the last consumer is done with it
+        if (st && d->sync.has_free) ascendpy_sim::learn(*st, ascendpy_sim::que_producer(src), d->sync.freed);
         return;
       }
     }
@@ -340,7 +418,6 @@ class TBuf {
   // len in elements.
   template <typename T>
   LocalTensor<T> Get(uint32_t len) {
-    ascendpy_sim::on_op(PIPE_S, "TBuf::Get");
     sim_check("Get");
     if (static_cast<uint64_t>(len) * sizeof(T) > sim_buf_->len) {
       ascendpy_sim::fault("local_out_of_bounds",
@@ -352,7 +429,6 @@ class TBuf {
   // size in elements, bufOffset in bytes (32-byte aligned).
   template <typename T>
   LocalTensor<T> GetWithOffset(uint32_t size, uint32_t bufOffset) {
-    ascendpy_sim::on_op(PIPE_S, "TBuf::GetWithOffset");
     sim_check("GetWithOffset");
     if (bufOffset % 32 != 0) {
       ascendpy_sim::fault("misaligned", ascendpy_sim::cat("TBuf::GetWithOffset: bufOffset ", bufOffset,
@@ -399,8 +475,12 @@ class TBuf {
 
 class TPipe {
  public:
-  TPipe() : st_(new ascendpy_sim::PipeState) { ascendpy_sim::pipe_stack().push_back(this); }
+  TPipe() : st_(new ascendpy_sim::PipeState) {
+    ascendpy_sim::pipe_stack().push_back(this);
+    for (ascendpy_sim::Arena& a : st_->arenas) a.shadow.block = ascendpy_sim::race_state();
+  }
   ~TPipe() {
+    st_->check_leaks();
     auto& s = ascendpy_sim::pipe_stack();
     for (size_t i = s.size(); i-- > 0;) {
       if (s[i] == this) {
@@ -412,14 +492,24 @@ class TPipe {
   TPipe(const TPipe&) = delete;
   TPipe& operator=(const TPipe&) = delete;
 
-  void Init() { st_->release_all(); }
-  void Destroy() { st_->release_all(); }
-  void Reset() { st_->release_all(); }
+  // Releasing the buffers also counts as PipeBarrier<PIPE_ALL> for the race checker: memory handed
+  // out again after a Reset is not reported against what the previous stage did with it.
+  void Init() {
+    ascendpy_sim::barrier_all();
+    st_->release_all();
+  }
+  void Destroy() {
+    ascendpy_sim::barrier_all();
+    st_->release_all();
+  }
+  void Reset() {
+    ascendpy_sim::barrier_all();
+    st_->release_all();
+  }
 
   // `num` buffers of `len` bytes (rounded up to 32) for a queue.
   template <class T>
   bool InitBuffer(T& que, uint8_t num, uint32_t len) {
-    ascendpy_sim::on_op(PIPE_S, "TPipe::InitBuffer");
     if (num == 0 || len == 0) {
       ascendpy_sim::fault("invalid_argument", ascendpy_sim::cat("TPipe::InitBuffer(", que.sim_name(), ", num=", num,
                                                                 ", len=", len, "): num and len must be positive"));
@@ -429,7 +519,6 @@ class TPipe {
   }
   template <TPosition pos>
   bool InitBuffer(TBuf<pos>& buf, uint32_t len) {
-    ascendpy_sim::on_op(PIPE_S, "TPipe::InitBuffer");
     if (len == 0) {
       ascendpy_sim::fault("invalid_argument", ascendpy_sim::cat("TPipe::InitBuffer(TBuf<", ascendpy_sim::pos_name(pos),
                                                                 ">, len=0): len must be positive"));

@@ -215,12 +215,61 @@ inline pipe_t event_dst_pipe(AscendC::HardEvent e) {
   return us ? event_pipe_from_token(us + 1, std::strlen(us + 1)) : PIPE_ALL;
 }
 
-// ---------------------------------------------------------------------------
-// Hook points. Every AscendC API call of this header reports itself here
-// before it acts; a race checker plugs in by changing these (they do nothing
-// today). `name` is the API name, e.g. "DataCopy" or "Add".
-inline void on_op(pipe_t /*pipe*/, const char* /*name*/) {}
-// SetFlag (wait=false) / WaitFlag (wait=true) after the event id was validated.
-inline void on_flag(bool /*wait*/, AscendC::HardEvent /*event*/, int32_t /*event_id*/) {}
+}  // namespace ascendpy_sim
 
+namespace ascendpy_sim {
+// HardEvent for a (src, dst) pipe pair; HardEvent::MAX when there is none.
+constexpr AscendC::HardEvent event_of(pipe_t src, pipe_t dst) {
+  using AscendC::HardEvent;
+  return (src == PIPE_MTE2 && dst == PIPE_MTE1)   ? HardEvent::MTE2_MTE1
+         : (src == PIPE_MTE1 && dst == PIPE_MTE2) ? HardEvent::MTE1_MTE2
+         : (src == PIPE_MTE1 && dst == PIPE_M)    ? HardEvent::MTE1_M
+         : (src == PIPE_M && dst == PIPE_MTE1)    ? HardEvent::M_MTE1
+         : (src == PIPE_MTE2 && dst == PIPE_V)    ? HardEvent::MTE2_V
+         : (src == PIPE_V && dst == PIPE_MTE2)    ? HardEvent::V_MTE2
+         : (src == PIPE_MTE3 && dst == PIPE_V)    ? HardEvent::MTE3_V
+         : (src == PIPE_V && dst == PIPE_MTE3)    ? HardEvent::V_MTE3
+         : (src == PIPE_M && dst == PIPE_V)       ? HardEvent::M_V
+         : (src == PIPE_V && dst == PIPE_M)       ? HardEvent::V_M
+         : (src == PIPE_V && dst == PIPE_V)       ? HardEvent::V_V
+         : (src == PIPE_MTE3 && dst == PIPE_MTE1) ? HardEvent::MTE3_MTE1
+         : (src == PIPE_MTE1 && dst == PIPE_MTE3) ? HardEvent::MTE1_MTE3
+         : (src == PIPE_MTE1 && dst == PIPE_V)    ? HardEvent::MTE1_V
+         : (src == PIPE_MTE2 && dst == PIPE_M)    ? HardEvent::MTE2_M
+         : (src == PIPE_M && dst == PIPE_MTE2)    ? HardEvent::M_MTE2
+         : (src == PIPE_V && dst == PIPE_MTE1)    ? HardEvent::V_MTE1
+         : (src == PIPE_M && dst == PIPE_FIX)     ? HardEvent::M_FIX
+         : (src == PIPE_FIX && dst == PIPE_M)     ? HardEvent::FIX_M
+         : (src == PIPE_MTE3 && dst == PIPE_MTE2) ? HardEvent::MTE3_MTE2
+         : (src == PIPE_MTE2 && dst == PIPE_MTE3) ? HardEvent::MTE2_MTE3
+         : (src == PIPE_S && dst == PIPE_V)       ? HardEvent::S_V
+         : (src == PIPE_V && dst == PIPE_S)       ? HardEvent::V_S
+         : (src == PIPE_S && dst == PIPE_MTE2)    ? HardEvent::S_MTE2
+         : (src == PIPE_MTE2 && dst == PIPE_S)    ? HardEvent::MTE2_S
+         : (src == PIPE_S && dst == PIPE_MTE3)    ? HardEvent::S_MTE3
+         : (src == PIPE_MTE3 && dst == PIPE_S)    ? HardEvent::MTE3_S
+         : (src == PIPE_MTE2 && dst == PIPE_FIX)  ? HardEvent::MTE2_FIX
+         : (src == PIPE_FIX && dst == PIPE_MTE2)  ? HardEvent::FIX_MTE2
+         : (src == PIPE_FIX && dst == PIPE_S)     ? HardEvent::FIX_S
+         : (src == PIPE_M && dst == PIPE_S)       ? HardEvent::M_S
+         : (src == PIPE_FIX && dst == PIPE_MTE3)  ? HardEvent::FIX_MTE3
+         : (src == PIPE_MTE1 && dst == PIPE_FIX)  ? HardEvent::MTE1_FIX
+         : (src == PIPE_FIX && dst == PIPE_MTE1)  ? HardEvent::FIX_MTE1
+         : (src == PIPE_FIX && dst == PIPE_FIX)   ? HardEvent::FIX_FIX
+                                                  : HardEvent::MAX;
+}
+
+// Source / destination pipe of a HardEvent at compile time (PIPE_ALL for MAX).
+constexpr pipe_t event_src_c(AscendC::HardEvent e) {
+  for (int s = PIPE_S; s < PIPE_ALL; ++s)
+    for (int d = PIPE_S; d < PIPE_ALL; ++d)
+      if (event_of(static_cast<pipe_t>(s), static_cast<pipe_t>(d)) == e) return static_cast<pipe_t>(s);
+  return PIPE_ALL;
+}
+constexpr pipe_t event_dst_c(AscendC::HardEvent e) {
+  for (int s = PIPE_S; s < PIPE_ALL; ++s)
+    for (int d = PIPE_S; d < PIPE_ALL; ++d)
+      if (event_of(static_cast<pipe_t>(s), static_cast<pipe_t>(d)) == e) return static_cast<pipe_t>(d);
+  return PIPE_ALL;
+}
 }  // namespace ascendpy_sim

@@ -81,6 +81,16 @@ inline void check_vec(const AscendC::LocalTensor<T>& t, uint64_t elems, const ch
   check_range(t.sim_addr_, t.sim_buf_, t.sim_gen_, elems * sizeof(T), op, role, align, true);
 }
 
+// Race checker: the instruction r reads / writes `bytes` bytes of t from its start.
+template <typename T>
+inline void vrd(const OpRec& r, const AscendC::LocalTensor<T>& t, uint64_t bytes) {
+  local_access(r, t.sim_buf_, t.sim_addr_, bytes, false);
+}
+template <typename T>
+inline void vwr(const OpRec& r, const AscendC::LocalTensor<T>& t, uint64_t bytes) {
+  local_access(r, t.sim_buf_, t.sim_addr_, bytes, true);
+}
+
 // false for count == 0 (no-op); faults for a negative count.
 inline bool check_count(int64_t count, const char* op) {
   if (count < 0) fault("invalid_argument", cat(op, ": count ", count, " is negative"));
@@ -90,12 +100,15 @@ inline bool check_count(int64_t count, const char* op) {
 template <typename T, typename F>
 inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& a,
                        const AscendC::LocalTensor<T>& b, int32_t count, const char* op, F f) {
-  on_op(PIPE_V, op);
+  const OpRec r = op_begin(PIPE_V, op);
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
   check_vec(a, n, op, "src0");
   check_vec(b, n, op, "src1");
+  vrd(r, a, n * sizeof(T));
+  vrd(r, b, n * sizeof(T));
+  vwr(r, dst, n * sizeof(T));
   for (uint64_t i = 0; i < n; ++i) {
     store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(a.sim_addr_, i)), VT<T>::up(load(b.sim_addr_, i)))));
   }
@@ -104,22 +117,26 @@ inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalT
 template <typename T, typename F>
 inline void vec_unary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, int32_t count,
                       const char* op, F f) {
-  on_op(PIPE_V, op);
+  const OpRec r = op_begin(PIPE_V, op);
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
   check_vec(src, n, op, "src");
+  vrd(r, src, n * sizeof(T));
+  vwr(r, dst, n * sizeof(T));
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)))));
 }
 
 template <typename T, typename F>
 inline void vec_scalar(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, const T& scalar,
                        int32_t count, const char* op, F f) {
-  on_op(PIPE_V, op);
+  const OpRec r = op_begin(PIPE_V, op);
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
   check_vec(src, n, op, "src");
+  vrd(r, src, n * sizeof(T));
+  vwr(r, dst, n * sizeof(T));
   const auto s = VT<T>::up(scalar);
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)), s)));
 }
@@ -242,10 +259,11 @@ template <typename T>
 inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>::value,
                 "Duplicate supports int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float");
-  ascendpy_sim::on_op(PIPE_V, "Duplicate");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Duplicate");
   if (!ascendpy_sim::check_count(count, "Duplicate")) return;
   const uint64_t n = static_cast<uint64_t>(count);
   ascendpy_sim::check_vec(dst, n, "Duplicate", "dst");
+  ascendpy_sim::vwr(r, dst, n * sizeof(T));
   for (uint64_t i = 0; i < n; ++i) ascendpy_sim::store(dst.sim_addr_, i, scalarValue);
 }
 
@@ -362,7 +380,7 @@ namespace AscendC {
 template <typename T, typename U>
 inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const RoundMode& roundMode,
                  const uint32_t count) {
-  ascendpy_sim::on_op(PIPE_V, "Cast");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Cast");
   if (count == 0) return;
   constexpr bool t_int = std::is_integral<T>::value, u_int = std::is_integral<U>::value;
   if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int)) {
@@ -377,6 +395,8 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
   }
   ascendpy_sim::check_vec(dst, count, "Cast", "dst");
   ascendpy_sim::check_vec(src, count, "Cast", "src");
+  ascendpy_sim::vrd(r, src, uint64_t(count) * sizeof(U));
+  ascendpy_sim::vwr(r, dst, uint64_t(count) * sizeof(T));
   for (uint64_t i = 0; i < count; ++i) {
     const double v = ascendpy_sim::to_double(ascendpy_sim::load(src.sim_addr_, i));
     T out;
@@ -417,9 +437,10 @@ inline bool cmp(C a, C b, AscendC::CMPMODE mode) {
 
 // Writes count bits (bit i of byte i/8 <- element i) into dst.
 template <typename T, typename U, typename Get>
-inline void write_mask(const AscendC::LocalTensor<U>& dst, uint64_t count, const char* op, Get pred) {
+inline void write_mask(const OpRec& r, const AscendC::LocalTensor<U>& dst, uint64_t count, const char* op, Get pred) {
   const uint64_t bytes = (count + 7) / 8;
   check_vec(dst, (bytes + sizeof(U) - 1) / sizeof(U), op, "dst");
+  vwr(r, dst, bytes);
   uint8_t* d = reinterpret_cast<uint8_t*>(dst.sim_addr_);
   for (uint64_t byte = 0; byte < bytes; ++byte) {
     uint8_t v = 0;
@@ -441,7 +462,7 @@ template <typename T, typename U>
 inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1, CMPMODE cmpMode,
                     uint32_t count) {
   static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "Compare supports half, float, int32_t");
-  ascendpy_sim::on_op(PIPE_V, "Compare");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Compare");
   if (count == 0) return;
   if (static_cast<uint64_t>(count) * sizeof(T) % 256 != 0) {
     ascendpy_sim::fault("misaligned", ascendpy_sim::cat("Compare: count ", count, " x ", sizeof(T), " bytes = ",
@@ -450,8 +471,10 @@ inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const
   }
   ascendpy_sim::check_vec(src0, count, "Compare", "src0");
   ascendpy_sim::check_vec(src1, count, "Compare", "src1");
+  ascendpy_sim::vrd(r, src0, uint64_t(count) * sizeof(T));
+  ascendpy_sim::vrd(r, src1, uint64_t(count) * sizeof(T));
   using VT = ascendpy_sim::VT<T>;
-  ascendpy_sim::write_mask<T>(dst, count, "Compare", [&](uint64_t i) {
+  ascendpy_sim::write_mask<T>(r, dst, count, "Compare", [&](uint64_t i) {
     return ascendpy_sim::cmp(VT::up(ascendpy_sim::load(src0.sim_addr_, i)), VT::up(ascendpy_sim::load(src1.sim_addr_, i)),
                              cmpMode);
   });
@@ -462,12 +485,13 @@ template <typename T, typename U>
 inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
                           uint32_t count) {
   static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "CompareScalar supports half, float, int32_t");
-  ascendpy_sim::on_op(PIPE_V, "CompareScalar");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "CompareScalar");
   if (count == 0) return;
   ascendpy_sim::check_vec(src0, count, "CompareScalar", "src0");
+  ascendpy_sim::vrd(r, src0, uint64_t(count) * sizeof(T));
   using VT = ascendpy_sim::VT<T>;
   const auto s = VT::up(src1Scalar);
-  ascendpy_sim::write_mask<T>(dst, count, "CompareScalar", [&](uint64_t i) {
+  ascendpy_sim::write_mask<T>(r, dst, count, "CompareScalar", [&](uint64_t i) {
     return ascendpy_sim::cmp(VT::up(ascendpy_sim::load(src0.sim_addr_, i)), s, cmpMode);
   });
 }
@@ -489,9 +513,11 @@ inline uint64_t sel_bit(uint64_t i, AscendC::SELMODE mode) {
   return mode == AscendC::SELMODE::VSEL_CMPMASK_SPR ? i % (256 / sizeof(T)) : i;
 }
 template <typename T, typename U>
-inline void check_sel_mask(const AscendC::LocalTensor<U>& m, uint64_t count, AscendC::SELMODE mode, const char* op) {
+inline void check_sel_mask(const OpRec& r, const AscendC::LocalTensor<U>& m, uint64_t count, AscendC::SELMODE mode,
+                           const char* op) {
   const uint64_t bits = mode == AscendC::SELMODE::VSEL_CMPMASK_SPR ? std::min<uint64_t>(count, 256 / sizeof(T)) : count;
   check_vec(m, ((bits + 7) / 8 + sizeof(U) - 1) / sizeof(U), op, "selMask");
+  vrd(r, m, (bits + 7) / 8);
 }
 }  // namespace ascendpy_sim
 
@@ -502,12 +528,15 @@ template <typename T, typename U>
 inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
                    const LocalTensor<T>& src1, SELMODE selMode, uint32_t count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Select supports half, float");
-  ascendpy_sim::on_op(PIPE_V, "Select");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Select");
   if (count == 0) return;
   ascendpy_sim::check_vec(dst, count, "Select", "dst");
-  ascendpy_sim::check_sel_mask<T>(selMask, count, selMode, "Select");
+  ascendpy_sim::check_sel_mask<T>(r, selMask, count, selMode, "Select");
   ascendpy_sim::check_vec(src0, count, "Select", "src0");
   ascendpy_sim::check_vec(src1, count, "Select", "src1");
+  ascendpy_sim::vrd(r, src0, uint64_t(count) * sizeof(T));
+  ascendpy_sim::vrd(r, src1, uint64_t(count) * sizeof(T));
+  ascendpy_sim::vwr(r, dst, uint64_t(count) * sizeof(T));
   const uint8_t* m = reinterpret_cast<const uint8_t*>(selMask.sim_addr_);
   for (uint64_t i = 0; i < count; ++i) {
     const bool b = ascendpy_sim::mask_bit(m, ascendpy_sim::sel_bit<T>(i, selMode));
@@ -520,11 +549,13 @@ template <typename T, typename U>
 inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0, T src1,
                    SELMODE selMode, uint32_t count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Select supports half, float");
-  ascendpy_sim::on_op(PIPE_V, "Select");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Select");
   if (count == 0) return;
   ascendpy_sim::check_vec(dst, count, "Select", "dst");
-  ascendpy_sim::check_sel_mask<T>(selMask, count, selMode, "Select");
+  ascendpy_sim::check_sel_mask<T>(r, selMask, count, selMode, "Select");
   ascendpy_sim::check_vec(src0, count, "Select", "src0");
+  ascendpy_sim::vrd(r, src0, uint64_t(count) * sizeof(T));
+  ascendpy_sim::vwr(r, dst, uint64_t(count) * sizeof(T));
   const uint8_t* m = reinterpret_cast<const uint8_t*>(selMask.sim_addr_);
   for (uint64_t i = 0; i < count; ++i) {
     const bool b = ascendpy_sim::mask_bit(m, ascendpy_sim::sel_bit<T>(i, selMode));
@@ -583,23 +614,25 @@ inline T reduce_sum(const T* v, uint64_t n, bool tree_across_repeats) {
 }
 
 template <typename T>
-inline void reduce_checks(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
+inline void reduce_checks(const OpRec& r, const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                           const AscendC::LocalTensor<T>& tmp, uint64_t count, uint64_t dst_elems, const char* op) {
   check_vec(src, count, op, "src");
   check_vec(tmp, 0, op, "sharedTmpBuffer");
   check_vec(dst, dst_elems, op, "dst", sizeof(T));  // the scalar result needs only element alignment
+  vrd(r, src, count * sizeof(T));
+  vwr(r, dst, dst_elems * sizeof(T));
 }
 
 template <typename T, bool is_max>
 inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                            const AscendC::LocalTensor<T>& tmp, int32_t count, bool calIndex, const char* op) {
-  on_op(PIPE_V, op);
+  const OpRec r = op_begin(PIPE_V, op);
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   if (calIndex && std::is_same<T, half>::value && n > 65536) {
     fault("invalid_argument", cat(op, ": with calIndex, half inputs are limited to 65536 elements (got ", n, ")"));
   }
-  reduce_checks(dst, src, tmp, n, calIndex ? 2 : 1, op);
+  reduce_checks(r, dst, src, tmp, n, calIndex ? 2 : 1, op);
   T best = load(src.sim_addr_, 0);
   uint64_t at = 0;
   for (uint64_t i = 1; i < n; ++i) {
@@ -646,10 +679,10 @@ template <typename T, bool isSetMask = true>
 inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
                       const int32_t count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "ReduceSum supports half, float");
-  ascendpy_sim::on_op(PIPE_V, "ReduceSum");
+  const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "ReduceSum");
   if (!ascendpy_sim::check_count(count, "ReduceSum")) return;
   const uint64_t n = static_cast<uint64_t>(count);
-  ascendpy_sim::reduce_checks(dst, src, sharedTmpBuffer, n, 1, "ReduceSum");
+  ascendpy_sim::reduce_checks(r, dst, src, sharedTmpBuffer, n, 1, "ReduceSum");
   ascendpy_sim::store(dst.sim_addr_, 0, ascendpy_sim::reduce_sum(src.sim_addr_, n, ascendpy_sim::soc_is_310p()));
 }
 
