@@ -141,10 +141,13 @@ inline void store(T* p, uint64_t i, const T& v) {
 [[noreturn]] __attribute__((noinline, cold)) inline void gm_fault(int state, uint64_t base, uint64_t size,
                                                                    uint64_t tensor, uint64_t addr, uint64_t bytes,
                                                                    uint64_t elem, bool write, const char* op) {
-  const char* verb = write ? "writes" : "reads";
+  // operator() hands out a reference: the simulator cannot tell a read from a write there.
+  const char* verb = std::strstr(op, "operator()") ? "accesses" : write ? "writes" : "reads";
   if (state == 0) {
-    fault("not_device_memory", cat(op, " ", verb, " ", bytes, " bytes through a GlobalTensor whose pointer (0x",
-                                   tensor, ") is in no device allocation: pass SetGlobalBuffer a pointer from "
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(tensor));
+    fault("not_device_memory", cat(op, " ", verb, " ", bytes, " bytes through a GlobalTensor whose pointer (", hex,
+                                   ") is in no device allocation: pass SetGlobalBuffer a pointer from "
                                    "aclrtMalloc (a kernel argument)"));
   }
   const int64_t off = static_cast<int64_t>(addr - base);

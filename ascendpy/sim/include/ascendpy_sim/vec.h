@@ -388,6 +388,11 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
                                                               ascendpy_sim::type_name<T>(),
                                                               " is not implemented by the simulator"));
   }
+  if ((std::is_same<T, bfloat16_t>::value || std::is_same<U, bfloat16_t>::value) && ascendpy_sim::soc_is_310p()) {
+    ascendpy_sim::fault("unsupported_on_soc", ascendpy_sim::cat("Cast ", ascendpy_sim::type_name<U>(), " -> ",
+                                                                ascendpy_sim::type_name<T>(), ": ",
+                                                                ascendpy_sim::soc_name(), " has no bfloat16_t"));
+  }
   const ascendpy_sim::Rnd m = ascendpy_sim::rnd_of(roundMode);
   if (t_int && m == ascendpy_sim::Rnd::ODD) {
     ascendpy_sim::fault("invalid_argument", ascendpy_sim::cat("Cast to ", ascendpy_sim::type_name<T>(),
