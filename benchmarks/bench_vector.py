@@ -36,6 +36,16 @@ OUT = ROOT / "benchmarks" / "results" / "vector.json"
 RELU_TILE = 8192  # f32 per tile: 2 buffers x 2 (double-buffered queues) x 32 KiB = 128 KiB of UB
 
 
+_N = 16 * 1024 * 1024
+CASES = [  # (name, kernel, shape)
+    ("relu, 16M f32", "relu", (_N,)),
+    ("row softmax, 4096 x 4096 f32 (16M)", "softmax_rows", (4096, 4096)),
+    (f"row softmax, 2048 x {softmax_kernels.MAX_COLS} f32 (16M)", "softmax_rows",
+     (_N // softmax_kernels.MAX_COLS, softmax_kernels.MAX_COLS)),
+    ("row softmax, 4096 x 1024 f32 (4M)", "softmax_rows", (4096, 1024)),
+]
+
+
 @std.aiv_kernel
 def relu(x: Ptr[f32], y: Ptr[f32], n: u32):
     xb = std.ub_alloc(f32, RELU_TILE)
@@ -90,14 +100,6 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    n = 16 * 1024 * 1024
-    cases = [  # (name, kernel, shape)
-        ("relu, 16M f32", "relu", (n,)),
-        ("row softmax, 4096 x 4096 f32 (16M)", "softmax_rows", (4096, 4096)),
-        (f"row softmax, 2048 x {softmax_kernels.MAX_COLS} f32 (16M)", "softmax_rows",
-         (n // softmax_kernels.MAX_COLS, softmax_kernels.MAX_COLS)),
-        ("row softmax, 4096 x 1024 f32 (4M)", "softmax_rows", (4096, 1024)),
-    ]
     results: dict[str, object] = {"machine": platform.platform(), "python": platform.python_version(),
                                   "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
                                   "numpy": np.__version__, "block_dim": args.block_dim, "repeats": args.repeats,
@@ -108,7 +110,7 @@ def main() -> None:
         results["driver"], results["soc"] = acl.driver, device.soc_name
         loaders = {"relu": KernelLoader.from_module(sys.modules[__name__]),
                    "softmax_rows": KernelLoader.from_module(softmax_kernels)}
-        for name, kname, shape in cases:
+        for name, kname, shape in CASES:
             x = (rng.standard_normal(shape) * 4).astype(np.float32)
             y = np.empty_like(x)
             x_dev, y_dev = DeviceBuffer.from_numpy(x.ravel()), DeviceBuffer.empty(np.float32, x.size)
