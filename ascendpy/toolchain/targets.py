@@ -1,31 +1,143 @@
-"""Compilation targets. `sim` builds for the host and runs on the CPU simulator."""
+"""The Ascend targets: names, architecture strings, core counts and on-chip capacities.
+
+Sources: reference/ascend-apis.md section 2 (CANN 8.1.RC1 platform_config/*.ini) for 310P, 910B and
+910_93; ascend-rs `target.rs` (reference/ascend-rs-book.md section 6.2) for Ascend310 and Ascend310B,
+whose .ini data the reference lacks (their core counts are unknown and left None). Architecture
+strings: `--cce-aicore-arch` (CANN 8.x flag style) and `--npu-arch` (the 8.5+/9.x style, reference
+section 3.3); a target without an `npu_arch` can only be compiled with the cce style.
+
+The `sim` target compiles for the host and runs on the CPU simulator, which enforces one SoC's limits.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ascendpy.errors import ToolchainError
 
-# SoCs whose limits the simulator can enforce (reference/ascend-apis.md section 2).
-SIM_SOCS = (
-    "Ascend310P1", "Ascend310P3", "Ascend910B1", "Ascend910B2", "Ascend910B2C", "Ascend910B3",
-    "Ascend910B4", "Ascend910_9392",
-)
-ALIASES = {"310P": "Ascend310P3", "910B": "Ascend910B3"}
-DEFAULT_SIM_SOC = "Ascend910B3"
+KiB = 1024
+MiB = 1024 * KiB
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # canonical SoC version, e.g. "Ascend910B3"
+    family: str  # "310", "310B", "310P", "910B" (910_93 parts are 910B-family: same cores)
+    cce_arch: str  # --cce-aicore-arch of the whole core (910B: the mix of cube and vector)
+    cce_arch_split: tuple[str, str] | None  # (vector, cube) arch of split-core parts (910B: -vec, -cube)
+    npu_arch: str | None  # --npu-arch, None where the reference gives none
+    cce_aicore: int | None  # the __CCE_AICORE__ value kernels test
+    npu_arch_macro: int | None  # the __NPU_ARCH__ value
+    ai_cores: int | None
+    vector_cores: int | None
+    ub: int
+    l1: int
+    l0a: int
+    l0b: int
+    l0c: int
+    explicit_sync: bool  # unsynchronised DMA -> vector is an error, not a warning (ascend-rs rule)
+    data_copy_pad: bool  # DataCopyPad exists ("910B only", reference 1.6)
+    bf16: bool | None  # bfloat16_t exists; None: the reference does not say
+    source: str = field(default="ascend-apis.md section 2", compare=False)
+
+    @property
+    def sim_capable(self) -> bool:
+        """The simulator models 310P and 910B-family cores."""
+        return self.family in ("310P", "910B")
+
+    @property
+    def soc_version_lower(self) -> str:
+        return self.name.lower()
+
+    def arch(self, core: str = "aiv") -> str:
+        """--cce-aicore-arch for a kernel of `core` type: "aiv" (vector only), "aic" (cube only) or "mix".
+
+        Coupled cores (310 family) have one architecture for all three (reference section 1.1).
+        """
+        if core not in ("aiv", "aic", "mix"):
+            raise ToolchainError(f"unknown core type '{core}'; valid: aiv, aic, mix")
+        if self.cce_arch_split is None or core == "mix":
+            return self.cce_arch
+        return self.cce_arch_split[0] if core == "aiv" else self.cce_arch_split[1]
+
+    def capacity(self, position: str) -> int:
+        """Bytes of the on-chip memory behind a TPosition (VECIN/VECOUT/VECCALC -> UB, A1/B1 -> L1, ...)."""
+        return {"UB": self.ub, "L1": self.l1, "L0A": self.l0a, "L0B": self.l0b, "L0C": self.l0c}[position]
+
+    def to_json(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "source"} | {"source": self.source}
+
+
+def _p310(name: str, ai: int, vec: int) -> Target:
+    return Target(name, "310P", "dav-m200", None, "dav-2002", 200, 2002, ai, vec, 256 * KiB, 1 * MiB, 64 * KiB,
+                  64 * KiB, 256 * KiB, explicit_sync=True, data_copy_pad=False, bf16=False)
+
+
+def _b910(name: str, ai: int, vec: int) -> Target:
+    return Target(name, "910B", "dav-c220", ("dav-c220-vec", "dav-c220-cube"), "dav-2201", 220, 2201, ai, vec,
+                  192 * KiB, 512 * KiB, 64 * KiB, 64 * KiB, 128 * KiB, explicit_sync=False, data_copy_pad=True,
+                  bf16=True)
+
+
+_RS = "ascend-rs target.rs (ascend-rs-book.md section 6.2); no platform .ini in the reference"
+_310B = dict(family="310B", cce_arch="dav-m200i", cce_arch_split=None, npu_arch=None, cce_aicore=300,
+             npu_arch_macro=3002, ai_cores=None, vector_cores=None, ub=192 * KiB, l1=512 * KiB, l0a=64 * KiB,
+             l0b=64 * KiB, l0c=128 * KiB, explicit_sync=True, data_copy_pad=False, bf16=None, source=_RS)
+
+TARGETS: dict[str, Target] = {t.name: t for t in [
+    Target("Ascend310", "310", "dav-c100", None, None, None, None, None, None, 192 * KiB, 512 * KiB, 64 * KiB,
+           64 * KiB, 128 * KiB, explicit_sync=True, data_copy_pad=False, bf16=None, source=_RS),
+    *(Target(f"Ascend310B{i}", **_310B) for i in range(1, 5)),
+    _p310("Ascend310P1", 10, 8),
+    _p310("Ascend310P3", 8, 7),
+    _b910("Ascend910B1", 24, 48),
+    _b910("Ascend910B2", 24, 48),
+    _b910("Ascend910B2C", 24, 48),
+    _b910("Ascend910B3", 20, 40),
+    _b910("Ascend910B4", 20, 40),
+    _b910("Ascend910_9392", 24, 48),
+]}
+
+# Short names. ascend-rs maps "Ascend310P" to 310P1; ascendpy's "310P" means the common 310P3 card.
+ALIASES = {
+    "310": "Ascend310", "310B": "Ascend310B1", "Ascend310B": "Ascend310B1", "310P": "Ascend310P3",
+    "Ascend310P": "Ascend310P1", "910B": "Ascend910B3", "910_93": "Ascend910_9392",
+}
+DEFAULT_SOC = "Ascend910B3"
+DEFAULT_SIM_SOC = DEFAULT_SOC
+SIM_SOCS = tuple(n for n, t in TARGETS.items() if t.sim_capable)
+
+
+def _valid_names() -> str:
+    return (f"{', '.join(TARGETS)} (aliases: {', '.join(f'{k}={v}' for k, v in ALIASES.items())}; "
+            "case does not matter)")
+
+
+def get_target(name: str | None) -> Target:
+    """The Target for a SoC name or alias (case-insensitive); None means the default, Ascend910B3."""
+    if name is None:
+        return TARGETS[DEFAULT_SOC]
+    wanted = name.strip()
+    for alias, canonical in ALIASES.items():
+        if alias.lower() == wanted.lower():
+            return TARGETS[canonical]
+    for canonical, target in TARGETS.items():
+        if canonical.lower() == wanted.lower():
+            return target
+    raise ToolchainError(f"unknown SoC '{name}'; valid: {_valid_names()}")
 
 
 def resolve_soc(name: str | None) -> str:
-    if name is None:
-        return DEFAULT_SIM_SOC
-    name = ALIASES.get(name, name)
-    for soc in SIM_SOCS:
-        if soc.lower() == name.lower():
-            return soc
-    raise ToolchainError(f"unknown SoC '{name}'; valid: {', '.join(SIM_SOCS)} (aliases: "
-                         f"{', '.join(f'{k}={v}' for k, v in ALIASES.items())})")
+    """The canonical name of a SoC the simulator can model (the default when None)."""
+    target = get_target(name)
+    if not target.sim_capable:
+        raise ToolchainError(f"the simulator models 310P and 910B-family SoCs, not {target.name}; "
+                             f"choose one of {', '.join(SIM_SOCS)}")
+    return target.name
 
 
 def sim_defines(soc: str) -> list[str]:
     """The architecture macros kernels test, as CANN's CPU debug build sets them."""
-    if soc.startswith("Ascend310P"):
-        return ["-D__CCE_AICORE__=200", "-D__DAV_M200__", "-D__NPU_ARCH__=2002"]
-    return ["-D__CCE_AICORE__=220", "-D__DAV_C220__", "-D__NPU_ARCH__=2201"]
+    t = get_target(soc)
+    dav = "-D__DAV_M200__" if t.family == "310P" else "-D__DAV_C220__"
+    return [f"-D__CCE_AICORE__={t.cce_aicore}", dav, f"-D__NPU_ARCH__={t.npu_arch_macro}"]
