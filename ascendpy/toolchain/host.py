@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ascendpy.errors import ToolchainError
@@ -34,11 +36,27 @@ def host_compiler() -> HostCompiler:
     )
 
 
-def run(cmd: list[str], what: str) -> None:
-    """Run a compiler command; on failure raise ToolchainError with its full stderr."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
+def child_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a compiler child: ours without LD_PRELOAD.
+
+    ascend-rs removes it before running bisheng (reference/ascend-rs-book.md section 6.4) so that shims
+    preloaded into this process (MLIR, sanitizers, profilers) do not leak into the compiler.
+    """
+    return {k: v for k, v in (os.environ if base is None else base).items() if k != "LD_PRELOAD"}
+
+
+def run(cmd: list[str], what: str, *, replace: Mapping[str, str] | None = None) -> None:
+    """Run a compiler command; on failure raise ToolchainError with the exact command and its full stderr.
+
+    `replace` maps text in the compiler's output to what the user should read instead (a temporary
+    work file's path to the user's file name).
+    """
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", check=False, env=child_env())
+    except OSError as exc:  # missing or not executable: say which program, not just errno
+        raise ToolchainError(f"{what} could not be started ({exc.strerror or exc}):\n  {shlex.join(cmd)}") from None
     if proc.returncode != 0:
-        raise ToolchainError(
-            f"{what} failed (exit {proc.returncode}):\n  {' '.join(cmd)}\n{proc.stderr.strip()}"
-        )
+        output = (proc.stderr or proc.stdout).strip()
+        for old, new in sorted((replace or {}).items(), key=lambda kv: -len(kv[0])):  # longest first
+            output = output.replace(old, new)
+        raise ToolchainError(f"{what} failed (exit {proc.returncode}):\n  {shlex.join(cmd)}\n{output}")
