@@ -30,6 +30,24 @@ class CompileError(AscendpyError):
         super().__init__(f"{where}{in_kernel}{message}")
 
 
+class ValidationError(CompileError):
+    """The toolchain hub's validator found errors in AscendC C++; `diagnostics` holds every finding."""
+
+    def __init__(self, diagnostics: list, source_name: str | None = None) -> None:
+        self.diagnostics = list(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        first = errors[0] if errors else (self.diagnostics[0] if self.diagnostics else None)
+        text = "\n".join(str(d) for d in self.diagnostics)
+        count = f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}"
+        super().__init__(f"{count} (fix them, or compile with --no-validate / validate=False):\n{text}",
+                         (first.filename if first and first.filename else source_name),
+                         first.mapped_line if first else None)
+
+
+class ValidationWarning(UserWarning):
+    """A validator finding that does not stop the build (shown, never dropped)."""
+
+
 class ToolchainError(AscendpyError):
     """A compiler or tool could not be found or failed to run."""
 

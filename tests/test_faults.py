@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from ascendpy.runtime.faults import (
     QueueProtocolFault,
 )
 from ascendpy.std import Ptr, f32, i32, u32
+from ascendpy.toolchain.cli import main as cli_main
 from ascendpy.toolchain.compile import compile_file
 
 HERE = Path(__file__).resolve()
@@ -170,7 +172,10 @@ def py() -> KernelLoader:
 
 @functools.cache
 def cpp(name: str, soc: str = "910B") -> KernelLoader:
-    return KernelLoader(compile_file(CPP / name, soc=soc))
+    """Hand-written AscendC goes through the hub's CLI, as a user would: `ascend-compile --soc S --sim`."""
+    out = Path(tempfile.mkdtemp(prefix="faults-")) / f"{Path(name).stem}-{soc}.so"
+    assert cli_main(["--soc", soc, "--sim", str(CPP / name), "-o", str(out)]) == 0
+    return KernelLoader.from_artifact(out)
 
 
 @functools.cache

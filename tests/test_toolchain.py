@@ -131,7 +131,7 @@ def test_cli_reports_compile_errors_with_the_source_line(tmp_path, capsys):
     src = tmp_path / "bad.cpp"
     src.write_text('#include "kernel_operator.h"\nextern "C" __global__ __aicore__ void bad(GM_ADDR x)\n{\n'
                    "    undefined_thing(x);\n}\n")
-    assert cli_main([str(src)]) == 1
+    assert cli_main([str(src), "--sim"]) == 1
     err = capsys.readouterr().err
     assert f"{src}:4" in err and "undefined_thing" in err
 

@@ -53,6 +53,41 @@ def _valid(entry: Path, filename: str) -> bool:
         return False
 
 
+def entry_path(kind: str, key: str) -> Path:
+    """Where the entry for `key` lives (whether or not it is built yet)."""
+    return cache_dir() / kind / key
+
+
+def info() -> dict[str, object]:
+    """The cache's location and, per kind of entry, how many complete entries and bytes it holds."""
+    base = cache_dir()
+    kinds: dict[str, dict[str, int]] = {}
+    for kind_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        entries = [e for e in kind_dir.iterdir() if e.is_dir() and not e.name.startswith(".")]
+        size = sum(f.stat().st_size for e in entries for f in e.rglob("*") if f.is_file())
+        kinds[kind_dir.name] = {"entries": len(entries), "bytes": size}
+    return {"directory": str(base), "kinds": kinds,
+            "entries": sum(k["entries"] for k in kinds.values()), "bytes": sum(k["bytes"] for k in kinds.values())}
+
+
+def clear() -> int:
+    """Delete every entry (each moved aside atomically first, so a concurrent reader never sees half of one)."""
+    base = cache_dir()
+    removed = 0
+    for kind_dir in [p for p in base.iterdir() if p.is_dir()]:
+        for entry in list(kind_dir.iterdir()):
+            if not entry.is_dir() or entry.name.startswith("."):
+                continue  # not an entry, or another process's build in progress
+            trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=kind_dir))
+            try:
+                os.replace(entry, trash / "old")
+                removed += 1
+            except OSError:
+                pass
+            shutil.rmtree(trash, ignore_errors=True)
+    return removed
+
+
 def force_recompile() -> bool:
     return os.environ.get("ASCENDPY_FORCE_RECOMPILE", "") not in ("", "0", "false", "no")
 
@@ -64,7 +99,7 @@ def cached_build(kind: str, key: str, filename: str, build: Callable[[Path], Non
     `build` writes the artifact (and optionally sidecar files) into the directory of
     the path it is given; everything in that directory is published together.
     """
-    entry = cache_dir() / kind / key
+    entry = entry_path(kind, key)
     if force is None:
         force = force_recompile()
     if not force and _valid(entry, filename):

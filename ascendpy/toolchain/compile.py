@@ -11,14 +11,66 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ascendpy.errors import CompileError, ToolchainError
+from ascendpy.errors import CompileError, ToolchainError, ValidationError, ValidationWarning
 from ascendpy.toolchain import cache, entries, host, targets
 
+if TYPE_CHECKING:
+    from ascendpy.toolchain.validate import Diagnostic
+
 ARTIFACT_FORMAT = 1
-SIM_FLAGS = ["-std=c++17", "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]
+SIM_FLAGS = ["-std=c++17", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]  # + -O<opt_level>
+
+
+@dataclass(frozen=True)
+class CompileConfig:
+    """How to compile one AscendC translation unit (ascend-rs `CompileConfig`, plus the simulator).
+
+    `soc` names the target (any name or alias of `targets.TARGETS`; None is Ascend910B3). With
+    `sim=True` the unit is built by the host compiler for the CPU simulator, which enforces that
+    SoC's limits; otherwise bisheng builds it for the NPU (an object file, or a shared library with
+    `output="shared"`). `core` is the kernel type (aiv/aic/mix), detected from the source when None.
+    """
+
+    soc: str | None = None
+    sim: bool = False
+    output: str = "object"
+    flag_style: str | None = None
+    opt_level: int = 2
+    includes: tuple[str, ...] = ()
+    defines: tuple[str, ...] = ()
+    libs: tuple[str, ...] = ()
+    validate: bool = True
+    auto_sync: bool = True
+    core: str | None = None
+    extra_flags: tuple[str, ...] = field(default=(), repr=False)  # host-compiler flags (simulator builds)
+
+    def __post_init__(self) -> None:
+        if self.output not in ("object", "shared"):
+            raise ToolchainError(f"output must be 'object' or 'shared', not {self.output!r}")
+        if self.flag_style not in (None, "cce", "npu"):
+            raise ToolchainError(f"flag style must be 'cce' or 'npu', not {self.flag_style!r}")
+        if not (isinstance(self.opt_level, int) and 0 <= self.opt_level <= 3):
+            raise ToolchainError(f"opt level must be 0, 1, 2 or 3, not {self.opt_level!r}")
+        if self.core not in (None, "aiv", "aic", "mix"):
+            raise ToolchainError(f"core must be 'aiv', 'aic' or 'mix', not {self.core!r}")
+        for name in ("includes", "defines", "libs", "extra_flags"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        _ = self.soc_name  # an unknown SoC (or one the simulator cannot model) fails here, listing the valid names
+
+    @property
+    def target(self) -> targets.Target:
+        return targets.get_target(self.soc)
+
+    @property
+    def soc_name(self) -> str:
+        return targets.resolve_soc(self.soc) if self.sim else self.target.name
+
 
 
 def _checker_flags() -> list[str]:
@@ -46,6 +98,16 @@ class Artifact:
     def key(self) -> str:
         return self.directory.name
 
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the validator found when this artifact was built (warnings, and errors on --sim builds)."""
+        raw = self.metadata.get("diagnostics", [])
+        if not raw:
+            return []  # without importing the validator: warm loads stay light
+        from ascendpy.toolchain.validate import Diagnostic
+
+        return [Diagnostic(**d) for d in raw]
+
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Artifact:
         p = Path(path).resolve()
@@ -65,8 +127,10 @@ class Artifact:
 def _self_digest() -> str:
     """Changes to the stub generator must invalidate cached kernels."""
     h = hashlib.sha256()
-    for name in ("compile.py", "entries.py"):
-        h.update((Path(__file__).parent / name).read_bytes())
+    for name in ("compile.py", "entries.py", "targets.py", "validate.py", "bisheng.py"):
+        f = Path(__file__).parent / name
+        if f.exists():  # TEMPORARY while the validator and bisheng land
+            h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -118,63 +182,159 @@ def sim_translation_unit(source: str, source_name: str, found: list[entries.Entr
     )
 
 
+def _metadata(found: list[entries.Entry], config: CompileConfig, library: str, source_name: str,
+              signatures: dict[str, list[tuple[str, str]]] | None, diagnostics: list[Diagnostic]) -> dict:
+    return {
+        "format": ARTIFACT_FORMAT,
+        "target": "sim" if config.sim else config.soc_name,
+        "soc": config.soc_name,
+        "library": library,
+        "source": source_name,
+        "config": asdict(config),
+        "diagnostics": [d.to_json() for d in diagnostics],
+        "kernels": {
+            e.name: {
+                "params": [p.to_json() for p in e.params],
+                "signature": [list(s) for s in signatures[e.name]] if signatures and e.name in signatures else None,
+            }
+            for e in found
+        },
+    }
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Everything one build will do, known before it runs: what `--dry-run` prints.
+
+    The build writes `source_file` and runs `command(dir)` in a private temporary directory, then
+    publishes that directory atomically as `entry` (cache.cached_build).
+    """
+
+    key: str
+    entry: Path
+    library: str  # file name of the built artifact inside the entry
+    source_file: str  # file name of the compiled translation unit inside the entry
+    unit: str  # the translation unit's text
+    command: Callable[[Path], list[str]]
+    compiler: str  # what runs it, for error messages
+
+    def command_in(self, directory: Path | None = None) -> list[str]:
+        return self.command(directory or self.entry)
+
+
+def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel.cpp",
+               signatures: dict[str, list[tuple[str, str]]] | None = None, cann: object | None = None) -> BuildPlan:
+    """The cache key, artifact location and compiler command for one translation unit.
+
+    `cann` (a bisheng.Cann) overrides CANN discovery, e.g. for a dry run on a machine without CANN.
+    """
+    found = entries.find_entries(source)
+    common = [source, source_name, json.dumps(asdict(config), sort_keys=True), _self_digest(),
+              json.dumps(signatures or {}, sort_keys=True)]
+    if config.sim:
+        from ascendpy.sim import build as simbuild  # the simulator library kernels link against
+
+        soc = config.soc_name
+        simlib = simbuild.sim_library()
+        cxx = host.host_compiler()
+        flags = [*SIM_FLAGS, f"-O{config.opt_level}", *_checker_flags(), *targets.sim_defines(soc),
+                 *(f"-D{d}" for d in config.defines), *(f"-I{i}" for i in config.includes), *config.extra_flags]
+        key = cache.cache_key([*common, "sim", soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest()])
+        unit = sim_translation_unit(source, source_name, found)
+
+        def sim_command(d: Path) -> list[str]:
+            return [cxx.path, *flags, "-I", str(simbuild.include_dir()), str(d / "kernel.cpp"), "-o",
+                    str(d / "kernel.so"), f"-L{simlib.parent}", "-l:libascendcl_sim.so",
+                    f"-Wl,-rpath,{simlib.parent}", *(f"-l{lib}" for lib in config.libs)]
+
+        return BuildPlan(key, cache.entry_path("kernels", key), "kernel.so", "kernel.cpp", unit, sim_command,
+                         "the host compiler")
+    from ascendpy.toolchain import bisheng
+
+    target = config.target
+    options = bisheng.BishengOptions(
+        output=config.output, flag_style=config.flag_style, opt_level=config.opt_level, includes=config.includes,
+        defines=config.defines, libs=config.libs, auto_sync=config.auto_sync,
+        core=config.core or bisheng.detect_core(source))
+    cann = cann or bisheng.require_cann()
+    library = "kernel.o" if config.output == "object" else "kernel.so"
+    bisheng.bisheng_command(cann, target, Path("kernel.cpp"), Path(library), options)  # fail early on bad options
+    key = cache.cache_key([*common, "npu", target.name, cann.identity()])
+
+    def npu_command(d: Path) -> list[str]:
+        return bisheng.bisheng_command(cann, target, d / "kernel.cpp", d / library, options)
+
+    return BuildPlan(key, cache.entry_path("kernels", key), library, "kernel.cpp", source, npu_command, "bisheng")
+
+
+def _validate(source: str, source_name: str, config: CompileConfig) -> list[Diagnostic]:
+    """Validator findings; errors stop an NPU build, and are only reported for a simulator build.
+
+    A simulator build goes on so the fault can be watched at run time: the simulator enforces the
+    same rules and names the failing line and values.
+    """
+    if not config.validate:
+        return []
+    try:
+        from ascendpy.toolchain.validate import validate
+    except ImportError:  # TEMPORARY while the validator lands
+        return []
+
+    found = validate(source, config.target if not config.sim else config.soc_name, source_name=source_name,
+                     auto_sync=config.auto_sync)
+    errors = [d for d in found if d.severity == "error"]
+    if errors and not config.sim:
+        raise ValidationError(found, source_name)
+    return found
+
+
 def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "sim", soc: str | None = None,
                 signatures: dict[str, list[tuple[str, str]]] | None = None,
-                extra_flags: list[str] | None = None) -> Artifact:
-    """Compile one AscendC translation unit for `target`, through the cache."""
-    if target != "sim":
-        raise ToolchainError(f"target '{target}' needs CANN's bisheng, which this build cannot drive yet; "
-                             "use target='sim'")
-    soc = targets.resolve_soc(soc)
-    found = entries.find_entries(source)
-    if not found:
-        raise CompileError('no kernel entry found; an AscendC kernel is declared '
-                           '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
-    from ascendpy.sim import build as simbuild  # the simulator library kernels link against
+                extra_flags: list[str] | None = None, config: CompileConfig | None = None) -> Artifact:
+    """Compile one AscendC translation unit, through the cache.
 
-    simlib = simbuild.sim_library()
-    cxx = host.host_compiler()
-    flags = SIM_FLAGS + _checker_flags() + targets.sim_defines(soc) + list(extra_flags or [])
-    key = cache.cache_key([
-        source, source_name, target, soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest(),
-        _self_digest(), json.dumps(signatures or {}, sort_keys=True),
-    ])
-    unit = sim_translation_unit(source, source_name, found)
+    `target` is "sim" (the simulator, enforcing `soc`'s limits) or a SoC name for bisheng; or pass a
+    full `config`. Validator findings are attached to the artifact and issued as ValidationWarning.
+    """
+    if config is None:
+        config = CompileConfig(soc=soc, sim=True) if target == "sim" else CompileConfig(soc=target)
+    if extra_flags:
+        config = replace(config, extra_flags=(*config.extra_flags, *extra_flags))
+    if not entries.find_entries(source):
+        found = _validate(source, source_name, replace(config, sim=False)) if config.validate else []
+        raise ValidationError(found, source_name) if found else CompileError(
+            'no kernel entry found; an AscendC kernel is declared '
+            '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
+    plan = plan_build(source, config, source_name=source_name, signatures=signatures)
 
     def build(out: Path) -> None:
-        cpp = out.with_name("kernel.cpp")
-        cpp.write_text(unit)
-        cmd = [cxx.path, *flags, "-I", str(simbuild.include_dir()), str(cpp), "-o", str(out),
-               f"-L{simlib.parent}", "-l:libascendcl_sim.so", f"-Wl,-rpath,{simlib.parent}"]
-        try:
-            host.run(cmd, f"compiling {source_name} for the simulator")
-        except ToolchainError as exc:
-            raise CompileError(str(exc), source_name) from None
-        meta = {
-            "format": ARTIFACT_FORMAT,
-            "target": target,
-            "soc": soc,
-            "library": out.name,
-            "source": source_name,
-            "kernels": {
-                e.name: {
-                    "params": [p.to_json() for p in e.params],
-                    "signature": [list(s) for s in signatures[e.name]] if signatures and e.name in signatures
-                    else None,
-                }
-                for e in found
-            },
-        }
+        diagnostics = _validate(source, source_name, config)
+        (out.parent / plan.source_file).write_text(plan.unit)
+        cmd = plan.command_in(out.parent)
+        if config.sim:
+            try:
+                host.run(cmd, f"compiling {source_name} for the simulator")
+            except ToolchainError as exc:
+                raise CompileError(str(exc), source_name) from None
+        else:
+            from ascendpy.toolchain import bisheng
+
+            bisheng.run_bisheng(cmd, source_name=source_name, work_source=out.parent / plan.source_file)
+        meta = _metadata(entries.find_entries(source), config, plan.library, source_name, signatures, diagnostics)
         out.with_name("kernel.json").write_text(json.dumps(meta, indent=1))
 
-    lib = cache.cached_build("kernels", key, "kernel.so", build)
-    return Artifact.open(lib.parent)
+    lib = cache.cached_build("kernels", plan.key, plan.library, build)
+    artifact = Artifact.open(lib.parent)
+    for d in artifact.diagnostics:
+        warnings.warn(ValidationWarning(str(d)), stacklevel=2)
+    return artifact
 
 
-def compile_file(path: str | os.PathLike[str], *, target: str = "sim", soc: str | None = None) -> Artifact:
+def compile_file(path: str | os.PathLike[str], *, target: str = "sim", soc: str | None = None,
+                 config: CompileConfig | None = None) -> Artifact:
     p = Path(path).resolve()
     try:
         text = p.read_text()
     except OSError as exc:
         raise ToolchainError(f"cannot read {path}: {exc}") from exc
-    return compile_cpp(text, source_name=str(p), target=target, soc=soc)
+    return compile_cpp(text, source_name=str(p), target=target, soc=soc, config=config)

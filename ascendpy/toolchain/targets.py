@@ -131,7 +131,7 @@ def resolve_soc(name: str | None) -> str:
     """The canonical name of a SoC the simulator can model (the default when None)."""
     target = get_target(name)
     if not target.sim_capable:
-        raise ToolchainError(f"the simulator models 310P and 910B-family SoCs, not {target.name}; "
+        raise ToolchainError(f"ascendpy kernels and the simulator support 310P and 910B SoCs, not {target.name}; "
                              f"choose one of {', '.join(SIM_SOCS)}")
     return target.name
 
