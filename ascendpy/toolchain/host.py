@@ -59,4 +59,5 @@ def run(cmd: list[str], what: str, *, replace: Mapping[str, str] | None = None) 
         output = (proc.stderr or proc.stdout).strip()
         for old, new in sorted((replace or {}).items(), key=lambda kv: -len(kv[0])):  # longest first
             output = output.replace(old, new)
-        raise ToolchainError(f"{what} failed (exit {proc.returncode}):\n  {shlex.join(cmd)}\n{output}")
+        message = f"{what} failed (exit {proc.returncode}):\n  {shlex.join(cmd)}"
+        raise ToolchainError(f"{message}\n{output}" if output else message)
