@@ -288,8 +288,11 @@ C220 = ["-mllvm", "-cce-aicore-stack-size=0x8000", "-mllvm", "-cce-aicore-functi
 M200 = ["--cce-mask-opt", "-mllvm", "-cce-aicore-fp-ceiling=2", "-mllvm", "-cce-aicore-record-overflow=false",
         "-mllvm", "-cce-aicore-mask-opt=false"]
 OTHER = ["--cce-mask-opt", "-mllvm", "-cce-aicore-record-overflow=false"]
-FAMILY = {"910B": C220, "310P": M200, "310": OTHER, "310B": OTHER}
-AIV_ARCH = {"910B": "dav-c220-vec", "310P": "dav-m200", "310": "dav-c100", "310B": "dav-m200i"}
+M300 = ["--cce-mask-opt", "-mllvm", "-cce-aicore-function-stack-size=16000", "-mllvm", "-cce-aicore-addr-transform",
+        "-mllvm", "-cce-aicore-or-combine=false", "-mllvm", "-instcombine-code-sinking=false", "-mllvm",
+        "-cce-aicore-jump-expand=false", "-mllvm", "-cce-aicore-mask-opt=false"]  # CANN bisheng_intf.cmake m300
+FAMILY = {"910B": C220, "310P": M200, "310": OTHER, "310B": M300}
+AIV_ARCH = {"910B": "dav-c220-vec", "310P": "dav-m200", "310": "dav-c100", "310B": "dav-m300"}
 NPU_ARCH = {"910B": "dav-2201", "310P": "dav-2002"}
 TAIL = ["-DTILING_KEY_VAR=0", "-O2", "-std=c++17", "-c", "kernel.cpp", "-o", "kernel.o"]
 
@@ -395,7 +398,7 @@ def test_auto_sync_off(cann81: bisheng.Cann) -> None:
 @pytest.mark.parametrize(("soc", "core", "arch"), [
     ("Ascend910B3", "aiv", "dav-c220-vec"), ("Ascend910B3", "aic", "dav-c220-cube"), ("Ascend910B3", "mix", "dav-c220"),
     ("Ascend910_9392", "aic", "dav-c220-cube"), ("Ascend310P3", "aiv", "dav-m200"), ("Ascend310P3", "aic", "dav-m200"),
-    ("Ascend310P1", "mix", "dav-m200"), ("Ascend310B2", "mix", "dav-m200i"),
+    ("Ascend310P1", "mix", "dav-m200"), ("Ascend310B2", "mix", "dav-m300"),
 ])
 def test_core_selects_the_cce_arch(cann81: bisheng.Cann, soc: str, core: str, arch: str) -> None:
     family = TARGETS[soc].family

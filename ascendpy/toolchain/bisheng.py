@@ -267,8 +267,13 @@ _FAMILY_FLAGS: dict[str, tuple[str, ...]] = {
              "-mllvm", "-cce-aicore-dcci-insert-for-scalar=false"),
     "310P": ("--cce-mask-opt", "-mllvm", "-cce-aicore-fp-ceiling=2", "-mllvm", "-cce-aicore-record-overflow=false",
              "-mllvm", "-cce-aicore-mask-opt=false"),
+    # CANN 8.1.RC1 ascendc_kernel_cmake/bisheng_intf.cmake (m300_intf_pub): the 310B set, which ascend-rs lacks
+    "310B": ("--cce-mask-opt", "-mllvm", "-cce-aicore-function-stack-size=16000", "-mllvm",
+             "-cce-aicore-addr-transform", "-mllvm", "-cce-aicore-or-combine=false", "-mllvm",
+             "-instcombine-code-sinking=false", "-mllvm", "-cce-aicore-jump-expand=false", "-mllvm",
+             "-cce-aicore-mask-opt=false"),
 }
-_OTHER_FLAGS = ("--cce-mask-opt", "-mllvm", "-cce-aicore-record-overflow=false")  # 6.4 "Other (310, 310B)"
+_OTHER_FLAGS = ("--cce-mask-opt", "-mllvm", "-cce-aicore-record-overflow=false")  # 6.4 "Other (310)"
 
 
 @dataclass(frozen=True)

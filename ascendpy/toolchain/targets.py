@@ -1,8 +1,10 @@
 """The Ascend targets: names, architecture strings, core counts and on-chip capacities.
 
 Sources: reference/ascend-apis.md section 2 (CANN 8.1.RC1 platform_config/*.ini) for 310P, 910B and
-910_93; ascend-rs `target.rs` (reference/ascend-rs-book.md section 6.2) for Ascend310 and Ascend310B,
-whose .ini data the reference lacks (their core counts are unknown and left None). Architecture
+910_93. Ascend310B1-B4: architecture dav-m300 from CANN's bisheng_intf.cmake (m300_intf_pub; ascend-rs
+has "dav-m200i") and sizes and core counts from bishengir's NPUTargetSpec.td (AscendNPU-IR), since the
+reference has no .ini for them. Ascend310: ascend-rs `target.rs` (reference/ascend-rs-book.md 6.2);
+CANN's cmake lists no AscendC build for it, and its core counts are unknown (None). Architecture
 strings: `--cce-aicore-arch` (CANN 8.x flag style) and `--npu-arch` (the 8.5+/9.x style, reference
 section 3.3); a target without an `npu_arch` can only be compiled with the cce style.
 
@@ -80,9 +82,10 @@ def _b910(name: str, ai: int, vec: int) -> Target:
 
 
 _RS = "ascend-rs target.rs (ascend-rs-book.md section 6.2); no platform .ini in the reference"
-_310B = dict(family="310B", cce_arch="dav-m200i", cce_arch_split=None, npu_arch=None, cce_aicore=300,
-             npu_arch_macro=3002, ai_cores=None, vector_cores=None, ub=192 * KiB, l1=512 * KiB, l0a=64 * KiB,
-             l0b=64 * KiB, l0c=128 * KiB, explicit_sync=True, data_copy_pad=False, bf16=None, source=_RS)
+_310B = dict(family="310B", cce_arch="dav-m300", cce_arch_split=None, npu_arch=None, cce_aicore=300,
+             npu_arch_macro=3002, ai_cores=1, vector_cores=1, ub=256 * KiB, l1=1 * MiB, l0a=64 * KiB,
+             l0b=64 * KiB, l0c=128 * KiB, explicit_sync=True, data_copy_pad=False, bf16=None,
+             source="CANN bisheng_intf.cmake (arch), bishengir NPUTargetSpec.td (sizes, cores)")
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("Ascend310", "310", "dav-c100", None, None, None, None, None, None, 192 * KiB, 512 * KiB, 64 * KiB,
