@@ -1,0 +1,295 @@
+"""The `ascend-compile` hub end to end: CLI options, bisheng builds against a fake CANN, --dry-run and
+--json, the cache commands, KernelBuilder, and hand-written AscendC compiled for the simulator and run.
+
+bisheng itself is never needed: NPU builds run the fake compiler of tests/fake_cann.py, which records
+its argv; the one test that needs the real bisheng lives in tests/test_bisheng.py and is skipped
+without CANN.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ascendpy import DeviceBuffer, KernelLoader
+from ascendpy.toolchain import bisheng, cache
+from ascendpy.toolchain.builder import KernelBuilder
+from ascendpy.toolchain.cli import main as cli_main
+from ascendpy.toolchain.compile import CompileConfig
+from ascendpy.toolchain.targets import TARGETS
+from tests.fake_cann import make_cann
+
+ROOT = Path(__file__).resolve().parent.parent
+ADD = ROOT / "tests" / "sim_cpp" / "add_custom.cpp"  # the canonical CANN sample, unchanged AscendC
+ADD_N = 8 * 2048  # its TOTAL_LENGTH, over 8 blocks
+
+
+@pytest.fixture
+def fake_cann(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bisheng.Cann:
+    """A fake CANN 8.1 found through ASCEND_HOME_PATH; no standard install can interfere."""
+    root = make_cann(tmp_path / "cann" / "8.1.RC1")
+    monkeypatch.setattr(bisheng, "SYSTEM_ROOTS", ())
+    monkeypatch.setattr(bisheng, "host_arch", lambda: "x86_64")
+    monkeypatch.setenv("ASCEND_HOME_PATH", str(root))
+    monkeypatch.delenv("ASCEND_TOOLKIT_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    cann = bisheng.find_cann()
+    assert cann is not None and cann.root == root
+    return cann
+
+
+@pytest.fixture
+def no_cann(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(bisheng, "SYSTEM_ROOTS", (str(tmp_path / "Ascend" / "ascend-toolkit" / "latest"),))
+    for var in ("ASCEND_HOME_PATH", "ASCEND_TOOLKIT_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+
+
+def _argv_log(cann: bisheng.Cann) -> list[str]:
+    return (cann.bisheng.parent / "argv.log").read_text().splitlines()
+
+
+def run_add(loader: KernelLoader, stream, rng: np.random.Generator) -> None:
+    x = rng.standard_normal(ADD_N).astype(np.float32)
+    y = rng.standard_normal(ADD_N).astype(np.float32)
+    z = DeviceBuffer.empty(np.float32, ADD_N)
+    loader.get_kernel("add_custom")[8, stream](DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy(y), z)
+    np.testing.assert_array_equal(z.to_numpy(), x + y)
+
+
+# --- the simulator target ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("soc", ["Ascend910B3", "Ascend310P3"])
+def test_hand_written_add_compiled_by_the_hub_runs_on_the_simulator(soc, tmp_path, runtime, rng, capsys):
+    out = tmp_path / f"add-{soc}.so"
+    assert cli_main([str(ADD), "--soc", soc, "--sim", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert (meta["target"], meta["soc"], list(meta["kernels"])) == ("sim", soc, ["add_custom"])
+    run_add(KernelLoader.from_artifact(out), runtime[3], rng)
+
+
+def test_soc_sim_is_the_default_soc_on_the_simulator(tmp_path, capsys):
+    assert cli_main([str(ADD), "--soc", "sim", "--json", "-o", str(tmp_path / "a.so")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["sim"] and out["soc"] == "Ascend910B3" and out["kernels"] == ["add_custom"]
+
+
+def test_simulator_cannot_model_310b(capsys):
+    assert cli_main([str(ADD), "--soc", "Ascend310B1", "--sim"]) == 1
+    err = capsys.readouterr().err
+    assert "310P and 910B" in err and "Ascend310B1" in err and "Ascend910B3" in err
+
+
+def test_unknown_soc_lists_every_valid_name(capsys):
+    assert cli_main([str(ADD), "--soc", "Ascend999"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown SoC 'Ascend999'" in err
+    for name in TARGETS:
+        assert name in err
+
+
+def test_sim_dry_run_prints_the_host_compiler_command_and_builds_nothing(tmp_path, capsys):
+    src = tmp_path / "dry.cpp"
+    src.write_text(ADD.read_text().replace("add_custom", "add_dry"))
+    assert cli_main([str(src), "--sim", "--soc", "310P", "-D", "EXTRA=3", "--opt-level", "1", "--json",
+                     "--dry-run"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cmd = out["command"]
+    assert "-D__CCE_AICORE__=200" in cmd and "-DEXTRA=3" in cmd and "-O1" in cmd and "-O2" not in cmd
+    entry = Path(out["artifact"]).parent
+    assert cmd[cmd.index("-o") + 1] == str(entry / "kernel.so") and str(entry / "kernel.cpp") in cmd
+    assert not entry.exists()  # nothing was built
+    assert cli_main([str(src), "--sim", "--soc", "310P", "-D", "EXTRA=3", "--opt-level", "1", "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["directory"] == str(entry) and built["key"] == out["key"]  # the dry run named the real entry
+
+
+# --- bisheng targets (fake CANN) -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["cce", "npu"])
+@pytest.mark.parametrize("soc", sorted(TARGETS))
+def test_dry_run_for_every_target_and_flag_style(soc, style, fake_cann, capsys):
+    target = TARGETS[soc]
+    code = cli_main([str(ADD), "--soc", soc, "--flag-style", style, "--dry-run", "--json", "--no-validate"])
+    out = json.loads(capsys.readouterr().out)
+    if style == "npu" and target.npu_arch is None:
+        assert code == 1 and not out["ok"]
+        assert soc in out["error"] and "--flag-style cce" in out["error"]
+        return
+    assert code == 0 and out["ok"] and not out["sim"] and out["soc"] == soc
+    cmd = out["command"]
+    assert cmd[0] == str(fake_cann.bisheng)
+    arch = f"--npu-arch={target.npu_arch}" if style == "npu" else f"--cce-aicore-arch={target.arch('aiv')}"
+    assert arch in cmd
+    entry = Path(out["artifact"]).parent
+    assert cmd[-4:] == ["-c", str(entry / "kernel.cpp"), "-o", str(entry / "kernel.o")]
+    assert ("--cce-auto-sync" in cmd) == (style == "cce")
+
+
+def test_plain_dry_run_prints_a_shell_command(fake_cann, capsys):
+    assert cli_main([str(ADD), "--soc", "Ascend910B3", "--dry-run"]) == 0
+    cmd = shlex.split(capsys.readouterr().out.strip())
+    assert cmd[:4] == [str(fake_cann.bisheng), "--npu-arch=dav-2201", "-xasc", "-DTILING_KEY_VAR=0"]
+
+
+def test_dry_run_without_cann_assumes_the_standard_install(no_cann, tmp_path, capsys):
+    assert cli_main([str(ADD), "--soc", "310P", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "CANN not found" in captured.err
+    cmd = shlex.split(captured.out.strip())
+    assert cmd[0].startswith(str(tmp_path / "Ascend" / "ascend-toolkit" / "latest"))
+    assert cmd[0].endswith("/bisheng") and "--cce-aicore-arch=dav-m200" in cmd
+
+
+def test_build_without_cann_says_what_to_do(no_cann, capsys):
+    assert cli_main([str(ADD), "--soc", "Ascend910B3"]) == 1
+    err = capsys.readouterr().err
+    assert "ASCEND_HOME_PATH" in err and "--sim" in err and "--dry-run" in err
+
+
+def test_npu_build_writes_the_object_and_reuses_the_cache(fake_cann, tmp_path, capsys):
+    src = tmp_path / "add.cpp"
+    src.write_text(ADD.read_text())
+    assert cli_main([str(src), "--soc", "Ascend310P3", "-I", "/opt/inc", "-D", "N=4"]) == 0
+    obj = tmp_path / "add.o"  # default output: the input with .o
+    assert obj.read_text().startswith("fake object of ")
+    meta = json.loads(obj.with_suffix(".json").read_text())
+    assert (meta["target"], meta["soc"], meta["library"]) == ("Ascend310P3", "Ascend310P3", "kernel.o")
+    argv = _argv_log(fake_cann)
+    assert "--cce-aicore-arch=dav-m200" in argv and "-I/opt/inc" in argv and "-DN=4" in argv
+    (fake_cann.bisheng.parent / "argv.log").unlink()
+    capsys.readouterr()
+    assert cli_main([str(src), "--soc", "Ascend310P3", "-I", "/opt/inc", "-D", "N=4", "-o",
+                     str(tmp_path / "again.o")]) == 0
+    assert not (fake_cann.bisheng.parent / "argv.log").exists()  # served from the cache
+    assert (tmp_path / "again.o").read_bytes() == obj.read_bytes()
+
+
+def test_npu_shared_library_with_libs(fake_cann, tmp_path):
+    out = tmp_path / "add.so"
+    assert cli_main([str(ADD), "--soc", "910B", "--shared", "-l", "m", "--flag-style", "cce", "-o", str(out)]) == 0
+    argv = _argv_log(fake_cann)
+    assert "--shared" in argv and "-fPIC" in argv and "-lm" in argv and "--cce-aicore-arch=dav-c220-vec" in argv
+    assert out.read_text().startswith("fake object of ")
+
+
+def test_libs_need_a_shared_library(fake_cann, capsys):
+    assert cli_main([str(ADD), "--soc", "910B", "-l", "m"]) == 1
+    assert "shared" in capsys.readouterr().err  # the message names the fix
+    assert cli_main([str(ADD), "--soc", "910B", "-l", "m", "--json"]) == 1
+    err = json.loads(capsys.readouterr().out)["error"]
+    assert "shared" in err
+
+
+def test_no_auto_sync_reaches_bisheng(fake_cann, tmp_path):
+    assert cli_main([str(ADD), "--soc", "910B", "--flag-style", "cce", "--no-auto-sync", "--no-validate", "-o",
+                     str(tmp_path / "a.o")]) == 0
+    assert "--cce-auto-sync" not in _argv_log(fake_cann)
+
+
+def test_bisheng_failure_shows_its_full_stderr_at_the_user_file(fake_cann, tmp_path, capsys):
+    src = tmp_path / "broken.cpp"
+    src.write_text(ADD.read_text() + "\n// FAKE_BISHENG_FAIL\n")
+    assert cli_main([str(src), "--soc", "Ascend910B3"]) == 1
+    err = capsys.readouterr().err
+    assert f"{src.resolve()}:12:5: error: use of undeclared identifier 'oops'" in err
+    assert "1 error generated." in err and "kernel.py:7:3: note" in err
+    assert not (tmp_path / "broken.o").exists()
+
+
+def test_python_kernel_file_for_an_npu_target(fake_cann, tmp_path, capsys):
+    out = tmp_path / "vec_mul.o"
+    assert cli_main([str(ROOT / "examples" / "vec_mul" / "kernels.py"), "--soc", "Ascend910B3", "-o", str(out),
+                     "--json"]) == 0
+    assert "--npu-arch=dav-2201" in _argv_log(fake_cann)
+    compiled = (Path(json.loads(capsys.readouterr().out)["directory"]) / "kernel.cpp").read_text()
+    assert 'extern "C" __global__ __aicore__ void mul(' in compiled and "#line" in compiled
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["kernels"]["mul"]["signature"] is not None
+
+
+# --- cache commands ------------------------------------------------------------------------------------------
+
+
+def test_cache_info_and_clear(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ASCENDPY_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli_main(["cache", "info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["entries"] == 0
+    assert cli_main([str(ADD), "--sim"]) == 0
+    capsys.readouterr()
+    assert cli_main(["cache", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["directory"] == str(tmp_path / "cache") and info["kinds"]["kernels"]["entries"] == 1
+    assert info["bytes"] > 10_000  # the library and its translation unit
+    assert cli_main(["cache", "info"]) == 0
+    assert "1 entries" in capsys.readouterr().out
+    assert cli_main(["cache", "clear"]) == 0
+    assert "removed 1 cache entries" in capsys.readouterr().out
+    assert cache.info()["entries"] == 0
+
+
+def test_cache_key_covers_the_config():
+    keys = set()
+    for cfg in [CompileConfig(sim=True), CompileConfig(sim=True, soc="310P"), CompileConfig(sim=True, opt_level=3),
+                CompileConfig(sim=True, defines=("X=1",)), CompileConfig(sim=True, includes=("/x",))]:
+        from ascendpy.toolchain.compile import plan_build
+
+        keys.add(plan_build(ADD.read_text(), cfg, source_name=str(ADD)).key)
+    assert len(keys) == 5
+
+
+# --- KernelBuilder -------------------------------------------------------------------------------------------
+
+
+def test_kernel_builder_builds_a_tree_and_reports_failures(tmp_path, runtime, rng, capsys):
+    tree = tmp_path / "kernels"
+    (tree / "vec").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "vec_mul" / "kernels.py", tree / "vec" / "mul.py")
+    shutil.copy(ADD, tree / "add.cpp")
+    (tree / "helpers.py").write_text("X = 1\n")  # no kernels: not a build item
+    (tree / "broken.cpp").write_text('extern "C" __global__ __aicore__ void broken(GM_ADDR x) { nope(x); }\n')
+    out = tmp_path / "dist"
+    assert cli_main(["build", str(tree), "--sim", "--out-dir", str(out), "-j", "2"]) == 1  # one failed
+    err = capsys.readouterr().err
+    assert "building 3 kernel sources for the simulator (Ascend910B3), 2 at a time" in err
+    assert "FAILED" in err and "broken.cpp" in err and "nope" in err and "2 built, 1 failed" in err
+    manifest = json.loads((out / "manifest.json").read_text())["artifacts"]
+    assert sorted(a["library"] for a in manifest) == ["add.so", "vec/mul.so"]
+    run_add(KernelLoader.from_artifact(out / "add.so"), runtime[3], rng)
+    x = rng.integers(0, 2**16, 16, dtype=np.uint16)
+    y = rng.integers(0, 2**16, 16, dtype=np.uint16)
+    z = DeviceBuffer.empty(np.uint16, 16)
+    mul = KernelLoader.from_artifact(out / "vec" / "mul.so").get_kernel("mul")
+    mul[4, runtime[3]](DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy(y), z)
+    np.testing.assert_array_equal(z.to_numpy(), x * y)  # the Python signature travelled with the artifact
+    with pytest.raises(TypeError):
+        mul[4, runtime[3]](DeviceBuffer.from_numpy(x.astype(np.float32)), DeviceBuffer.from_numpy(y), z)
+
+
+def test_kernel_builder_python_api(tmp_path):
+    builder = KernelBuilder(CompileConfig(soc="310P", sim=True), jobs=1, progress=False)
+    builder.add(ADD)
+    assert builder.sources == [str(ADD)]
+    [result] = builder.build(tmp_path / "out")
+    assert result.ok and result.artifact is not None and result.artifact.metadata["soc"] == "Ascend310P3"
+    assert result.outputs == [str(tmp_path / "out" / "add_custom.so"), str(tmp_path / "out" / "add_custom.json")]
+    again = KernelBuilder(CompileConfig(soc="310P", sim=True), jobs=1, progress=False).add(ADD).build()
+    assert again[0].cached and again[0].artifact.key == result.artifact.key
+
+
+def test_kernel_builder_rejects_what_is_not_a_kernel_source(tmp_path):
+    (tmp_path / "notes.txt").write_text("hi")
+    with pytest.raises(Exception, match="not a kernel source"):
+        KernelBuilder(progress=False).add(tmp_path / "notes.txt")
+    with pytest.raises(Exception, match="no such file"):
+        KernelBuilder(progress=False).add(tmp_path / "missing.py")
