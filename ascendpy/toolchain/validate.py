@@ -149,7 +149,11 @@ class _Unit:
     def quals(self, node: Any, decl: Any) -> set[str]:
         """The blanked AscendC qualifiers written before `decl` in the declaration `node`."""
         prev = node.prev_sibling
-        start = prev.end_byte if prev is not None else (node.parent.start_byte if node.parent else 0)
+        parent = node.parent
+        if prev is not None:
+            start = prev.end_byte
+        else:  # the translation unit starts at its first token, after any blanked qualifiers
+            start = 0 if parent is None or parent.type == "translation_unit" else parent.start_byte
         lo = bisect.bisect_left(self._site_offsets, start)
         hi = bisect.bisect_left(self._site_offsets, decl.start_byte)
         return {self.sites[k][1] for k in range(lo, hi)}
@@ -1588,7 +1592,8 @@ class _Checker:
         return f"On {self.target.name} {why}: {fix}."
 
     def _report_hazard(self, code: str, rid: int, rec: _Rec, ref: _TRef, pipe: str, api: str, line: int,
-                       st: _State, fr: _Frame, writes: bool) -> None:
+                       st: _State, fr: _Frame, writes: bool, arg: int) -> None:
+        """One finding per instruction line and argument (a helper called for many tensors reports once)."""
         verb = "writes" if writes else "reads"
         line, via = self.display_line(line, fr)
         if code == "unsynced-dma":
@@ -1605,7 +1610,7 @@ class _Checker:
                    f"{self.where(rec.line)}{rec.via} ({_PIPE_LABEL.get(src, src)} pipe) may still be writing it: "
                    f"nothing orders {src} before MTE3 between them (kernel '{fr.kernel}')")
             hint = self._sync_hint(src, "MTE3", queue)
-        self.report(self.sync_severity, code, line, msg, hint, key=(ref.name,))
+        self.report(self.sync_severity, code, line, msg, hint, key=(arg, writes))
         v = st.vis.get(rid)
         if v is not None:  # report each pair once per path
             st.vis[rid] = v | {pipe}
@@ -1616,12 +1621,12 @@ class _Checker:
         for i, ref in refs:
             if i not in writes or api in _DST_READ and i == 0:
                 for rid, rec in self._hazards(st, ref, "V", ("MTE2",)):
-                    self._report_hazard("unsynced-dma", rid, rec, ref, "V", api, line, st, fr, False)
+                    self._report_hazard("unsynced-dma", rid, rec, ref, "V", api, line, st, fr, False, i)
         for i, ref in refs:
             if i in writes:
                 for rid, rec in self._hazards(st, ref, "V", ("MTE2",)):
                     if not rec.strided and rec.sub == ref.sub:  # a write: only the very same view
-                        self._report_hazard("unsynced-dma", rid, rec, ref, "V", api, line, st, fr, True)
+                        self._report_hazard("unsynced-dma", rid, rec, ref, "V", api, line, st, fr, True, i)
                 self._new_rec(st, "V", ref, line, api, False, fr)
 
     def _data_copy(self, api: str, argv: list[Any], vals: list[Any], line: int, st: _State, fr: _Frame) -> None:
@@ -1645,7 +1650,7 @@ class _Checker:
             self._new_rec(st, "MTE2", dst, line, api, strided, fr, count if api == "DataCopy" else None)
         elif s_local and d_global:
             for rid, rec in self._hazards(st, src, "MTE3", ("V", "MTE2"), strided):
-                self._report_hazard("unsynced-copy-out", rid, rec, src, "MTE3", api, line, st, fr, False)
+                self._report_hazard("unsynced-copy-out", rid, rec, src, "MTE3", api, line, st, fr, False, 1)
             self._new_rec(st, "MTE3", dst, line, api, strided, fr)
         elif s_local and d_local:  # UB -> UB runs on the vector pipe
             self._vector(api, vals[:2], line, st, fr)
