@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ascendpy.errors import CompileError
+from ascendpy.toolchain.cppsource import blank_comments
 
 _ENTRY = re.compile(
     r'extern\s+"C"\s+((?:(?:__global__|__aicore__|__vector__|__cube__|__mix__\s*\([^)]*\))\s+)+)'
@@ -44,34 +45,11 @@ class Entry:
 
 
 def strip_comments(src: str) -> str:
-    """Blank out comments and string literals' contents, keeping offsets and newlines."""
-    out = []
-    i, n = 0, len(src)
-    while i < n:
-        c = src[i]
-        if src.startswith("//", i):
-            j = src.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif src.startswith("/*", i):
-            j = src.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append("".join(ch if ch == "\n" else " " for ch in src[i:j]))
-            i = j
-        elif src.startswith('"C"', i):
-            out.append('"C"')
-            i += 3
-        elif c == '"':
-            j = i + 1
-            while j < n and src[j] != '"':
-                j += 2 if src[j] == "\\" else 1
-            out.append('"' + " " * (min(j, n) - i - 1) + ('"' if j < n else ""))
-            i = j + 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    """Blank out comments and string literals' contents, keeping offsets and newlines (and `"C"`).
+
+    One implementation with the validator's: cppsource.blank_comments.
+    """
+    return blank_comments(src)
 
 
 def _split_params(text: str) -> list[str]:
