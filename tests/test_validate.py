@@ -535,6 +535,102 @@ def test_sync_through_helpers_with_template_events():
     assert "DataCopy into `t`" in d.message  # the kernel's tensor, not the helper's parameter
 
 
+_SYNC_HELPERS = """
+    __aicore__ inline void InsertSync(const HardEvent& event)
+    {
+        event_t id = static_cast<event_t>(GetTPipePtr()->FetchEventID(event));
+        switch (event) {
+            case HardEvent::V_MTE3:
+                SetFlag<HardEvent::V_MTE3>(id);
+                WaitFlag<HardEvent::V_MTE3>(id);
+                break;
+            case HardEvent::MTE2_V:
+                SetFlag<HardEvent::MTE2_V>(id);
+                WaitFlag<HardEvent::MTE2_V>(id);
+                break;
+            default:
+                break;
+        }
+    }
+    __aicore__ inline void Sync(HardEvent e)
+    {
+        if (e == HardEvent::MTE2_V) {
+            PipeBarrier<PIPE_ALL>();
+        }
+    }
+    """
+
+
+@pytest.mark.parametrize("call,race", [
+    ("InsertSync(HardEvent::MTE2_V);", False), ("InsertSync(HardEvent::V_MTE3);", True),
+    ("Sync(HardEvent::MTE2_V);", False), ("Sync(HardEvent::MTE3_V);", True),
+])
+def test_sync_helpers_that_dispatch_on_an_event_argument(call, race):
+    # A switch or if on a run-time HardEvent argument: the walk takes the branch the argument selects.
+    src = _tbuf(call).replace("using namespace AscendC;\n", "using namespace AscendC;\n" + _src(_SYNC_HELPERS))
+    assert _found(validate(src, "Ascend310P3"), "unsynced-dma") == (_marked(src, "unsynced-dma") if race else [])
+
+
+def test_buffer_arrays_are_one_buffer_per_element():
+    # Double buffering with TBuf x[2]: the prefetch into the other slot does not race with this slot's read.
+    src = _kernel("""
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> slots[2];
+        pipe.InitBuffer(slots[0], 1024);
+        pipe.InitBuffer(slots[1], 1024);
+        GlobalTensor<float> xg;
+        xg.SetGlobalBuffer((__gm__ float*)x);
+        DataCopy(slots[0].Get<float>(), xg, 256);
+        PipeBarrier<PIPE_ALL>();
+        for (int32_t i = 0; i < 8; ++i) {
+            LocalTensor<float> cur = slots[i & 1].Get<float>();
+            DataCopy(slots[(i + 1) & 1].Get<float>(), xg[(i + 1) * 256], 256);
+            Abs(cur, cur, 256);
+            PipeBarrier<PIPE_ALL>();
+        }
+        LocalTensor<float> first = slots[0].Get<float>();
+        DataCopy(first, xg, 256);
+        Abs(first, first, 256);  // <- unsynced-dma
+        """)
+    assert _found(validate(src, "Ascend310P3"), "unsynced-dma") == _marked(src, "unsynced-dma")
+    big = src.replace("1024);", "100 * 1024);")  # both elements count: 200 KiB
+    assert _found(validate(big, "Ascend910B3"), "onchip-overflow") == [
+        next(i for i, t in enumerate(big.splitlines(), 1) if "InitBuffer(slots[1]" in t)]
+
+
+def test_explicit_class_specialization_is_its_own_class():
+    src = _src("""
+        #include "kernel_operator.h"
+        using namespace AscendC;
+        template <typename T>
+        class KernelK {
+        public:
+            __aicore__ inline void Init() { pipe.InitBuffer(buf, 64 * 1024 * sizeof(T)); }
+        private:
+            TPipe pipe;
+            TBuf<> buf;
+        };
+        template <>
+        class KernelK<half> {
+        public:
+            __aicore__ inline void Init() { pipe.InitBuffer(wide, 96 * 1024 * sizeof(float)); }  // <- half
+        private:
+            TPipe pipe;
+            TBuf<> wide;
+        };
+        extern "C" __global__ __aicore__ void k_float(GM_ADDR x) { KernelK<float> op; op.Init(); }
+        extern "C" __global__ __aicore__ void k_half(GM_ADDR x) { KernelK<half> op; op.Init(); }
+        """)
+    # k_float uses the primary template (256 KiB), k_half the specialization (384 KiB, another buffer).
+    primary, special = validate(src, "Ascend910B3")
+    assert (primary.line, primary.code) == (6, "onchip-overflow") and "kernel 'k_float'" in primary.message
+    assert (special.line, special.code) == (_marked(src, "half")[0], "onchip-overflow")
+    assert "kernel 'k_half'" in special.message and "393216 bytes" in special.message
+    (d310,) = validate(src, "Ascend310P3")  # 256 KiB fits a 310P exactly; 384 KiB does not
+    assert (d310.line, d310.code) == (_marked(src, "half")[0], "onchip-overflow")
+    assert "kernel 'k_half'" in d310.message and "wide" in d310.message
+
+
 def test_slices_a_dma_did_not_write_do_not_race():
     src = _tbuf(before="", sync_in="Duplicate(t[256], 0.0f, 64);").replace("256 * sizeof(float)",
                                                                          "512 * sizeof(float)")

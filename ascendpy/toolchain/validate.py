@@ -111,8 +111,9 @@ class _Func:
 
 @dataclass(eq=False)
 class _Class:
-    name: str
+    name: str  # the class name (constructors are named so)
     tparams: list[str]
+    key: str = ""  # the index key: the name, or `Name<args>` for an explicit specialization
     fields: list[Any] = field(default_factory=list)
     methods: dict[str, list[_Func]] = field(default_factory=dict)
     consts: dict[str, tuple[Any, int]] = field(default_factory=dict)
@@ -139,9 +140,9 @@ class _Unit:
         self._pending_methods: list[tuple[str, _Func]] = []
         self._index(self.tree.root_node, [], False)
         for cls_name, fn in self._pending_methods:
-            cls = self.classes.get(cls_name)
+            cls = self.classes.get(cls_name) or self.classes.get(cls_name.split("<")[0])
             if cls is not None:
-                fn.cls = cls_name
+                fn.cls = cls.key
                 fn.tparams = cls.tparams + fn.tparams
                 cls.methods.setdefault(fn.name, []).append(fn)
 
@@ -235,12 +236,13 @@ class _Unit:
         body = node.child_by_field_name("body")
         if name_node is None or body is None:
             return
-        cls = _Class(cs.node_text(name_node).split("<")[0], list(tparams))
+        full = cs.norm_type(cs.node_text(name_node))
+        cls = _Class(full.split("<")[0], list(tparams), full)
         for c in node.named_children:
             if c.type == "base_class_clause":
                 cls.bases = [cs.norm_type(cs.node_text(b)).split("<")[0] for b in c.named_children
                              if b.type in ("type_identifier", "qualified_identifier", "template_type")]
-        self.classes[cls.name] = cls
+        self.classes[cls.key] = cls
         for member in body.named_children:
             if member.type == "field_declaration" and not _has_storage(member, "static"):
                 ty = member.child_by_field_name("type")
@@ -263,7 +265,7 @@ class _Unit:
         name = qual
         if "::" in qual and cls is None:
             owner, name = qual.rsplit("::", 1)
-            owner = owner.split("::")[-1].split("<")[0]
+            owner = cs.norm_type(owner.split("::")[-1])
         quals = self.quals(node, fdecl)
         params = []
         plist = fdecl.child_by_field_name("parameters")
@@ -278,7 +280,7 @@ class _Unit:
                 continue
             ptxt = cs.node_text(ty) + ("*" if d is not None and "*" in cs.node_text(d).split(pname)[0] else "")
             params.append(_Param(pname, ptxt, p.child_by_field_name("default_value")))
-        fn = _Func(node, name, owner if cls is not None else None, params, list(tparams),
+        fn = _Func(node, name, cls.key if cls is not None else None, params, list(tparams),
                    node.child_by_field_name("body"), node.start_point[0] + 1, "__aicore__" in quals)
         self.fn_quals.append((fn, quals, extern_c, cls is not None))
         self.all_funcs.append(fn)
@@ -435,6 +437,18 @@ class _ObjV:
 class _TArg:  # a bound template argument: its text (a type, an enum value) and integer value if any
     text: str
     value: int | None
+
+
+@dataclass(frozen=True)
+class _EnumV:  # an enumerator passed around at run time, e.g. `HardEvent::MTE2_V` as a function argument
+    text: str
+
+
+_ENUM_LITERAL = re.compile(r"(?:AscendC::)?(HardEvent|TPosition|QuePosition|pipe_t)::\w+")
+
+
+def _enum_text(text: str) -> str:
+    return cs.norm_type(text).replace("QuePosition::", "TPosition::")
 
 
 @dataclass(frozen=True)
@@ -697,10 +711,11 @@ class _Checker:
         entries = self._check_entries()
         self._check_target_support()
         for fn in entries:
-            self._walk_root(fn, fn.name)
+            self._walk_root(fn, f"kernel '{fn.name}'")
         for fn in self.unit.all_funcs:  # device code no kernel reached (e.g. an unresolved call)
             if fn.aicore and id(fn) not in self._visited and fn.body is not None:
-                self._walk_root(fn, fn.name)
+                qual = f"{fn.cls}::{fn.name}" if fn.cls else fn.name
+                self._walk_root(fn, f"in '{qual}', which no kernel entry was seen to call")
         return self.diags
 
     # --- parse problems --------------------------------------------------------------------------------------
@@ -872,7 +887,15 @@ class _Checker:
                 return None
             node = value
         self._expr(node, st, fr)
-        return _Eval(self, st, fr).eval(node)
+        value = _Eval(self, st, fr).eval(node)
+        if value is None and node.type == "binary_expression":
+            op = cs.node_text(node.child_by_field_name("operator"))
+            if op in ("==", "!="):
+                a = self._known(node.child_by_field_name("left"), st, fr)
+                b = self._known(node.child_by_field_name("right"), st, fr)
+                if isinstance(a, str) and isinstance(b, str):
+                    return int((a == b) == (op == "=="))
+        return value
 
     def _if(self, node: Any, st: _State, fr: _Frame) -> _State | None:
         c = self._condition(node.child_by_field_name("condition"), st, fr)
@@ -889,22 +912,54 @@ class _Checker:
         return _merge([a, b])
 
     def _switch(self, node: Any, st: _State, fr: _Frame) -> _State | None:
-        self._condition(node.child_by_field_name("condition"), st, fr)
+        """The matching case (with fall-through) when the value is known, else every case."""
+        cond = node.child_by_field_name("condition")
+        self._condition(cond, st, fr)
+        value = self._known(cond.child_by_field_name("value") if cond is not None and cond.type ==
+                            "condition_clause" else cond, st, fr)
         body = node.child_by_field_name("body")
+        cases = [c for c in (body.named_children if body is not None else []) if c.type == "case_statement"]
+        labels = [self._known(c.child_by_field_name("value"), st, fr) if c.child_by_field_name("value") is not None
+                  else "default" for c in cases]
+        if value is not None and all(lab is not None for lab in labels):
+            starts = [i for i, lab in enumerate(labels) if lab == value] or \
+                [i for i, lab in enumerate(labels) if lab == "default"]
+            through = not starts
+        else:
+            starts, through = list(range(len(cases))), "default" not in labels
         fr.loops.append(([], []))
         ends: list[_State | None] = []
-        has_default = False
-        for case in body.named_children if body is not None else []:
-            if case.type != "case_statement":
-                continue
-            value = case.child_by_field_name("value")
-            has_default = has_default or value is None
-            stmts = [c for c in case.named_children if c is not value]
-            ends.append(self._block(stmts, st.copy(), fr))
+        for k in starts:
+            cur: _State | None = st.copy()
+            for case in cases[k:]:
+                value_node = case.child_by_field_name("value")
+                cur = self._block([c for c in case.named_children if c is not value_node], cur, fr)
+                if cur is None:
+                    break
+            ends.append(cur)
         breaks, conts = fr.loops.pop()
         if fr.loops:
             fr.loops[-1][1].extend(conts)
-        return _merge(ends + list(breaks) + ([] if has_default else [st]))
+        return _merge(ends + list(breaks) + ([st] if through else []))
+
+    def _known(self, node: Any, st: _State, fr: _Frame) -> int | str | None:
+        """A constant integer or enumerator (as text), without running calls; None if not known."""
+        if node is None:
+            return None
+        v = _Eval(self, st, fr).eval(node)
+        if v is not None:
+            return v
+        while node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]
+        if node.type == "qualified_identifier" and _ENUM_LITERAL.fullmatch(cs.node_text(node).replace(" ", "")):
+            return _enum_text(cs.node_text(node))
+        if node.type in ("identifier", "qualified_identifier", "field_expression"):
+            v = self.name_value(node, st, fr)
+            if isinstance(v, _EnumV):
+                return v.text
+            if isinstance(v, _TArg) and v.value is None:
+                return _enum_text(v.text)
+        return None
 
     def _loop(self, node: Any, st: _State, fr: _Frame) -> _State | None:
         t = node.type
@@ -987,7 +1042,8 @@ class _Checker:
         if base in _PARAM_TYPES:
             return "params", None
         if base in self.unit.classes:
-            return "obj", (self.unit.classes[base], args)
+            spec = f"{base}<{','.join(self.resolve_text(a, fr) for a in args)}>"
+            return "obj", (self.unit.classes.get(spec, self.unit.classes[base]), args)
         return "scalar", None
 
     def _position(self, text: str, fr: _Frame) -> str | None:
@@ -1063,7 +1119,7 @@ class _Checker:
 
     def _new_object(self, cls: _Class, args: tuple[str, ...], line: int, st: _State, fr: _Frame) -> _ObjV:
         targs = tuple((n, self._targ(a, st, fr)) for n, a in zip(cls.tparams, args))
-        obj = _ObjV(next(self._ids), cls.name, targs)
+        obj = _ObjV(next(self._ids), cls.key, targs)
         ofr = _Frame(fr.fid, None, obj, {}, fr.depth, fr.kernel)
         for c in self._class_chain(cls):
             for fd in c.fields:
@@ -1083,7 +1139,7 @@ class _Checker:
         while todo and len(out) < 8:
             c = todo.pop(0)
             out.append(c)
-            todo.extend(self.unit.classes[b] for b in c.bases if b in self.unit.classes)
+            todo.extend(self.unit.classes[b] for b in c.bases if b in self.unit.classes)  # (by primary name)
         return out
 
     # names and values
@@ -1217,7 +1273,12 @@ class _Checker:
             return v if v is not None else _Eval(self, st, fr).eval(node)
         if t in ("identifier", "qualified_identifier"):
             v = self.name_value(node, st, fr)
-            return v.value if isinstance(v, _TArg) else v
+            if isinstance(v, _TArg):
+                return v.value if v.value is not None else _EnumV(_enum_text(v.text))
+            text = cs.node_text(node)
+            if v is None and t == "qualified_identifier" and _ENUM_LITERAL.fullmatch(text.replace(" ", "")):
+                return _EnumV(_enum_text(text))
+            return v
         if t == "field_expression":
             arg = node.child_by_field_name("argument")
             if arg is not None and arg.type not in ("this", "identifier"):
@@ -1238,7 +1299,11 @@ class _Checker:
                 off = iv if base.sub is None else (base.off + iv if base.off is not None and iv is not None else None)
                 return _TRef(base.tok, base.kind, base.dtype, base.name,
                              text if base.sub is None else f"{base.sub}+{text}", off)
-            return base if isinstance(base, _QueV) else None
+            if isinstance(base, _QueV):  # one element of an array of TQue/TBuf: its own buffer per index text
+                text = re.sub(r"\s+", "", cs.node_text(idx)) if idx is not None else "?"
+                qid = self._offset_toks.setdefault((base.qid, f"[{text}]"), next(self._ids))
+                return _QueV(qid, f"{base.name}[{text}]", base.cls, base.src, base.dst, base.line)
+            return None
         if t in ("parenthesized_expression", "pointer_expression"):
             inner = node.child_by_field_name("argument") or (node.named_children[-1] if node.named_child_count
                                                              else None)
@@ -1599,7 +1664,7 @@ class _Checker:
         if code == "unsynced-dma":
             msg = (f"{api}{via} (vector pipe) {verb} `{ref.name}` while the {rec.api} into `{rec.name}` at "
                    f"{self.where(rec.line)}{rec.via} (MTE2 pipe) may still be writing it: nothing orders MTE2 "
-                   f"before V between them (kernel '{fr.kernel}')")
+                   f"before V between them ({fr.kernel})")
             hint = self._sync_hint("MTE2", "V", "pass the tensor through a TQue<TPosition::VECIN> "
                                    "(EnQue after the copy, DeQue before the vector op)")
         else:
@@ -1608,7 +1673,7 @@ class _Checker:
                      "the copy)") if src == "V" else "use TQueBind<TPosition::VECIN, TPosition::VECOUT>"
             msg = (f"{api}{via} (MTE3 pipe) copies `{ref.name}` to global memory while the {rec.api} at "
                    f"{self.where(rec.line)}{rec.via} ({_PIPE_LABEL.get(src, src)} pipe) may still be writing it: "
-                   f"nothing orders {src} before MTE3 between them (kernel '{fr.kernel}')")
+                   f"nothing orders {src} before MTE3 between them ({fr.kernel})")
             hint = self._sync_hint(src, "MTE3", queue)
         self.report(self.sync_severity, code, line, msg, hint, key=(arg, writes))
         v = st.vis.get(rid)
@@ -1674,7 +1739,7 @@ class _Checker:
         what = f"{count}" if text.strip() == str(count) else f"`{text}` = {count}"
         self.report("error", "dma-length", line,
                     f"DataCopy{via} of {what} {dtype} elements moves {nbytes} bytes, not a multiple of 32: the "
-                    f"hardware silently rounds down to {kept} bytes (kernel '{fr.kernel}')", hint)
+                    f"hardware silently rounds down to {kept} bytes ({fr.kernel})", hint)
 
     # --- 2. on-chip budget -------------------------------------------------------------------------------------
     def _init_buffer(self, pipe: _PipeV, argv: list[Any], vals: list[Any], line: int, site: int, st: _State,
@@ -1684,7 +1749,7 @@ class _Checker:
         if not isinstance(q, _QueV):
             self.report("warning", "size-unknown", line,
                         f"InitBuffer of `{qname}`: cannot tell which TQue/TBuf this is, so its size is not counted "
-                        f"against on-chip memory (kernel '{fr.kernel}')",
+                        f"against on-chip memory ({fr.kernel})",
                         "Declare the queue or buffer in the kernel, its class, or pass it by reference.")
             return
         is_buf = q.cls == "TBuf"
@@ -1697,18 +1762,18 @@ class _Checker:
                 if q.src is None:
                     self.report("warning", "size-unknown", line,
                                 f"InitBuffer of `{q.name}`: its TPosition is not known, so its size is not counted "
-                                f"(kernel '{fr.kernel}')", "Use a literal TPosition in the declaration.")
+                                f"({fr.kernel})", "Use a literal TPosition in the declaration.")
                 return
             self.report("warning", "size-unknown", line,
                         f"InitBuffer of `{q.name}`: TPosition::{q.src} is not checked by the validator "
-                        f"(kernel '{fr.kernel}')", "Use VECIN/VECOUT/VECCALC, A1/B1, A2, B2, CO1 or C1.")
+                        f"({fr.kernel})", "Use VECIN/VECOUT/VECCALC, A1/B1, A2, B2, CO1 or C1.")
             return
         if not isinstance(num, int) or not isinstance(length, int):
             what = len_text if not isinstance(length, int) else cs.node_text(argv[1])
             self.report("warning", "size-unknown", line,
                         f"InitBuffer of `{q.name}` at {self.where(line)}: the size `{what}` is not a compile-time "
                         f"constant, so it is not counted against the {mem} budget of {self.target.capacity(mem)} bytes "
-                        f"(kernel '{fr.kernel}')",
+                        f"({fr.kernel})",
                         "Fine for tiling computed at run time; make sure the host's tiling keeps the total within "
                         "the budget (the simulator checks each launch).")
             return
@@ -1730,7 +1795,7 @@ class _Checker:
         alone = f"; `{q.name}` alone needs {num * size} bytes" if num * size > cap else ""
         self.report("error", "onchip-overflow", line,
                     f"{mem} overflow on {self.target.name}: the buffers of TPipe `{pipe.name}` need {total} bytes > "
-                    f"{cap} bytes of {mem}{alone} (kernel '{fr.kernel}'): {listing}",
+                    f"{cap} bytes of {mem}{alone} ({fr.kernel}): {listing}",
                     f"Shrink the tiles or the buffer count (BUFFER_NUM) so that the sum of num x len (each len "
                     f"rounded up to 32 bytes) stays within {cap} bytes of {mem}.")
 
