@@ -664,7 +664,6 @@ class _Checker:
         self.unit = unit
         self.target = target
         self.sync_severity = "error" if (target.explicit_sync or not auto_sync) else "warning"
-        self.auto_sync = auto_sync
         self.diags: list[Diagnostic] = []
         self._seen: set[tuple[object, ...]] = set()
         self._ids = itertools.count(1)
@@ -754,11 +753,9 @@ class _Checker:
             g, a = "__global__" in quals, "__aicore__" in quals
             if g and a and extern_c and is_void and not in_class:
                 entries.append(fn)
-            elif g:
-                near.append((fn, quals, extern_c, in_class, is_void))
-            elif a and extern_c and is_void and fn.body is not None:
-                near.append((fn, quals, extern_c, in_class, is_void))
-        for fn, quals, extern_c, in_class, _ in near:
+            elif g or (a and extern_c and is_void and fn.body is not None):
+                near.append((fn, quals, extern_c, in_class))
+        for fn, quals, extern_c, in_class in near:
             g = "__global__" in quals
             if in_class:
                 why = "is a class member; a __global__ kernel must be a free function"
@@ -1044,7 +1041,7 @@ class _Checker:
         if base in self.unit.classes:
             spec = f"{base}<{','.join(self.resolve_text(a, fr) for a in args)}>"
             return "obj", (self.unit.classes.get(spec, self.unit.classes[base]), args)
-        return "scalar", None
+        return "scalar", self.resolve_type(base, fr) or base
 
     def _position(self, text: str, fr: _Frame) -> str | None:
         text = self.resolve_text(text, fr)
@@ -1112,9 +1109,8 @@ class _Checker:
                 self._follow(fn, vals, [], val, st, fr, line)
         else:
             val = init_val
-            if isinstance(val, int) and val is not None and init is not None and init.type not in (
-                    "initializer_list", "argument_list"):
-                val = _Eval(self, st, fr).eval(init) if not isinstance(val, bool) else int(val)
+            if isinstance(val, int) and info in cs.INT_TYPES:  # `uint8_t x = 300` holds 44
+                val = cs.wrap(val, info)
         st.vars[(scope, name)] = val
 
     def _new_object(self, cls: _Class, args: tuple[str, ...], line: int, st: _State, fr: _Frame) -> _ObjV:
