@@ -127,10 +127,8 @@ class Artifact:
 def _self_digest() -> str:
     """Changes to the stub generator must invalidate cached kernels."""
     h = hashlib.sha256()
-    for name in ("compile.py", "entries.py", "targets.py", "validate.py", "bisheng.py"):
-        f = Path(__file__).parent / name
-        if f.exists():  # TEMPORARY while the validator and bisheng land
-            h.update(f.read_bytes())
+    for name in ("compile.py", "entries.py", "targets.py", "cppsource.py", "validate.py", "bisheng.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()
 
 
@@ -275,10 +273,7 @@ def _validate(source: str, source_name: str, config: CompileConfig) -> list[Diag
     """
     if not config.validate:
         return []
-    try:
-        from ascendpy.toolchain.validate import validate
-    except ImportError:  # TEMPORARY while the validator lands
-        return []
+    from ascendpy.toolchain.validate import validate
 
     found = validate(source, config.target if not config.sim else config.soc_name, source_name=source_name,
                      auto_sync=config.auto_sync)
