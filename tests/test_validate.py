@@ -170,6 +170,20 @@ def test_buffers_are_summed_per_memory():
     assert validate(src, "Ascend310P3") == []  # 228 KiB fits a 310P's 256 KiB
 
 
+def test_each_buffer_too_big_alone_is_named_after_the_crossing():
+    src = _kernel("""
+        TPipe pipe;
+        TBuf<> a, b, c, d;
+        pipe.InitBuffer(a, 100 * 1024);
+        pipe.InitBuffer(b, 100 * 1024);  // <- crossing
+        pipe.InitBuffer(c, 1024);
+        pipe.InitBuffer(d, 200 * 1024);  // <- alone
+        """)
+    diags = validate(src, "Ascend910B3")
+    assert [d.line for d in diags] == _marked(src, "crossing") + _marked(src, "alone")
+    assert "`d` alone needs 204800 bytes" in diags[1].message and "alone" not in diags[0].message
+
+
 @pytest.mark.parametrize("soc,ok", [("Ascend310P3", True), ("Ascend910B3", False)])
 def test_limit_is_inclusive(soc, ok):
     src = _kernel("""
@@ -847,6 +861,39 @@ def test_target_by_object_name_alias_or_default():
 def test_garbage_does_not_crash(garbage):
     diags = validate(garbage, "Ascend310P3")
     assert all(isinstance(d, Diagnostic) and d.severity in ("error", "warning") for d in diags)
+
+
+def test_mangled_kernels_never_crash():
+    """Seeded random edits of real kernels: the validator returns findings, never raises or gives up."""
+    import random
+
+    sources = [(ROOT / p).read_text() for p in ("tests/sim_cpp/add_custom.cpp", "tests/faults_cpp/queue.cpp",
+                                                 "examples/safety/cpp/01_type_confusion.cpp")]
+    pieces = ["{", "}", "(", ")", ";", "#if 1\n", "#else\n", "#endif\n", "<<<", '"', "'", "/*", "::", "[",
+              "template <", "switch (x) { case 1:", "break;", "#define F(a) (a\n", "class C { C c; };\n"]
+    for seed in range(120):
+        rng = random.Random(seed)
+        text = list(rng.choice(sources))
+        for _ in range(rng.randint(1, 10)):
+            i = rng.randrange(len(text) + 1)
+            if rng.random() < 0.5 and text:
+                del text[i:i + rng.randint(1, 40)]
+            else:
+                text[i:i] = list(rng.choice(pieces))
+        for soc in SOCS:
+            diags = validate("".join(text), soc)
+            assert not [d for d in diags if "internal error" in d.message], f"seed {seed} on {soc}"
+
+
+def test_self_referential_class_and_deep_nesting_are_survived():
+    src = _src("""
+        struct Node { Node next; int v; };
+        extern "C" __global__ __aicore__ void k(GM_ADDR x) { Node n; }
+        """)
+    assert validate(src) == []
+    deep = 'extern "C" __global__ __aicore__ void k(GM_ADDR x) { int v = ' + "(" * 3000 + "1" + ")" * 3000 + "; }"
+    (d,) = validate(deep)
+    assert (d.severity, d.code, d.line) == ("warning", "parse", 1) and "incomplete" in d.message
 
 
 def test_parse_errors_are_warnings_naming_the_line():

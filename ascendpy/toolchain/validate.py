@@ -673,6 +673,7 @@ class _Checker:
         self._global_memo: dict[tuple[str, str], int | None] = {}
         self._memo_busy: set[tuple[str, str]] = set()
         self._offset_toks: dict[tuple[int, str], int] = {}
+        self._building: list[str] = []  # classes whose members are being created
 
     # --- reporting -------------------------------------------------------------------------------------------
     def report(self, severity: str, code: str, line: int | None, message: str, hint: str,
@@ -800,6 +801,19 @@ class _Checker:
 
     # --- the walk --------------------------------------------------------------------------------------------
     def _walk_root(self, fn: _Func, kernel: str) -> None:
+        """Walk one kernel (or unreached device function). A failure here, e.g. nesting deeper than Python's
+        recursion limit, becomes a warning: validation runs on the compile path and must not crash it."""
+        self._stack.clear()
+        self._building.clear()
+        try:
+            self._walk(fn, kernel)
+        except (RecursionError, ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
+            self.report("warning", "parse", fn.line,
+                        f"internal error while checking function '{fn.name}' ({type(e).__name__}: {e}); "
+                        "the sync, size and DMA checks of it are incomplete",
+                        "Please report this with the C++ source; the compiler and the simulator still check it.")
+
+    def _walk(self, fn: _Func, kernel: str) -> None:
         st = _State()
         obj = None
         fr0 = _Frame(next(self._ids), None, None, {}, 0, kernel)
@@ -1099,6 +1113,9 @@ class _Checker:
             val = _ParamsV()
         elif k == "obj":
             cls, args = info
+            if cls.key in self._building or len(self._building) > 8:  # a member of its own class type
+                st.vars[(scope, name)] = None
+                return
             val = self._new_object(cls, tuple(args), line, st, fr)
             ctor = cls.methods.get(cls.name)
             if ctor:
@@ -1117,6 +1134,14 @@ class _Checker:
         targs = tuple((n, self._targ(a, st, fr)) for n, a in zip(cls.tparams, args))
         obj = _ObjV(next(self._ids), cls.key, targs)
         ofr = _Frame(fr.fid, None, obj, {}, fr.depth, fr.kernel)
+        self._building.append(cls.key)
+        try:
+            self._init_fields(cls, obj, st, ofr)
+        finally:
+            self._building.pop()
+        return obj
+
+    def _init_fields(self, cls: _Class, obj: _ObjV, st: _State, ofr: _Frame) -> None:
         for c in self._class_chain(cls):
             for fd in c.fields:
                 ty = fd.child_by_field_name("type")
@@ -1128,7 +1153,6 @@ class _Checker:
                         continue
                     indirect = d.type in ("pointer_declarator", "reference_declarator")
                     self._declare_one(kind, name, indirect, default, obj.oid, fd.start_point[0] + 1, st, ofr)
-        return obj
 
     def _class_chain(self, cls: _Class) -> list[_Class]:
         out, todo = [], [cls]
@@ -1785,8 +1809,8 @@ class _Checker:
         st.usage[key] = uses
         total = before + num * size
         cap = self.target.capacity(mem)
-        if total <= cap or before > cap:
-            return
+        if total <= cap or (before > cap and num * size <= cap):
+            return  # fits, or an earlier InitBuffer already crossed the limit (reported there)
         listing = ", ".join(f"{u.name} ({self.where(u.line)}) {u.num} x {u.size} B" for u in uses)
         alone = f"; `{q.name}` alone needs {num * size} bytes" if num * size > cap else ""
         self.report("error", "onchip-overflow", line,
