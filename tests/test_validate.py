@@ -96,6 +96,20 @@ def test_entry_inside_extern_c_block():
     assert validate(src, "310P") == []
 
 
+def test_qualifiers_spelled_through_macros():
+    src = _src("""
+        #include "kernel_operator.h"
+        #define KERNEL_ENTRY extern "C" __global__ __aicore__
+        #define DEVICE_INLINE __aicore__ inline
+        #define NOT_EXTERN_C __global__ __aicore__
+        DEVICE_INLINE int Twice(int v) { return 2 * v; }
+        KERNEL_ENTRY void k(GM_ADDR x) {}
+        NOT_EXTERN_C void mangled(GM_ADDR x) {}  // <- entry-signature
+        """)
+    diags = validate(src)
+    assert [(d.code, d.line) for d in diags] == [("entry-signature", _marked(src, "entry-signature")[0])]
+
+
 def test_no_entry_is_an_error_with_the_form_in_the_hint():
     src = _src("""
         #include "kernel_operator.h"

@@ -226,10 +226,31 @@ def _pp_truth(expr: str, macros: dict[str, Macro], line: int, problems: list[tup
     return value != 0
 
 
-def blank_extensions(text: str) -> tuple[str, list[tuple[int, str]]]:
+EXTERN_C = 'extern "C"'
+_QUALIFIER_WORDS = set(BLANK_WORDS) | set(BLANK_CALLS) | {"inline", "static", EXTERN_C}
+
+
+def qualifier_macros(macros: dict[str, Macro]) -> dict[str, list[str]]:
+    """Object-like macros that stand for kernel qualifiers only (`#define KERNEL extern "C" __global__ __aicore__`)."""
+    out = {}
+    for name, mac in macros.items():
+        if mac.params is not None or not mac.body:
+            continue
+        body = re.sub(r"\b(__mix__|__schedmode__)\s*\([^()]*\)", r"\1", mac.body)
+        words = re.findall(r'extern\s*"C"|[^\s]+', body)
+        words = [EXTERN_C if w.startswith("extern") else w for w in words]
+        if words and all(w in _QUALIFIER_WORDS for w in words) and any(w in BLANK_WORDS or w == EXTERN_C
+                                                                      for w in words):
+            out[name] = [w for w in words if w not in ("inline", "static")]
+    return out
+
+
+def blank_extensions(text: str, qualifier_macros: dict[str, list[str]] | None = None
+                     ) -> tuple[str, list[tuple[int, str]]]:
     """Blank the AscendC qualifiers and the `<<<...>>>` launch syntax; return the text and (offset, word) sites.
 
-    `if ASCEND_IS_AIV {` (a macro that expands to `constexpr(...)`) becomes `if (ASCENDISAIV) {`.
+    A macro made of qualifiers only is blanked too, with a site for each qualifier it stands for (`extern "C"`
+    among them). `if ASCEND_IS_AIV {` (a macro that expands to `constexpr(...)`) becomes `if (ASCENDISAIV) {`.
     """
     sites: list[tuple[int, str]] = []
     chars = list(text)
@@ -245,6 +266,10 @@ def blank_extensions(text: str) -> tuple[str, list[tuple[int, str]]]:
     for m in re.finditer(r"\b(" + "|".join(BLANK_CALLS) + r")\s*\([^()]*\)", text):
         sites.append((m.start(), m.group(1)))
         blank(m.start(), m.end())
+    if qualifier_macros:
+        for m in re.finditer(r"\b(" + "|".join(map(re.escape, qualifier_macros)) + r")\b", text):
+            sites.extend((m.start(), w) for w in qualifier_macros[m.group(1)])
+            blank(m.start(), m.end())
     for m in re.finditer(r"<<<[^;{}]*?>>>", text):
         blank(m.start(), m.end())
     for m in re.finditer(r"\bASCEND_IS_(AIV|AIC)\b", text):

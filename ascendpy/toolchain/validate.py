@@ -128,7 +128,7 @@ class _Unit:
         macros = _target_macros(target, defines)
         stripped = cs.blank_comments(source)
         self.pre = cs.preprocess(source, stripped, macros, source_name)
-        self.text, self.sites = cs.blank_extensions(self.pre.text)
+        self.text, self.sites = cs.blank_extensions(self.pre.text, cs.qualifier_macros(self.pre.macros))
         self._site_offsets = [s[0] for s in self.sites]
         self.tree = cs.parse(self.text)
         self.funcs: dict[str, list[_Func]] = {}
@@ -267,6 +267,7 @@ class _Unit:
             owner, name = qual.rsplit("::", 1)
             owner = cs.norm_type(owner.split("::")[-1])
         quals = self.quals(node, fdecl)
+        extern_c = extern_c or cs.EXTERN_C in quals
         params = []
         plist = fdecl.child_by_field_name("parameters")
         for p in plist.named_children if plist is not None else []:
