@@ -788,6 +788,8 @@ def test_guards_decide_sizes_and_defines():
     for soc in SOCS:
         assert validate(src, soc) == []
         assert _found(validate(src, soc, defines={"BIG": 1}), "onchip-overflow") == _marked(src, "onchip-overflow")
+        assert _found(validate(src, soc, defines=["-O2", "-I/x", "-DBIG"]), "onchip-overflow") == \
+            _marked(src, "onchip-overflow")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ def validate(source: str, target: Target | str | None = None, *, source_name: st
     """Every finding for `source` compiled for `target` (default Ascend910B3), errors and warnings, by line.
 
     `auto_sync=False` means bisheng runs without --cce-auto-sync, so missing syncs are errors on 910B too.
-    `defines` are extra macros (`{"FIXED": 1}` or `["FIXED", "N=4"]`), as -D options would set them.
+    `defines` are extra macros (`{"FIXED": 1}`, `["FIXED", "N=4"]`, or compiler flags of which the -D ones
+    count), as -D options would set them.
     """
     tgt = target if isinstance(target, Target) else get_target(target)
     unit = _Unit(source, tgt, source_name, defines)
@@ -308,9 +309,12 @@ def _target_macros(target: Target, defines: Mapping[str, object] | Sequence[str]
     if isinstance(defines, Mapping):
         vals.update({str(k): str(v) for k, v in defines.items()})
     elif defines is not None:
-        for d in defines:
-            name, _, value = str(d).removeprefix("-D").partition("=")
-            vals[name] = value or "1"
+        for d in map(str, defines):  # "NAME", "NAME=VALUE" or a compiler flag list: only -D flags count
+            if d.startswith("-") and not d.startswith("-D"):
+                continue
+            name, _, value = d.removeprefix("-D").partition("=")
+            if re.fullmatch(r"[A-Za-z_]\w*", name):
+                vals[name] = value or "1"
     return {k: cs.Macro(k, None, v, 0) for k, v in vals.items()}
 
 
