@@ -1,6 +1,14 @@
 """ascendpy: write Ascend NPU kernels in Python; run them on the NPU or on a checking CPU simulator."""
 
-from ascendpy.errors import AscendpyError, CompileError, LaunchError, ResourceClosedError, ToolchainError
+from ascendpy.errors import (
+    AscendpyError,
+    CompileError,
+    LaunchError,
+    ResourceClosedError,
+    ToolchainError,
+    ValidationError,
+    ValidationWarning,
+)
 from ascendpy.runtime import (
     Acl,
     AclError,
@@ -35,5 +43,5 @@ __all__ = [
     "DeadlockFault", "Device", "DeviceBox", "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel",
     "KernelExecutionError", "KernelFault", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy", "MemInfo",
     "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault", "ResourceClosedError", "Stream",
-    "ToolchainError", "__version__",
+    "ToolchainError", "ValidationError", "ValidationWarning", "__version__",
 ]

@@ -41,7 +41,7 @@ class ValidationError(CompileError):
         count = f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}"
         super().__init__(f"{count} (fix them, or compile with --no-validate / validate=False):\n{text}",
                          (first.filename if first and first.filename else source_name),
-                         first.mapped_line if first else None)
+                         (first.mapped_line if first.mapped_line is not None else first.line) if first else None)
 
 
 class ValidationWarning(UserWarning):

@@ -293,3 +293,64 @@ def test_kernel_builder_rejects_what_is_not_a_kernel_source(tmp_path):
         KernelBuilder(progress=False).add(tmp_path / "notes.txt")
     with pytest.raises(Exception, match="no such file"):
         KernelBuilder(progress=False).add(tmp_path / "missing.py")
+
+
+# --- validation in the hub -----------------------------------------------------------------------------------
+
+MISSING_SYNC = ROOT / "examples" / "safety" / "cpp" / "04_missing_sync.cpp"  # DMA -> Add -> DMA, no flags
+
+
+def _bug_lines(path: Path) -> set[int]:
+    return {i for i, line in enumerate(path.read_text().splitlines(), 1) if "Add(xt, xt, yt, n)" in line}
+
+
+def test_validate_only_json_and_exit_codes(capsys):
+    [add_line] = _bug_lines(MISSING_SYNC)
+    assert cli_main([str(MISSING_SYNC), "--soc", "310P", "--validate-only", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert not out["ok"]
+    found = {(d["code"], d["severity"], d["line"]) for d in out["diagnostics"]}
+    assert ("unsynced-dma", "error", add_line) in found and ("unsynced-copy-out", "error", add_line + 2) in found
+    # 910B with auto-sync: the same findings are warnings, shown, and the exit status is 0.
+    assert cli_main([str(MISSING_SYNC), "--soc", "910B", "--validate-only"]) == 0
+    err = capsys.readouterr().err
+    assert f"{MISSING_SYNC}:{add_line}: warning:" in err and "[unsynced-dma]" in err
+    # ...unless auto-sync is off.
+    assert cli_main([str(MISSING_SYNC), "--soc", "910B", "--validate-only", "--no-auto-sync"]) == 1
+    assert f"{MISSING_SYNC}:{add_line}: error:" in capsys.readouterr().err
+    assert cli_main([str(ADD), "--soc", "310P", "--validate-only"]) == 0
+    assert capsys.readouterr().out.strip() == "ok: no issues found"
+
+
+def test_validation_errors_stop_an_npu_build_before_bisheng(fake_cann, tmp_path, capsys):
+    assert cli_main([str(MISSING_SYNC), "--soc", "310P", "-o", str(tmp_path / "k.o")]) == 1
+    err = capsys.readouterr().err
+    assert "[unsynced-dma]" in err and "3 validation errors; nothing was compiled" in err
+    assert not (fake_cann.bisheng.parent / "argv.log").exists() and not (tmp_path / "k.o").exists()
+    assert cli_main([str(MISSING_SYNC), "--soc", "310P", "-o", str(tmp_path / "k.o"), "--no-validate"]) == 0
+    assert (tmp_path / "k.o").is_file()
+
+
+def test_warnings_are_shown_on_a_successful_npu_build(fake_cann, tmp_path, capsys):
+    assert cli_main([str(MISSING_SYNC), "--soc", "910B", "-o", str(tmp_path / "k.o")]) == 0
+    captured = capsys.readouterr()
+    assert "warning:" in captured.err and "[unsynced-dma]" in captured.err and "wrote" in captured.out
+    meta = json.loads((tmp_path / "k.json").read_text())
+    assert {d["code"] for d in meta["diagnostics"]} == {"unsynced-dma", "unsynced-copy-out"}
+
+
+def test_simulator_build_reports_errors_and_goes_on(tmp_path, capsys):
+    out = tmp_path / "k.so"
+    assert cli_main([str(MISSING_SYNC), "--soc", "310P", "--sim", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "error:" in err and "built for the simulator anyway" in err and out.is_file()
+
+
+def test_python_api_raises_validation_error_with_every_finding():
+    from ascendpy import ValidationError
+    from ascendpy.toolchain.compile import compile_file
+
+    with pytest.raises(ValidationError) as info:
+        compile_file(MISSING_SYNC, config=CompileConfig(soc="310P"))
+    assert [d.code for d in info.value.diagnostics].count("unsynced-dma") == 2
+    assert info.value.filename == str(MISSING_SYNC) and info.value.lineno == min(_bug_lines(MISSING_SYNC))
