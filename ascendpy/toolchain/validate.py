@@ -99,7 +99,7 @@ class _Param:
 
 
 @dataclass(eq=False)
-class _Func:
+class _Func:  # a function or method definition
     node: Any
     name: str
     cls: str | None
@@ -111,7 +111,7 @@ class _Func:
 
 
 @dataclass(eq=False)
-class _Class:
+class _Class:  # a class or struct: what objects of it hold, and its methods and static constants
     name: str  # the class name (constructors are named so)
     tparams: list[str]
     key: str = ""  # the index key: the name, or `Name<args>` for an explicit specialization
@@ -122,6 +122,9 @@ class _Class:
 
 
 class _Unit:
+    """One translation unit as bisheng would see it for the target: preprocessed, parsed and indexed (functions,
+    classes with their members and constants, namespace constants, type aliases)."""
+
     def __init__(self, source: str, target: Target, source_name: str,
                  defines: Mapping[str, object] | Sequence[str] | None) -> None:
         self.source_name = source_name
@@ -524,6 +527,12 @@ def _keep(rid: int, states: list[_State], sets: list[frozenset[int]]) -> bool:
 
 
 def _merge(states: list[_State | None]) -> _State | None:
+    """Where paths join (after an if, a loop, a call's returns); None stands for a path that ended.
+
+    A write is still pending after the join if it is pending on any path, ordered only before the pipes
+    every such path orders it before: a flag set on one branch only does not count. Integers that differ
+    become unknown; a buffer budget takes the largest path.
+    """
     live = [s for s in states if s is not None]
     if not live:
         return None
@@ -665,6 +674,9 @@ class _Eval(cs.ConstEval):
 
 
 class _Checker:
+    """Runs the checks over a unit: entries and target support on the whole text, then a path-sensitive walk
+    of each kernel for buffers, sync order and DMA lengths."""
+
     def __init__(self, unit: _Unit, target: Target, auto_sync: bool) -> None:
         self.unit = unit
         self.target = target
