@@ -599,6 +599,16 @@ def test_sync_helpers_that_dispatch_on_an_event_argument(call, race):
     assert _found(validate(src, "Ascend310P3"), "unsynced-dma") == (_marked(src, "unsynced-dma") if race else [])
 
 
+@pytest.mark.parametrize("call,race", [
+    ("SyncFunc<HardEvent::MTE2_V>();", False), ("SyncFunc<HardEvent::V_MTE3>();", True),
+    ("OpCommon::WaitEvent(HardEvent::MTE2_V);", False), ("LogSomething(3);", True),
+])
+def test_sync_wrappers_from_unseen_headers(call, race):
+    # Defined in a header the validator does not read: naming one HardEvent, it is taken as that flag pair.
+    src = _tbuf(call).replace('#include "kernel_operator.h"', '#include "kernel_operator.h"\n#include "op_common.h"')
+    assert _found(validate(src, "Ascend310P3"), "unsynced-dma") == (_marked(src, "unsynced-dma") if race else [])
+
+
 def test_buffer_arrays_are_one_buffer_per_element():
     # Double buffering with TBuf x[2]: the prefetch into the other slot does not race with this slot's read.
     src = _kernel("""

@@ -1478,7 +1478,19 @@ class _Checker:
         cands = self.unit.funcs.get(name)
         if cands and (not scope or cls_name not in self.unit.classes):
             return self._follow(self._pick(cands, len(vals)), vals, targs, None, st, fr, line)
+        self._unseen_sync(targs, vals, st)
         return None
+
+    def _unseen_sync(self, targs: list[_TArg], vals: list[Any], st: _State) -> None:
+        """A call the unit does not define that names one HardEvent (`SyncFunc<HardEvent::MTE2_V>()` from an
+        included header) is taken to be a SetFlag/WaitFlag pair on it, so that the wrapper's unseen body does
+        not make a correct kernel look unsynchronised."""
+        texts = [t.text for t in targs] + [v.text for v in vals if isinstance(v, _EnumV)]
+        events = {e for e in map(_event, texts) if e is not None}
+        if len(events) == 1:
+            src, dst = events.pop()
+            self._set_flag(st, src, dst, "<unseen>")
+            self._wait_flag(st, src, dst, "<unseen>")
 
     def _find_method(self, cls: _Class, name: str, nargs: int) -> _Func | None:
         for c in self._class_chain(cls):
