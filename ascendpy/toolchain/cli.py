@@ -116,7 +116,8 @@ def _compile(args: argparse.Namespace) -> int:
     if args.validate_only:
         from ascendpy.toolchain.validate import validate
 
-        diags = validate(source, config.target, source_name=source_name, auto_sync=config.auto_sync)
+        diags = validate(source, config.soc_name if config.sim else config.target, source_name=source_name,
+                         auto_sync=config.auto_sync, defines=list(config.defines))
         _show(diags, args.json, out)
         out["ok"] = not any(d.severity == "error" for d in diags)
         if args.json:

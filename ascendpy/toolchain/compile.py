@@ -276,7 +276,7 @@ def _validate(source: str, source_name: str, config: CompileConfig) -> list[Diag
     from ascendpy.toolchain.validate import validate
 
     found = validate(source, config.target if not config.sim else config.soc_name, source_name=source_name,
-                     auto_sync=config.auto_sync)
+                     auto_sync=config.auto_sync, defines=[*(f"-D{d}" for d in config.defines), *config.extra_flags])
     errors = [d for d in found if d.severity == "error"]
     if errors and not config.sim:
         raise ValidationError(found, source_name)
