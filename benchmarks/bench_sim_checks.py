@@ -80,18 +80,14 @@ def main() -> None:
     results = {"machine": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
                "date": time.strftime("%Y-%m-%d"), "block_dim": args.block_dim, "rounds": args.rounds,
                "repeats": args.repeats, "cases": cases}
-    head = ("case", "checks on ms", "checks off ms", "on / off")
     rows = [(c["name"], f"{c['checks_on_s'] * 1e3:.1f}", f"{c['checks_off_s'] * 1e3:.1f}", f"{c['on_over_off']:.2f}x")
             for c in cases]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    print(f"simulator checks on (default) vs ASCENDPY_SIM_CHECKS=0, block_dim {args.block_dim}; "
-          f"{args.rounds} alternating rounds of one process per mode, each the median of {args.repeats} launches")
-    for r in [head, *rows]:
-        print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(r, widths))))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {OUT}")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_vector import report
 
+    report(f"simulator checks on (default) vs ASCENDPY_SIM_CHECKS=0, block_dim {args.block_dim}; {args.rounds} "
+           f"alternating rounds of one process per mode, each the median of {args.repeats} launches",
+           ("case", "checks on ms", "checks off ms", "on / off"), rows, results, OUT)
 
 if __name__ == "__main__":
     main()

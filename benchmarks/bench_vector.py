@@ -69,6 +69,17 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def report(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]], results: dict, out: Path) -> None:
+    """Print a table (first column left-aligned) under `title` and write `results` as JSON to `out`."""
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    print(title)
+    for r in [head, *rows]:
+        print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(r, widths))))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
 def paired_medians(sim: Callable[[], object], ref: Callable[[], object], repeats: int) -> tuple[float, float, float]:
     """Median times of sim and ref, and the median of their per-repeat ratio, after one warm-up run of each.
 
@@ -135,15 +146,9 @@ def main() -> None:
             })
     rows = [(c["name"], f"{c['sim_gb_s']:.2f}", f"{c['numpy_gb_s']:.2f}", f"{c['sim_over_numpy_time']:.2f}x",
              f"{c['sim_s'] * 1e3:.1f}", f"{c['numpy_s'] * 1e3:.1f}") for c in results["cases"]]
-    head = ("case", "sim GB/s", "numpy GB/s", "sim time / numpy time", "sim ms", "numpy ms")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    print(f"{results['soc']} ({results['driver']}), block_dim {args.block_dim}, median of {args.repeats} after a "
-          f"warm-up, kernel and numpy alternating; GB/s = (bytes read + bytes written) / wall time, 1 GB = 1e9 bytes")
-    for r in [head, *rows]:
-        print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(r, widths))))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {OUT}")
+    report(f"{results['soc']} ({results['driver']}), block_dim {args.block_dim}, median of {args.repeats} after a "
+           f"warm-up, kernel and numpy alternating; GB/s = (bytes read + bytes written) / wall time, 1 GB = 1e9 bytes",
+           ("case", "sim GB/s", "numpy GB/s", "sim time / numpy time", "sim ms", "numpy ms"), rows, results, OUT)
 
 
 if __name__ == "__main__":

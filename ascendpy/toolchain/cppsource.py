@@ -509,3 +509,21 @@ class ConstEval:
         if fn.type == "identifier":
             return self._macro(node_text(fn), argv)
         return None
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split at the commas outside brackets: `a, T<b, c>, f(d, e)` -> ["a", "T<b, c>", "f(d, e)"], stripped."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    if "".join(cur).strip() or parts:
+        parts.append("".join(cur).strip())
+    return parts

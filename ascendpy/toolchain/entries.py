@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ascendpy.errors import CompileError
-from ascendpy.toolchain.cppsource import blank_comments
+from ascendpy.toolchain.cppsource import blank_comments, split_top_level
 
 _ENTRY = re.compile(
     r'extern\s+"C"\s+((?:(?:__global__|__aicore__|__vector__|__cube__|__mix__\s*\([^)]*\))\s+)+)'
@@ -52,23 +52,6 @@ def strip_comments(src: str) -> str:
     return blank_comments(src)
 
 
-def _split_params(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "<([":
-            depth += 1
-        elif ch in ">)]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        parts.append("".join(cur))
-    return [p.strip() for p in parts]
-
-
 def _param(text: str, kernel: str, line: int) -> Param:
     m = re.match(r"^(.*?)([A-Za-z_]\w*)\s*$", text, re.S)
     if not m or not m.group(1).strip():
@@ -101,6 +84,6 @@ def find_entries(source: str) -> list[Entry]:
             j += 1
         line = clean.count("\n", 0, m.start()) + 1
         body = clean[start:j - 1].strip()
-        params = [] if body in ("", "void") else [_param(p, name, line) for p in _split_params(body)]
+        params = [] if body in ("", "void") else [_param(p, name, line) for p in split_top_level(body)]
         entries.append(Entry(name, tuple(params), line))
     return entries

@@ -381,20 +381,7 @@ def _split_targs(text: str) -> tuple[str, list[str]]:
     if "<" not in text or not text.endswith(">"):
         return text, []
     base, inner = text.split("<", 1)
-    inner = inner[:-1]
-    parts, depth, cur = [], 0, []
-    for ch in inner:
-        if ch in "<([":
-            depth += 1
-        elif ch in ">)]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip() or parts:
-        parts.append("".join(cur).strip())
+    parts = cs.split_top_level(inner[:-1])
     return base, parts
 
 
