@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ascendpy import DeviceBuffer, KernelLoader
+from ascendpy import Acl, Context, Device, DeviceBuffer, KernelLoader, LaunchError, Stream
 from ascendpy.toolchain import bisheng, cache
 from ascendpy.toolchain.builder import KernelBuilder
 from ascendpy.toolchain.cli import main as cli_main
@@ -68,13 +68,16 @@ def run_add(loader: KernelLoader, stream, rng: np.random.Generator) -> None:
 
 
 @pytest.mark.parametrize("soc", ["Ascend910B3", "Ascend310P3"])
-def test_hand_written_add_compiled_by_the_hub_runs_on_the_simulator(soc, tmp_path, runtime, rng, capsys):
+def test_hand_written_add_compiled_by_the_hub_runs_on_the_simulator(soc, tmp_path, rng, capsys, monkeypatch):
     out = tmp_path / f"add-{soc}.so"
     assert cli_main([str(ADD), "--soc", soc, "--sim", "-o", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     meta = json.loads(out.with_suffix(".json").read_text())
     assert (meta["target"], meta["soc"], list(meta["kernels"])) == ("sim", soc, ["add_custom"])
-    run_add(KernelLoader.from_artifact(out), runtime[3], rng)
+    monkeypatch.setenv("ASCENDPY_SIM_SOC", soc)  # a simulated device of that SoC
+    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
+        assert device.soc_name == soc
+        run_add(KernelLoader.from_artifact(out), stream, rng)
 
 
 def test_soc_sim_is_the_default_soc_on_the_simulator(tmp_path, capsys):
@@ -354,3 +357,32 @@ def test_python_api_raises_validation_error_with_every_finding():
         compile_file(MISSING_SYNC, config=CompileConfig(soc="310P"))
     assert [d.code for d in info.value.diagnostics].count("unsynced-dma") == 2
     assert info.value.filename == str(MISSING_SYNC) and info.value.lineno == min(_bug_lines(MISSING_SYNC))
+
+
+# --- artifacts run only where they were built for -------------------------------------------------------------
+
+
+def test_a_310p_build_refuses_to_run_on_a_910b_simulator(tmp_path, runtime, rng):
+    out = tmp_path / "add310.so"
+    assert cli_main([str(ADD), "--soc", "Ascend310P3", "--sim", "-o", str(out)]) == 0
+    x = DeviceBuffer.from_numpy(rng.standard_normal(ADD_N).astype(np.float32))
+    z = DeviceBuffer.empty(np.float32, ADD_N)
+    kernel = KernelLoader.from_artifact(out).get_kernel("add_custom")
+    with pytest.raises(LaunchError, match=r"built for Ascend310P3.*\(Ascend910B3\).*--soc Ascend910B3 --sim"):
+        kernel[8, runtime[3]](x, x, z)
+    run_add(KernelLoader.from_artifact(_sim_build(tmp_path, "Ascend910B4")), runtime[3], rng)  # same family: fine
+
+
+def test_an_npu_build_refuses_to_run_on_the_simulator(fake_cann, tmp_path, runtime, rng):
+    out = tmp_path / "add.o"
+    assert cli_main([str(ADD), "--soc", "Ascend910B3", "-o", str(out)]) == 0
+    x = DeviceBuffer.from_numpy(rng.standard_normal(ADD_N).astype(np.float32))
+    kernel = KernelLoader.from_artifact(out).get_kernel("add_custom")
+    with pytest.raises(LaunchError, match="built for Ascend910B3, but this process runs on the sim driver"):
+        kernel[8, runtime[3]](x, x, x)
+
+
+def _sim_build(tmp_path: Path, soc: str) -> Path:
+    out = tmp_path / f"add-{soc}.so"
+    assert cli_main([str(ADD), "--soc", soc, "--sim", "-o", str(out)]) == 0
+    return out

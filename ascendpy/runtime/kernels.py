@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ascendpy.errors import LaunchError
+from ascendpy.errors import LaunchError, ToolchainError
 from ascendpy.runtime.memory import DeviceBuffer, _queue_on
 from ascendpy.runtime.objects import Context, Resource, Stream
 from ascendpy.toolchain.compile import Artifact
@@ -98,12 +98,41 @@ class KernelLoader:
                            f"it has: {', '.join(self.kernel_names)}")
         return Kernel(self, name, meta)
 
+    def _check_target(self, context: Context) -> None:
+        """An artifact runs only where it was built for: its driver, and its SoC family (architecture)."""
+        meta = self.artifact.metadata
+        driver = context.device.acl.driver
+        built_sim = meta.get("target") == "sim"
+        where = f"{meta['source']} ({self.artifact.library})"
+        if built_sim != (driver == "sim"):
+            hint = ("build it with target='sim' (ascend-compile --sim)" if driver == "sim"
+                    else f"build it for this NPU with target='{context.device.soc_name}'")
+            raise LaunchError(f"{where} was built for {'the simulator' if built_sim else meta.get('target')}, "
+                              f"but this process runs on the {driver} driver; {hint}")
+        built, here = meta.get("soc"), context.device.soc_name
+        if built and here and _family(built) != _family(here):
+            raise LaunchError(f"{where} was built for {built}, whose architecture differs from this device's "
+                              f"({here}); rebuild it with soc='{here}' (ascend-compile --soc {here}"
+                              f"{' --sim' if built_sim else ''}), or run on a {built} "
+                              f"(the simulator's SoC is ASCENDPY_SIM_SOC)")
+
     def _binary(self, context: Context) -> _LoadedBinary:
         b = context._binaries.get(self._key)
         if b is None or b.closed:
+            self._check_target(context)
             b = _LoadedBinary(context, self.artifact.library)
             context._binaries[self._key] = b
         return b
+
+
+def _family(soc: str) -> str:
+    """The architecture family of a SoC: binaries move freely within one (910B3 -> 910B4), not across."""
+    from ascendpy.toolchain.targets import get_target
+
+    try:
+        return get_target(soc).family
+    except ToolchainError:
+        return soc
 
 
 def _import_path(path: Path) -> types.ModuleType:
