@@ -235,6 +235,7 @@ struct Stream {
   std::string fault_msg;
   uint64_t more_faults = 0;
   std::thread th;
+  std::function<void()> after_done;  // set by a task, run by the worker right after the task counts as done
 
   void start() {
     th = std::thread([this] { loop(); });
@@ -259,6 +260,13 @@ struct Stream {
       lk.lock();
       ++done;
       cv.notify_all();
+      if (after_done) {  // e.g. an event completes only once its stream counts the record as done
+        std::function<void()> f = std::move(after_done);
+        after_done = nullptr;
+        lk.unlock();
+        f();
+        lk.lock();
+      }
     }
   }
 
@@ -1582,7 +1590,9 @@ APY_API aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
       std::lock_guard<std::mutex> g(ev->m);
       seq = ++ev->rec_enq;
     }
-    str->push([ev, seq](Stream&) { ev->complete(seq); });
+    // Completed after the stream counts the record as done: whoever sees the event complete
+    // then also sees the stream idle if nothing was queued after it (aclrtStreamQuery).
+    str->push([ev, seq](Stream& self) { self.after_done = [ev, seq] { ev->complete(seq); }; });
     return ACL_SUCCESS;
   });
 }
