@@ -296,3 +296,15 @@ def test_async_copy_between_unaligned_views(runtime, rng):
     want = np.zeros(300, dtype=np.float32)
     want[7:107] = x[3:103]
     np.testing.assert_array_equal(b.to_numpy(), want)
+
+
+def test_empty_copies_and_memsets_on_a_closed_stream_raise(runtime):
+    """Nothing to copy is no excuse: a closed stream is refused (found by the runtime state machine)."""
+    _, _, ctx, _ = runtime
+    closed = Stream(ctx)
+    closed.close()
+    empty = DeviceBuffer.zeros(np.float32, 256)[0:0]
+    for op in (lambda: empty.copy_from(np.zeros(0, np.float32), closed), lambda: empty.memset(3, closed),
+               lambda: empty.copy_to(np.empty(0, np.float32), closed)):
+        with pytest.raises(ResourceClosedError, match="was closed"):
+            op()

@@ -196,6 +196,8 @@ class DeviceBuffer(_Memory):
         if not isinstance(byte, int | np.integer) or not 0 <= int(byte) <= 255:
             raise ValueError(f"memset takes a byte value in [0, 255], got {byte!r}")
         self._check()
+        if stream is not None:
+            stream._check()  # a closed stream is an error even when there is nothing to set
         if not self.nbytes:
             return
         self._wait(except_stream=stream)
@@ -323,6 +325,8 @@ def _copy(dst: Any, src: Any, stream: Stream | None) -> None:
     mems: list[_Memory] = [m for m in (dst, src) if isinstance(m, _Memory)]
     for m in mems:
         m._check()
+    if stream is not None:
+        stream._check()  # a closed stream is an error even for an empty copy
     lib = mems[0]._lib
     host_arrays: list[np.ndarray] = []
 
