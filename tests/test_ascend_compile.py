@@ -140,9 +140,11 @@ def test_dry_run_for_every_target_and_flag_style(soc, style, fake_cann, capsys):
 
 
 def test_plain_dry_run_prints_a_shell_command(fake_cann, capsys):
-    assert cli_main([str(ADD), "--soc", "Ascend910B3", "--dry-run"]) == 0
+    assert cli_main([str(ADD), "--soc", "Ascend910B3", "--dry-run", "--flag-style", "npu"]) == 0
     cmd = shlex.split(capsys.readouterr().out.strip())
     assert cmd[:4] == [str(fake_cann.bisheng), "--npu-arch=dav-2201", "-xasc", "-DTILING_KEY_VAR=0"]
+    assert cli_main([str(ADD), "--soc", "Ascend910B3", "--dry-run"]) == 0  # CANN 8.1 has no --npu-arch
+    assert "--cce-aicore-arch=dav-c220-vec" in shlex.split(capsys.readouterr().out.strip())
 
 
 def test_dry_run_without_cann_assumes_the_standard_install(no_cann, tmp_path, capsys):
@@ -214,7 +216,7 @@ def test_python_kernel_file_for_an_npu_target(fake_cann, tmp_path, capsys):
     out = tmp_path / "vec_mul.o"
     assert cli_main([str(ROOT / "examples" / "vec_mul" / "kernels.py"), "--soc", "Ascend910B3", "-o", str(out),
                      "--json"]) == 0
-    assert "--npu-arch=dav-2201" in _argv_log(fake_cann)
+    assert "--cce-aicore-arch=dav-c220-vec" in _argv_log(fake_cann)
     compiled = (Path(json.loads(capsys.readouterr().out)["directory"]) / "kernel.cpp").read_text()
     assert 'extern "C" __global__ __aicore__ void mul(' in compiled and "#line" in compiled
     meta = json.loads(out.with_suffix(".json").read_text())

@@ -242,7 +242,8 @@ def command(cann: bisheng.Cann, soc: str, **options: object) -> list[str]:
 
 def test_default_commands(cann81: bisheng.Cann) -> None:
     b, tik = str(cann81.bisheng), cann81.root / "tools/tikcpp/tikcfw"
-    assert command(cann81, "Ascend910B3") == [b, "--npu-arch=dav-2201", "-xasc", *TAIL]
+    assert command(cann81, "Ascend910B3", flag_style="npu") == [b, "--npu-arch=dav-2201", "-xasc", *TAIL]
+    assert command(cann81, "Ascend910B3") == command(cann81, "Ascend910B3", flag_style="cce")  # 8.1: no npu
     assert command(cann81, "Ascend910B3", flag_style="cce") == [
         b, f"-I{tik}", f"-I{tik}/interface", f"-I{tik}/impl",
         "-include", str(cann81.root / "include/version/cann_version.h"),
@@ -274,9 +275,13 @@ def test_every_target_both_styles(cann81: bisheng.Cann, soc: str, style: str) ->
 
 
 @pytest.mark.parametrize("soc", sorted(TARGETS))
-def test_default_style_per_family(cann81: bisheng.Cann, soc: str) -> None:
+def test_default_style_per_family_and_install(cann81: bisheng.Cann, tmp_path: Path, soc: str) -> None:
+    """npu for 910B where CANN has --npu-arch (8.5+, the ASC headers), cce everywhere else."""
+    cann9 = bisheng.cann_at(make_cann(tmp_path / "cann9", layout="9.x", version="9.0.0"))
+    assert cann9 is not None and cann9.layout == "9.x"
     style = "npu" if TARGETS[soc].family == "910B" else "cce"
-    assert command(cann81, soc) == command(cann81, soc, flag_style=style)
+    assert command(cann9, soc) == command(cann9, soc, flag_style=style)
+    assert command(cann81, soc) == command(cann81, soc, flag_style="cce")
 
 
 @pytest.mark.parametrize("style", ["cce", "npu"])
@@ -320,9 +325,9 @@ def test_bad_opt_levels(level: object) -> None:
 def test_auto_sync_off(cann81: bisheng.Cann) -> None:
     on, off = command(cann81, "Ascend310P3"), command(cann81, "Ascend310P3", auto_sync=False)
     assert "--cce-auto-sync" in on and [a for a in on if a != "--cce-auto-sync"] == off
-    assert command(cann81, "Ascend910B3", auto_sync=False) == [
+    assert command(cann81, "Ascend910B3", auto_sync=False, flag_style="npu") == [
         str(cann81.bisheng), "--npu-arch=dav-2201", "-xasc", "--cce-auto-sync=off", *TAIL]
-    assert "--cce-auto-sync=off" not in command(cann81, "Ascend910B3")
+    assert "--cce-auto-sync=off" not in command(cann81, "Ascend910B3", flag_style="npu")
 
 
 @pytest.mark.parametrize(("soc", "core", "arch"), [

@@ -281,7 +281,7 @@ class BishengOptions:
     """What to build (ascend-rs `CompileConfig` minus target and validation; reference 6.7)."""
 
     output: str = "object"  # "object" (-c) or "shared" (-fPIC --shared)
-    flag_style: str | None = None  # "cce" or "npu"; None: npu for the 910B family, cce for the 310 family
+    flag_style: str | None = None  # "cce" or "npu"; None: default_flag_style (npu for 910B on CANN 8.5+)
     opt_level: int = 2
     includes: tuple[str, ...] = ()
     defines: tuple[str, ...] = ()  # NAME or NAME=VALUE
@@ -309,9 +309,14 @@ class BishengOptions:
                                          "library name); the -D/-I/-l is added for you")
 
 
-def default_flag_style(target: Target) -> str:
-    """ascend-rs's default (reference 6.2/6.4): npu for the 910B family, cce for the 310 family."""
-    return "npu" if target.family == "910B" and target.npu_arch else "cce"
+def default_flag_style(target: Target, cann: Cann) -> str:
+    """npu for the 910B family where the install has it, else cce.
+
+    ascend-rs defaults to npu for 910B (reference 6.2/6.4), but `--npu-arch` exists only from CANN 8.5
+    (reference 7.5), whose installs carry the ASC headers (layout "9.x"); on 8.0/8.1 the cce style is the
+    only one that works.
+    """
+    return "npu" if target.family == "910B" and target.npu_arch and cann.layout == "9.x" else "cce"
 
 
 def bisheng_command(cann: Cann, target: Target, source: Path, output: Path, options: BishengOptions) -> list[str]:
@@ -329,7 +334,7 @@ def bisheng_command(cann: Cann, target: Target, source: Path, output: Path, opti
     one way to switch its auto-sync off is `--cce-auto-sync=off` (asc-devkit asc_info_manager.cpp
     `SetCompileArgs`), passed when `auto_sync` is False.
     """
-    style = options.flag_style or default_flag_style(target)
+    style = options.flag_style or default_flag_style(target, cann)
     cmd = [str(cann.bisheng)]
     if style == "npu":
         if target.npu_arch is None:

@@ -40,7 +40,8 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-auto-sync", action="store_true",
                    help="compile without bisheng's --cce-auto-sync (unsynchronised DMA becomes a validation error)")
     p.add_argument("--flag-style", choices=("cce", "npu"), default=None,
-                   help="bisheng flags: --cce-aicore-arch (cce) or --npu-arch (npu); default per target")
+                   help="bisheng flags: --cce-aicore-arch (cce) or --npu-arch (npu, CANN 8.5+); default: npu for "
+                        "910B when the installed CANN has it, else cce")
     p.add_argument("--core", choices=("aiv", "aic", "mix"), default=None,
                    help="kernel type (default: detected from the source)")
     p.add_argument("--json", action="store_true", help="print diagnostics and the result as JSON on stdout")
