@@ -32,3 +32,14 @@ def runtime():
 
     with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
         yield acl, device, ctx, stream
+
+
+@pytest.fixture
+def runtime310(monkeypatch: pytest.MonkeyPatch):
+    """A stream on a simulated Ascend310P3, whatever the caller's environment says."""
+    from ascendpy import Acl, Context, Device, Stream
+
+    monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend310P3")
+    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
+        assert device.soc_name == "Ascend310P3"
+        yield stream

@@ -21,10 +21,7 @@ import numpy as np
 import pytest
 
 from ascendpy import (
-    Acl,
     CompileError,
-    Context,
-    Device,
     DeviceBuffer,
     KernelLoader,
     Stream,
@@ -372,14 +369,6 @@ def test_not_device_memory_names_the_pointer_in_hex(runtime, rng):
 
 
 # ============================================================================= on-chip capacity
-@pytest.fixture
-def runtime310(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend310P3")
-    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
-        assert device.soc_name == "Ascend310P3"
-        yield stream
-
-
 UB_TILE = 14336  # 4 queue buffers x 14336 floats = 224 KiB: over 910B's 192 KiB, under 310P's 256 KiB
 
 

@@ -18,7 +18,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ascendpy import Acl, Context, Device, DeviceBuffer, KernelLoader, LaunchError, Stream
+from ascendpy import DeviceBuffer, KernelLoader, LaunchError, Stream
 from tests.kernels import vector_ops as vk
 from tests.kernels import vector_ops_310p as vk310
 
@@ -642,14 +642,6 @@ def test_in_place_and_scalar_access(loader, runtime, rng, case):
 
 
 # ------------------------------------------------------------------ 310P: scalar-unit copy tails
-@pytest.fixture
-def runtime310(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend310P3")
-    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
-        assert device.soc_name == "Ascend310P3"
-        yield stream
-
-
 CASES_310P = [(1, 1), (17, 3), (255, 8), (4097, 48), (100_003, 7)]
 
 

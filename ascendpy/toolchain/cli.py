@@ -130,14 +130,15 @@ def _compile(args: argparse.Namespace) -> int:
         from ascendpy.toolchain import bisheng
         from ascendpy.toolchain.compile import plan_build
 
-        cann = None if config.sim else (bisheng.find_cann() or bisheng.assumed_cann())
+        found = None if config.sim else bisheng.find_cann()
+        cann = None if config.sim else (found or bisheng.assumed_cann())
         plan = plan_build(source, config, source_name=source_name, signatures=sigs, cann=cann)
         command = plan.command_in()
         out.update(ok=True, command=command, key=plan.key, artifact=str(plan.entry / plan.library))
         if args.json:
             print(json.dumps(out, indent=1))
         else:
-            if not config.sim and bisheng.find_cann() is None:
+            if not config.sim and found is None:
                 print(f"# CANN not found; paths assume an install at {cann.root}", file=sys.stderr)
             print(shlex.join(command))
         return 0

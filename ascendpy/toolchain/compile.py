@@ -8,6 +8,7 @@ that launches are checked against).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -124,6 +125,7 @@ class Artifact:
         return cls(meta_path.parent, meta)
 
 
+@functools.cache  # read once per process: it is part of every key, also on warm loads
 def _self_digest() -> str:
     """Changes to the stub generator must invalidate cached kernels."""
     h = hashlib.sha256()
@@ -221,12 +223,13 @@ class BuildPlan:
 
 
 def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel.cpp",
-               signatures: dict[str, list[tuple[str, str]]] | None = None, cann: object | None = None) -> BuildPlan:
+               signatures: dict[str, list[tuple[str, str]]] | None = None, cann: object | None = None,
+               found: list[entries.Entry] | None = None) -> BuildPlan:
     """The cache key, artifact location and compiler command for one translation unit.
 
     `cann` (a bisheng.Cann) overrides CANN discovery, e.g. for a dry run on a machine without CANN.
     """
-    found = entries.find_entries(source)
+    found = entries.find_entries(source) if found is None else found
     common = [source, source_name, json.dumps(asdict(config), sort_keys=True), _self_digest(),
               json.dumps(signatures or {}, sort_keys=True)]
     if config.sim:
@@ -295,15 +298,16 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
         config = CompileConfig(soc=soc, sim=True) if target == "sim" else CompileConfig(soc=target)
     if extra_flags:
         config = replace(config, extra_flags=(*config.extra_flags, *extra_flags))
-    if not entries.find_entries(source):
-        found = _validate(source, source_name, replace(config, sim=False)) if config.validate else []
-        raise ValidationError(found, source_name) if found else CompileError(
-            'no kernel entry found; an AscendC kernel is declared '
-            '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
+    found = entries.find_entries(source)
+    if not found:
+        if config.validate:
+            _validate(source, source_name, replace(config, sim=False))  # raises, with the no-entry finding
+        raise CompileError('no kernel entry found; an AscendC kernel is declared '
+                           '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
     # An NPU build validates first, so its errors show even where CANN is missing; a simulator build
     # validates only on a cache miss (the findings are kept in the artifact), keeping warm loads light.
     early = None if config.sim else _validate(source, source_name, config)
-    plan = plan_build(source, config, source_name=source_name, signatures=signatures)
+    plan = plan_build(source, config, source_name=source_name, signatures=signatures, found=found)
 
     def build(out: Path) -> None:
         diagnostics = early if early is not None else _validate(source, source_name, config)
@@ -318,7 +322,7 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
             from ascendpy.toolchain import bisheng
 
             bisheng.run_bisheng(cmd, source_name=source_name, work_source=out.parent / plan.source_file)
-        meta = _metadata(entries.find_entries(source), config, plan.library, source_name, signatures, diagnostics)
+        meta = _metadata(found, config, plan.library, source_name, signatures, diagnostics)
         out.with_name("kernel.json").write_text(json.dumps(meta, indent=1))
 
     lib = cache.cached_build("kernels", plan.key, plan.library, build)
