@@ -133,7 +133,7 @@ __aicore__ inline uint64_t apy_trip_count(S lb, S ub, S step)
 template <AscendC::HardEvent E>
 __aicore__ inline void apy_flag()
 {
-    AscendC::TEventID id = AscendC::GetTPipePtr()->FetchEventID(E);
+    AscendC::TEventID id = GetTPipePtr()->FetchEventID(E);
     AscendC::SetFlag<E>(id);
     AscendC::WaitFlag<E>(id);
 }
@@ -469,7 +469,10 @@ class CppEmitter:
             sym = {arith.AddfOp: "+", arith.SubfOp: "-", arith.MulfOp: "*", arith.DivfOp: "/"}[type(op)]
             self.define(f, op, f"{v(op.lhs)} {sym} {v(op.rhs)}")
         elif isinstance(op, arith.NegfOp):
-            self.define(f, op, f"-{v(op.operand)}")
+            t = ctype(op.operand.type)
+            # CANN's CPU-debug `half` is a class without a unary minus; negation through float is exact.
+            x = v(op.operand)
+            self.define(f, op, f"-{x}" if t == "float" else f"static_cast<{t}>(-static_cast<float>({x}))")
         elif isinstance(op, arith.ExtSIOp):
             src, dst = _bits(op.input), _bits(op.result)
             self.define(f, op, f"static_cast<{_uint(dst)}>(static_cast<{_sint(dst)}>("
@@ -603,7 +606,7 @@ class CppEmitter:
         """`AscendC::Fn(dst, ..., [mode,] count);` with scalars in the buffers' element type."""
         fn = op.fn.data
         args = list(op.args)
-        scalar_type = f.bufs[args[1]][2] if fn == "Compares" else f.bufs[args[0]][2]
+        scalar_type = f.bufs[args[1]][2] if fn == "CompareScalar" else f.bufs[args[0]][2]
         rendered = []
         for a in args[:-1]:
             if a in f.bufs:
@@ -611,7 +614,7 @@ class CppEmitter:
             else:
                 rendered.append(f"static_cast<{scalar_type}>({self.v(f, a)})")
         if op.mode is not None:
-            enum = {"Cast": "RoundMode", "Compare": "CMPMODE", "Compares": "CMPMODE", "Select": "SELMODE"}[fn]
+            enum = {"Cast": "RoundMode", "Compare": "CMPMODE", "CompareScalar": "CMPMODE", "Select": "SELMODE"}[fn]
             rendered.append(f"AscendC::{enum}::{op.mode.data}")
         rendered.append(f"static_cast<int32_t>({self.v(f, args[-1])})")
         return f"AscendC::{fn}({', '.join(rendered)});"

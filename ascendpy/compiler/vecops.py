@@ -45,7 +45,7 @@ VEC_OPS: dict[object, VecSig] = {
     intr.duplicate: VecSig("Duplicate", "dup", ("i16", "u16", "f16", "bf16", "i32", "u32", "f32")),
     intr.cast: VecSig("Cast", "cast", ()),
     intr.compare: VecSig("Compare", "compare", ("f16", "f32", "i32")),
-    intr.compares: VecSig("Compares", "compares", ("f16", "f32", "i32")),
+    intr.compares: VecSig("CompareScalar", "compares", ("f16", "f32", "i32")),
     intr.select: VecSig("Select", "select", FLOAT),
     intr.reduce_max: VecSig("ReduceMax", "reduce", FLOAT),
     intr.reduce_min: VecSig("ReduceMin", "reduce", FLOAT),

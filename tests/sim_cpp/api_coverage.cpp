@@ -40,7 +40,7 @@ void floating(const LocalTensor<T>& a, const LocalTensor<T>& b, const LocalTenso
   ReduceSum(a, b, c, n);
   Compare(m, a, b, CMPMODE::LE, static_cast<uint32_t>(n));
   CompareScalar(m, a, b.GetValue(1), CMPMODE::NE, static_cast<uint32_t>(n));
-  Compares(m, a, b.GetValue(1), CMPMODE::GT, static_cast<uint32_t>(n));
+  CompareScalar(m, a, b.GetValue(1), CMPMODE::GT, static_cast<uint32_t>(n));
   Select(a, m, b, c, SELMODE::VSEL_TENSOR_TENSOR_MODE, static_cast<uint32_t>(n));
   Select(a, m, b, c.GetValue(0), SELMODE::VSEL_TENSOR_SCALAR_MODE, static_cast<uint32_t>(n));
 }
@@ -62,7 +62,6 @@ void copies(const LocalTensor<T>& l, const LocalTensor<T>& l2, GlobalTensor<T> g
   g.SetValue(1, l.GetValue(0));
   l.SetValue(2, g.GetValue(1));
   l(3) = g(2);
-  (void)g.template ReinterpretCast<uint8_t>().GetSize();
   (void)l.template ReinterpretCast<uint8_t>().GetPhyAddr(1);
 }
 
@@ -134,10 +133,9 @@ extern "C" __global__ __aicore__ void api_coverage(GM_ADDR gm, int32_t n) {
   in.EnQue(f);
   LocalTensor<float> f4 = in.DeQue<float>();
   in.FreeTensor(f4);
-  LocalTensor<half> o;
-  out.AllocTensor(o);
+  LocalTensor<half> o = out.AllocTensor<half>();
   out.EnQue<half>(o);
-  out.DeQue(o);
+  o = out.DeQue<half>();
   out.FreeTensor(o);
   (void)(in.VacantInQue() && in.HasTensorInQue() && in.HasIdleBuffer() && in.GetTensorCountInQue() > 0);
   in.FreeAllEvent();

@@ -199,14 +199,14 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
   std::memmove(static_cast<void*>(dst.sim_addr_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
-// ---- strided ("level 0"): blockLen / srcGap / dstGap in 32-byte blocks ----
+// ---- strided ("level 0"): blockLen / srcStride / dstStride in 32-byte blocks ----
 
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
-  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
   src.sim_access(src.address_, ascendpy_sim::span(p.blockCount, blk, sp), false, "DataCopy", false);
@@ -221,7 +221,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
-  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
   dst.sim_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy", false);
@@ -236,7 +236,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
   ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
   if (p.blockCount == 0 || p.blockLen == 0) return;
-  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcGap) * 32, dp = blk + uint64_t(p.dstGap) * 32;
+  const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
   ascendpy_sim::local_bursts(r, src.sim_buf_, src.sim_addr_, p.blockCount, blk, sp, false);

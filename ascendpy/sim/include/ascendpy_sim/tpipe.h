@@ -253,11 +253,6 @@ class TQueBind {
     return t;
   }
   template <typename T>
-  void AllocTensor(LocalTensor<T>& tensor) {
-    sim_alloc(tensor);
-    tensor.sim_buf_->sync.alloc_site = ascendpy_sim::here_site("TQue::AllocTensor", PIPE_S);
-  }
-  template <typename T>
   void FreeTensor(LocalTensor<T>& tensor) {
     ascendpy_sim::BufDesc* d = sim_own(tensor, "FreeTensor");
     if (d->state == ascendpy_sim::BufState::ENQUE) {
@@ -292,14 +287,18 @@ class TQueBind {
     }
     return true;
   }
+  // CANN 8.1 has only the returning forms of AllocTensor and DeQue (the in-place ones are 9.x, and
+  // there only for depth-0 queues), so the simulator offers nothing else.
   template <typename T>
   LocalTensor<T> DeQue() {
     LocalTensor<T> t;
-    DeQue(t);
+    sim_deque(t);
     return t;
   }
+
+ private:
   template <typename T>
-  void DeQue(LocalTensor<T>& tensor) {
+  void sim_deque(LocalTensor<T>& tensor) {
     if (sim_fifo_.empty()) {
       ascendpy_sim::fault("queue_protocol",
                           ascendpy_sim::cat(sim_name(), "::DeQue: the queue is empty (no tensor was EnQue'd)"));
@@ -311,6 +310,8 @@ class TQueBind {
     ascendpy_sim::BlockState* st = ascendpy_sim::race_state();
     if (st && d->sync.has_enq) ascendpy_sim::learn(*st, ascendpy_sim::que_consumer(dst), d->sync.enq);
   }
+
+ public:
   bool VacantInQue() { return depth <= 0 || sim_fifo_.size() < static_cast<size_t>(depth); }
   bool HasTensorInQue() { return !sim_fifo_.empty(); }
   int32_t GetTensorCountInQue() { return static_cast<int32_t>(sim_fifo_.size()); }
@@ -565,10 +566,11 @@ class TPipe {
   std::unique_ptr<ascendpy_sim::PipeState> st_;
 };
 
-// The most recently constructed TPipe still alive on this thread (nullptr if none).
-inline TPipe* GetTPipePtr() {
+}  // namespace AscendC
+
+// The most recently constructed TPipe still alive on this thread (nullptr if none). A global
+// function, outside namespace AscendC, as in CANN (basic_api/interface/kernel_common.h).
+inline AscendC::TPipe* GetTPipePtr() {
   auto& s = ascendpy_sim::pipe_stack();
   return s.empty() ? nullptr : s.back();
 }
-
-}  // namespace AscendC

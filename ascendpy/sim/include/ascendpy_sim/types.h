@@ -84,7 +84,6 @@ enum class RoundMode : uint8_t {
   CAST_ROUND,     // round half away from zero
   CAST_TRUNC,     // toward zero
   CAST_ODD,       // von Neumann round-to-odd
-  UNKNOWN = 0xFF,
 };
 
 enum class CMPMODE : uint8_t { LT = 0, GT, EQ, LE, GE, NE };
@@ -108,14 +107,8 @@ struct DataCopyParams {
 
   uint16_t blockCount = 1;
   uint16_t blockLen = 0;
-  union {
-    uint16_t srcGap = 0;
-    uint16_t srcStride;  // older spelling of srcGap
-  };
-  union {
-    uint16_t dstGap = 0;
-    uint16_t dstStride;  // older spelling of dstGap
-  };
+  uint16_t srcStride = 0;  // the gap between blocks, in 32-byte blocks (CANN 9.x also spells it srcGap)
+  uint16_t dstStride = 0;
 };
 
 struct DataCopyExtParams {

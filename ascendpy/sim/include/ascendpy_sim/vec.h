@@ -501,12 +501,6 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
   });
 }
 
-template <typename T, typename U>
-inline void Compares(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
-                     uint32_t count) {
-  CompareScalar(dst, src0, src1Scalar, cmpMode, count);
-}
-
 }  // namespace AscendC
 
 namespace ascendpy_sim {
