@@ -2,6 +2,7 @@
 
 from ascendpy.errors import (
     AscendpyError,
+    CacheError,
     CompileError,
     LaunchError,
     ResourceClosedError,
@@ -39,7 +40,7 @@ from ascendpy.runtime import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "CompileError", "Context",
+    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "CacheError", "CompileError", "Context",
     "DeadlockFault", "Device", "DeviceBox", "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel",
     "KernelExecutionError", "KernelFault", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy", "MemInfo",
     "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault", "ResourceClosedError", "Stream",

@@ -52,6 +52,11 @@ class ToolchainError(AscendpyError):
     """A compiler or tool could not be found or failed to run."""
 
 
+class CacheError(ToolchainError):
+    """The artifact cache cannot be used safely (a directory others can write or do not own, a link, a file
+    in a directory's place) or at all (read-only, full); the message names ASCENDPY_CACHE_DIR and the fix."""
+
+
 class ResourceClosedError(AscendpyError):
     """A runtime object (device, context, stream, buffer, ...) was used after close()."""
 

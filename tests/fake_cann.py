@@ -2,7 +2,9 @@
 
 The fake `bisheng` records its argv and LD_PRELOAD, prints a version for `--version`, writes the
 `-o` file, and fails with a clang-style error when the source holds the marker FAKE_BISHENG_FAIL or
-the variable FAKE_BISHENG_FAIL is set.
+the variable FAKE_BISHENG_FAIL is set. Like clang, it finds each `#include "x.h"` of the source in
+the -iquote and -I directories: the object records each header's text, and `-MF FILE` gets a Make
+rule naming the headers found (unless FAKE_BISHENG_NO_DEPFILE is set).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ fi
 for a in "$@"; do printf '%s\n' "$a" >> "$here/argv.log"; done
 printf 'LD_PRELOAD=%s\n' "${LD_PRELOAD-<unset>}" > "$here/env.log"
 printf 'ASCENDPY_TEST_MARK=%s\n' "${ASCENDPY_TEST_MARK-<unset>}" >> "$here/env.log"
-prev=""; src=""; out=""
+prev=""; src=""; out=""; dep=""; dirs=""
 for a in "$@"; do
   [ "$a" = "-o" ] && src="$prev"
   [ "$prev" = "-o" ] && out="$a"
+  [ "$prev" = "-MF" ] && dep="$a"
+  [ "$prev" = "-iquote" ] && dirs="$dirs $a"
+  case "$a" in -I?*) dirs="$dirs ${a#-I}";; esac
   prev="$a"
 done
 if [ -n "$FAKE_BISHENG_FAIL" ] || grep -q FAKE_BISHENG_FAIL "$src" 2>/dev/null; then
@@ -35,6 +40,20 @@ if [ -n "$FAKE_BISHENG_FAIL" ] || grep -q FAKE_BISHENG_FAIL "$src" 2>/dev/null; 
   exit 1
 fi
 printf 'fake object of %s\n' "$src" > "$out"
+for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$src"); do
+  for d in $dirs; do
+    if [ -f "$d/$h" ]; then printf 'includes %s\n' "$(cat "$d/$h")" >> "$out"; break; fi
+  done
+done
+if [ -n "$dep" ] && [ -z "$FAKE_BISHENG_NO_DEPFILE" ]; then
+  printf '%s: %s' "$out" "$src" > "$dep"
+  for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$src"); do
+    for d in $dirs; do
+      if [ -f "$d/$h" ]; then printf ' \\\n %s' "$d/$h" >> "$dep"; break; fi
+    done
+  done
+  printf '\n' >> "$dep"
+fi
 """
 
 INSTALL_INFO = """package_name=Ascend-cann-toolkit

@@ -288,6 +288,7 @@ class BishengOptions:
     libs: tuple[str, ...] = ()  # shared output only
     auto_sync: bool = True
     core: str = "aiv"  # "aiv" | "aic" | "mix"; see detect_core
+    source_dir: str | None = None  # searched first for #include "..." (-iquote): the source file's directory
 
     def __post_init__(self) -> None:
         if self.output not in ("object", "shared"):
@@ -301,8 +302,9 @@ class BishengOptions:
         if self.libs and self.output != "shared":
             raise ToolchainError(f"libraries ({', '.join(self.libs)}) can only be linked into a shared library; "
                                  "an object file is not linked: build with output='shared' (--shared) or drop -l")
+        source_dir = () if self.source_dir is None else (self.source_dir,)
         for kind, values in (("define", self.defines), ("include directory", self.includes),
-                             ("library", self.libs)):
+                             ("library", self.libs), ("source directory", source_dir)):
             for v in values:
                 if not v or v.startswith("-"):
                     raise ToolchainError(f"bad {kind} {v!r}: give the bare value (NAME=VALUE, a path, a "
@@ -319,8 +321,14 @@ def default_flag_style(target: Target, cann: Cann) -> str:
     return "npu" if target.family == "910B" and target.npu_arch and cann.layout == "9.x" else "cce"
 
 
-def bisheng_command(cann: Cann, target: Target, source: Path, output: Path, options: BishengOptions) -> list[str]:
+def bisheng_command(cann: Cann, target: Target, source: Path, output: Path, options: BishengOptions,
+                    depfile: Path | None = None) -> list[str]:
     """The exact bisheng argv for one translation unit (reference 6.4, in ascend_compile's order).
+
+    `options.source_dir` is passed as `-iquote DIR` before the -I directories, and `depfile` as
+    `-MMD -MF FILE` before the output options (bisheng is clang: the artifact cache reads the headers a
+    build used from that file; CANN's own cmake passes bisheng `-MD -MT <target> -MF <depfile>`,
+    asc-devkit cmake/asc/asc_modules/CMakeASCInformation.cmake).
 
     cce style: the AscendC include dirs, `-include <version header>` when it exists, `--cce-aicore-arch` for
     the kernel's core type (reference 3.2: 910B aiv dav-c220-vec, aic dav-c220-cube, mix dav-c220), the fixed
@@ -354,8 +362,12 @@ def bisheng_command(cann: Cann, target: Target, source: Path, output: Path, opti
             cmd.append("--cce-auto-sync")
     cmd.append("-DTILING_KEY_VAR=0")
     cmd += [f"-D{d}" for d in options.defines]
+    if options.source_dir is not None:
+        cmd += ["-iquote", options.source_dir]
     cmd += [f"-I{i}" for i in options.includes]
     cmd += [f"-O{options.opt_level}", "-std=c++17"]
+    if depfile is not None:
+        cmd += ["-MMD", "-MF", str(depfile)]
     if options.output == "object":
         cmd += ["-c", str(source), "-o", str(output)]
     else:

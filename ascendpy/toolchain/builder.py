@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ascendpy.errors import AscendpyError
-from ascendpy.toolchain.compile import Artifact, CompileConfig, compile_cpp
+from ascendpy.toolchain.compile import Artifact, CompileConfig, compile_cpp, compile_file
 
 CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".asc", ".cce")
 _SKIP_DIRS = {"__pycache__", "build", "dist", "node_modules"}
@@ -110,7 +110,7 @@ class KernelBuilder:
                 cpp, sigs, source_name = generate(module, self.config.soc_name)
                 art = compile_cpp(cpp, source_name=source_name + ".cpp", signatures=sigs, config=self.config)
             else:
-                art = compile_cpp(item.read_text(), source_name=str(item.resolve()), config=self.config)
+                art = compile_file(item, config=self.config)
             result.artifact = art
             result.cached = art.directory.stat().st_mtime < start
         except (AscendpyError, OSError, SyntaxError, ImportError) as exc:

@@ -77,8 +77,9 @@ def _config(args: argparse.Namespace) -> CompileConfig:
                          auto_sync=not args.no_auto_sync, core=args.core)
 
 
-def _source(args: argparse.Namespace, config: CompileConfig) -> tuple[str, str, dict | None]:
-    """(C++ text, source name, signatures) of the input; prints and returns None-text for --emit-*."""
+def _source(args: argparse.Namespace, config: CompileConfig) -> tuple[str, str, dict | None, CompileConfig]:
+    """(C++ text, source name, signatures, config) of the input: an AscendC file is compiled where it lies,
+    so the headers beside it are found."""
     src = Path(args.input)
     if src.suffix == ".py":
         from ascendpy.runtime.kernels import _import_path
@@ -86,11 +87,11 @@ def _source(args: argparse.Namespace, config: CompileConfig) -> tuple[str, str, 
 
         module = _import_path(src)
         cpp, sigs, source_name = generate(module, config.soc_name)
-        return cpp, source_name + ".cpp", sigs
+        return cpp, source_name + ".cpp", sigs, config
     if args.emit_mlir or args.emit_cpp:
         raise AscendpyError("--emit-mlir/--emit-cpp apply to Python kernel files (.py)")
     try:
-        return src.read_text(), str(src.resolve()), None
+        return src.read_text(), str(src.resolve()), None, config.for_file(src)
     except OSError as exc:
         raise AscendpyError(f"cannot read {src}: {exc}") from exc
 
@@ -113,7 +114,7 @@ def _compile(args: argparse.Namespace) -> int:
         compiled = compile_module(_import_path(src), config.soc_name)
         sys.stdout.write(compiled.mlir if args.emit_mlir else compiled.cpp)
         return 0
-    source, source_name, sigs = _source(args, config)
+    source, source_name, sigs, config = _source(args, config)
     if args.validate_only:
         from ascendpy.toolchain.validate import validate
 
@@ -179,8 +180,10 @@ def _cache(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.action == "clear":
-        removed = cache.clear()
-        print(json.dumps({"removed": removed}) if args.json else f"removed {removed} cache entries")
+        removed, swept = cache.clear()
+        stale = f" and {swept} abandoned temporary build director{'ies' if swept != 1 else 'y'}" if swept else ""
+        print(json.dumps({"removed": removed, "temporary_removed": swept}) if args.json
+              else f"removed {removed} cache entries{stale}")
         return 0
     info = cache.info()
     if args.json:

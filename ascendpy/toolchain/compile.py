@@ -36,6 +36,8 @@ class CompileConfig:
     `sim=True` the unit is built by the host compiler for the CPU simulator, which enforces that
     SoC's limits; otherwise bisheng builds it for the NPU (an object file, or a shared library with
     `output="shared"`). `core` is the kernel type (aiv/aic/mix), detected from the source when None.
+    `source_dir` is the directory of the source file, searched first for `#include "..."` (-iquote)
+    as when the file is compiled where it lies; `compile_file` and `ascend-compile` set it.
     """
 
     soc: str | None = None
@@ -49,6 +51,7 @@ class CompileConfig:
     validate: bool = True
     auto_sync: bool = True
     core: str | None = None
+    source_dir: str | None = None
     extra_flags: tuple[str, ...] = field(default=(), repr=False)  # host-compiler flags (simulator builds)
 
     def __post_init__(self) -> None:
@@ -62,6 +65,8 @@ class CompileConfig:
             raise ToolchainError(f"core must be 'aiv', 'aic' or 'mix', not {self.core!r}")
         for name in ("includes", "defines", "libs", "extra_flags"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.source_dir is not None:
+            object.__setattr__(self, "source_dir", os.fspath(self.source_dir))
         _ = self.soc_name  # an unknown SoC (or one the simulator cannot model) fails here, listing the valid names
 
     @property
@@ -72,6 +77,11 @@ class CompileConfig:
     def soc_name(self) -> str:
         return targets.resolve_soc(self.soc) if self.sim else self.target.name
 
+    def for_file(self, path: str | os.PathLike[str]) -> CompileConfig:
+        """This config for compiling the file at `path`: its directory becomes `source_dir` unless one is set."""
+        if self.source_dir is not None:
+            return self
+        return replace(self, source_dir=str(Path(path).resolve().parent))
 
 
 def _checker_flags() -> list[str]:
@@ -207,7 +217,9 @@ class BuildPlan:
     """Everything one build will do, known before it runs: what `--dry-run` prints.
 
     The build writes `source_file` and runs `command(dir)` in a private temporary directory, then
-    publishes that directory atomically as `entry` (cache.cached_build).
+    publishes that directory atomically as `entry` (cache.cached_build). The command has the compiler
+    write `depfile` (-MMD -MF): every header it read outside `covered`, directories that the key
+    already covers, is recorded in the entry with its digest and checked on every later load.
     """
 
     key: str
@@ -217,6 +229,8 @@ class BuildPlan:
     unit: str  # the translation unit's text
     command: Callable[[Path], list[str]]
     compiler: str  # what runs it, for error messages
+    depfile: str = "kernel.d"
+    covered: tuple[str, ...] = ()
 
     def command_in(self, directory: Path | None = None) -> list[str]:
         return self.command(directory or self.entry)
@@ -239,33 +253,36 @@ def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel
         simlib = simbuild.sim_library()
         cxx = host.host_compiler()
         flags = [*SIM_FLAGS, f"-O{config.opt_level}", *_checker_flags(), *targets.sim_defines(soc),
-                 *(f"-D{d}" for d in config.defines), *(f"-I{i}" for i in config.includes), *config.extra_flags]
+                 *(f"-D{d}" for d in config.defines), *(["-iquote", config.source_dir] if config.source_dir else []),
+                 *(f"-I{i}" for i in config.includes), *config.extra_flags]
         key = cache.cache_key([*common, "sim", soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest()])
         unit = sim_translation_unit(source, source_name, found)
 
         def sim_command(d: Path) -> list[str]:
-            return [cxx.path, *flags, "-I", str(simbuild.include_dir()), str(d / "kernel.cpp"), "-o",
-                    str(d / "kernel.so"), f"-L{simlib.parent}", "-l:libascendcl_sim.so",
+            return [cxx.path, *flags, "-I", str(simbuild.include_dir()), "-MMD", "-MF", str(d / "kernel.d"),
+                    str(d / "kernel.cpp"), "-o", str(d / "kernel.so"), f"-L{simlib.parent}", "-l:libascendcl_sim.so",
                     f"-Wl,-rpath,{simlib.parent}", *(f"-l{lib}" for lib in config.libs)]
 
         return BuildPlan(key, cache.entry_path("kernels", key), "kernel.so", "kernel.cpp", unit, sim_command,
-                         "the host compiler")
+                         "the host compiler", covered=(str(simbuild.include_dir()),))
     from ascendpy.toolchain import bisheng
 
     target = config.target
     options = bisheng.BishengOptions(
         output=config.output, flag_style=config.flag_style, opt_level=config.opt_level, includes=config.includes,
         defines=config.defines, libs=config.libs, auto_sync=config.auto_sync,
-        core=config.core or bisheng.detect_core(source))
+        core=config.core or bisheng.detect_core(source), source_dir=config.source_dir)
     cann = cann or bisheng.require_cann()
     library = "kernel.o" if config.output == "object" else "kernel.so"
     bisheng.bisheng_command(cann, target, Path("kernel.cpp"), Path(library), options)  # fail early on bad options
     key = cache.cache_key([*common, "npu", target.name, cann.identity()])
 
     def npu_command(d: Path) -> list[str]:
-        return bisheng.bisheng_command(cann, target, d / "kernel.cpp", d / library, options)
+        return bisheng.bisheng_command(cann, target, d / "kernel.cpp", d / library, options, depfile=d / "kernel.d")
 
-    return BuildPlan(key, cache.entry_path("kernels", key), library, "kernel.cpp", source, npu_command, "bisheng")
+    # The CANN install's headers are covered by its identity (bisheng's version and the CANN version).
+    return BuildPlan(key, cache.entry_path("kernels", key), library, "kernel.cpp", source, npu_command, "bisheng",
+                     covered=(str(cann.root),))
 
 
 def _validate(source: str, source_name: str, config: CompileConfig) -> list[Diagnostic]:
@@ -325,7 +342,7 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
         meta = _metadata(found, config, plan.library, source_name, signatures, diagnostics)
         out.with_name("kernel.json").write_text(json.dumps(meta, indent=1))
 
-    lib = cache.cached_build("kernels", plan.key, plan.library, build)
+    lib = cache.cached_build("kernels", plan.key, plan.library, build, depfile=plan.depfile, covered=plan.covered)
     artifact = Artifact.open(lib.parent)
     for d in artifact.diagnostics:
         warnings.warn(ValidationWarning(str(d)), stacklevel=2)
@@ -334,9 +351,12 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
 
 def compile_file(path: str | os.PathLike[str], *, target: str = "sim", soc: str | None = None,
                  config: CompileConfig | None = None) -> Artifact:
+    """Compile an AscendC file where it lies: headers beside it are found (`#include "kernel_add.h"`)."""
     p = Path(path).resolve()
     try:
         text = p.read_text()
     except OSError as exc:
         raise ToolchainError(f"cannot read {path}: {exc}") from exc
-    return compile_cpp(text, source_name=str(p), target=target, soc=soc, config=config)
+    if config is None:
+        config = CompileConfig(soc=soc, sim=True) if target == "sim" else CompileConfig(soc=target)
+    return compile_cpp(text, source_name=str(p), config=config.for_file(p))
