@@ -559,6 +559,7 @@ SIM_EXTENSIONS: dict[str, _Proto] = {
     "ascendpySimLiveHandles": (ctypes.c_uint64, []),
     "ascendpySimDeviceRange": (_i32, [_vp, _pvp, ctypes.POINTER(ctypes.c_uint64)]),
     "ascendpySimConstants": (ctypes.c_char_p, []),
+    "ascendpySimKernelArgsSetExtent": (_err, [_vp, _vp, ctypes.c_uint64]),
     "__ascendpy_sim_block_idx": (_i64, []),
     "__ascendpy_sim_block_num": (_i64, []),
     "__ascendpy_sim_soc_name": (ctypes.c_char_p, []),
@@ -611,6 +612,15 @@ class AclLib:
             return self._fns[name]
         except KeyError:
             raise ToolchainError(f"the {self.driver} ACL library {self.path} has no function {name}") from None
+
+    def kernel_arg_extent(self, args: Any, param: Any, nbytes: int) -> None:
+        """Tell a driver that checks bounds (the simulator) that pointer argument `param` reaches `nbytes` bytes.
+
+        A view `buf[a:b]` passed to a kernel then bounds the kernel's accesses by its own elements, not the
+        whole allocation. Drivers without the check (the NPU library) have no such function: nothing happens.
+        """
+        if self.has("ascendpySimKernelArgsSetExtent"):
+            self.call("ascendpySimKernelArgsSetExtent", args, param, nbytes)
 
     def recent_error_message(self) -> str:
         """aclGetRecentErrMsg() of the calling thread, '' when there is none."""

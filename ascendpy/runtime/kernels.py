@@ -200,7 +200,7 @@ class Kernel:
             raise LaunchError(f"kernel '{self.name}' takes {len(self.params)} argument(s) "
                               f"({self._sig_text()}), got {len(args)}")
         ctx = stream.context
-        packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int]] = []
+        packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int, int | None]] = []  # value, size, GM bytes
         buffers: list[DeviceBuffer] = []
         for i, (param, arg) in enumerate(zip(self.params, args)):
             label = self._labels[i]
@@ -215,10 +215,10 @@ class Kernel:
                 if want is not None and arg._dtype != want[1]:
                     raise LaunchError(f"{label} expects elements of {want[0]} ({want[1]}) but got "
                                       f"a DeviceBuffer of {arg.dtype}")
-                packed.append((ctypes.c_uint64(arg.ptr.value or 0), 8))
+                packed.append((ctypes.c_uint64(arg.ptr.value or 0), 8, arg.nbytes))
                 buffers.append(arg)
             elif param["kind"] == "scalar":
-                packed.append(self._scalar(label, param["dtype"], arg))
+                packed.append((*self._scalar(label, param["dtype"], arg), None))
             else:
                 raise LaunchError(f"{label} has C++ type `{param['ctype']}`, which ascendpy cannot pass yet; "
                                   "pass tiling data through a GM buffer")
@@ -232,9 +232,11 @@ class Kernel:
             ctx._activate()
             handle = ctypes.c_void_p()
             lib.call("aclrtKernelArgsInit", func, ctypes.byref(handle))
-            for value, size in packed:
+            for value, size, reach in packed:
                 param_handle = ctypes.c_void_p()
                 lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
+                if reach is not None:  # a view bounds the kernel's accesses where the driver checks them
+                    lib.kernel_arg_extent(handle, param_handle, reach)
             lib.call("aclrtKernelArgsFinalize", handle)
             _queue_on(stream, buffers, [binary])  # kept alive until the launch completes
             lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from ascendpy.toolchain.validate import Diagnostic
 
 ARTIFACT_FORMAT = 1
-SIM_FLAGS = ["-std=c++17", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread"]  # + -O<opt_level>
+# + -O<opt_level>. No identical-code folding: two kernels with the same body must keep their own lines for faults.
+SIM_FLAGS = ["-std=c++17", "-g1", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-fno-ipa-icf"]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,22 @@ uint64_t __ascendpy_sim_ub_bytes(void);
 // (the bytes the caller asked aclrtMalloc for); 0 if p lies in no device allocation.
 int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size);
 
+// The global memory a GlobalTensor whose pointer is p may access, for the launch running on the
+// calling thread. A launch may say how many bytes each pointer argument reaches (the runtime does,
+// through ascendpySimKernelArgsSetExtent: a view buf[a:b] reaches its own elements only); those
+// regions, overlapping ones merged (the most permissive wins), bound the pointers inside them.
+// `state`: 1 live (`base`/`size` the region, or the allocation when p is in no region), 2 freed
+// allocation, 0 no device memory, 3 inside an allocation that this launch was given only as views,
+// outside each of them (`base`/`size` the nearest such view below p, else the first one). `alloc_*`
+// is the allocation holding p; `arg` the first argument whose region `base`/`size` is (-1: none),
+// `args` how many overlapping argument regions were merged into it.
+typedef struct {
+  uint64_t base, size;
+  uint64_t alloc_base, alloc_size;
+  int32_t state, arg, args;
+} __ascendpy_sim_gm_extent_t;
+void __ascendpy_sim_gm_extent(const void* p, __ascendpy_sim_gm_extent_t* out);
+
 // 1 when ASCENDPY_SIM_CHECKS=0 (read by aclInit): per-element checks (scalar global-memory
 // bounds) and the pipe race checker are skipped for speed; everything else is still checked.
 int __ascendpy_sim_fast(void);

@@ -159,6 +159,29 @@ inline void store(T* p, uint64_t i, const T& v) {
     fault("freed_memory", cat(op, " ", verb, " element ", first, " of a ", size, "-byte device allocation that "
                               "was freed before the kernel ran (use after free)"));
   }
+  // A view the launch was given as an argument (state 1) or the nearest one (state 3): name it.
+  __ascendpy_sim_gm_extent_t ext;
+  __ascendpy_sim_gm_extent(reinterpret_cast<const void*>(static_cast<uintptr_t>(state == 3 ? tensor : base)), &ext);
+  const bool view = ext.arg >= 0 && ext.base == base && ext.size == size &&
+                    (ext.base != ext.alloc_base || ext.size != ext.alloc_size);
+  const std::string which = ext.args > 1 ? cat("kernel argument ", ext.arg, " and ", ext.args - 1,
+                                               " overlapping one(s), merged")
+                                         : cat("kernel argument ", ext.arg);
+  const std::string where = cat("bytes [", base - ext.alloc_base, ", ", base - ext.alloc_base + size, ") of a ",
+                                ext.alloc_size, "-byte device allocation");
+  if (state == 3) {
+    fault("global_out_of_bounds",
+          cat(op, " ", verb, " ", bytes, " bytes at byte offset ", static_cast<int64_t>(addr - ext.alloc_base),
+              " of a ", ext.alloc_size, "-byte device allocation through a pointer outside every view of it this "
+              "launch was given (", which, " is the ", size, "-byte view of ", where,
+              "): a kernel may only access the elements of the buffers and views it is passed"));
+  }
+  if (view) {
+    fault("global_out_of_bounds",
+          cat(op, " ", verb, " elements [", first, ", ", last, "] (", bytes, " bytes at byte offset ", off, ") of a ",
+              size, "-byte view holding ", n, " elements of ", elem, " bytes: valid indices are [0, ", n, "); the view (",
+              which, ") is ", where));
+  }
   fault("global_out_of_bounds",
         cat(op, " ", verb, " elements [", first, ", ", last, "] (", bytes, " bytes at byte offset ", off, ") of a ",
             size, "-byte device allocation holding ", n, " elements of ", elem, " bytes: valid indices are [0, ", n,
@@ -305,14 +328,19 @@ class GlobalTensor {
   __gm__ PrimType* address_ = nullptr;
   uint64_t bufferSize_ = 0;  // elements
 
-  // The device allocation the pointer came from (views and casts keep it): every access is
-  // checked against it, so running off the end into a neighbouring allocation is caught too.
+  // The global memory the pointer may reach (views and casts keep it): the kernel argument region
+  // it lies in (a view passed to the launch is its own region), else its device allocation. Every
+  // access is checked against it, so running off the end into a neighbour is caught too.
   uint64_t sim_base_ = 0;
   uint64_t sim_bytes_ = 0;
-  int sim_state_ = 0;  // 1 live allocation, 2 freed allocation, 0 not device memory
+  int sim_state_ = 0;  // 1 live, 2 freed allocation, 0 not device memory, 3 outside the launch's views
 
   void sim_origin() {
-    sim_state_ = __ascendpy_sim_gm_lookup(address_, &sim_base_, &sim_bytes_);
+    __ascendpy_sim_gm_extent_t ext;
+    __ascendpy_sim_gm_extent(address_, &ext);  // the view the launch was given, or the whole allocation
+    sim_base_ = ext.base;
+    sim_bytes_ = ext.size;
+    sim_state_ = ext.state;
   }
   // Checks `bytes` at `p` (a scalar access when `scalar`, else a DMA range) against the allocation.
   void sim_access(const void* p, uint64_t bytes, bool write, const char* op, bool scalar) const {
