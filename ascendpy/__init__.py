@@ -4,6 +4,7 @@ from ascendpy.errors import (
     AscendpyError,
     CacheError,
     CompileError,
+    KernelNotFoundError,
     LaunchError,
     ResourceClosedError,
     ToolchainError,
@@ -42,7 +43,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "CacheError", "CompileError", "Context",
     "DeadlockFault", "Device", "DeviceBox", "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel",
-    "KernelExecutionError", "KernelFault", "KernelLoader", "LaunchError", "LeakWarning", "MallocPolicy", "MemInfo",
-    "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault", "ResourceClosedError", "Stream",
+    "KernelExecutionError", "KernelFault", "KernelLoader", "KernelNotFoundError", "LaunchError", "LeakWarning",
+    "MallocPolicy", "MemInfo", "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault",
+    "ResourceClosedError", "Stream",
     "ToolchainError", "ValidationError", "ValidationWarning", "__version__",
 ]

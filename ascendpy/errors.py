@@ -63,3 +63,10 @@ class ResourceClosedError(AscendpyError):
 
 class LaunchError(AscendpyError, TypeError):
     """A kernel launch was given arguments that do not match the kernel."""
+
+
+class KernelNotFoundError(AscendpyError, KeyError):
+    """`loader.get_kernel(name)` named a kernel the artifact does not have; the message lists those it has."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

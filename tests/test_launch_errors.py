@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ascendpy import Context, DeviceBuffer, KernelLoader, LaunchError, ResourceClosedError, Stream
+from ascendpy import Context, DeviceBuffer, KernelLoader, KernelNotFoundError, LaunchError, ResourceClosedError, Stream
 from examples.vec_mul import kernels as vec_mul_kernels
 from tests.kernels import arith
 
@@ -108,5 +108,60 @@ def test_not_a_device_type():
 
 def test_unknown_kernel_name():
     loader = KernelLoader.from_module(vec_mul_kernels)
-    with pytest.raises(KeyError, match="no kernel 'mull'.*it has: mul"):
+    with pytest.raises(KernelNotFoundError) as info:
         loader.get_kernel("mull")
+    assert isinstance(info.value, KeyError)  # `except KeyError` still catches it
+    assert str(info.value) == (f"no kernel 'mull' in {vec_mul_kernels.__file__}.cpp (did you mean 'mul'?); "
+                               "it has: mul")
+    with pytest.raises(KernelNotFoundError, match=r"no kernel 'missing' in .*; it has: mul$"):
+        loader.get_kernel("missing")
+
+
+# ----------------------------------------------------------------------------- arguments by name
+def test_keyword_arguments_by_parameter_name(axpy, runtime, rng):
+    stream = runtime[3]
+    n = 37
+    x, y = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
+    a = np.float32(rng.uniform(-2, 2))
+    bx, by = DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy(y)
+    for launch in (lambda z: axpy[2, stream](n=n, a=a, z=z, y=by, x=bx),  # any order
+                   lambda z: axpy[2, stream](bx, by, z, n=n, a=a),        # positional, then by name
+                   lambda z: axpy.launch(2, stream, [bx, by], z=z, a=a, n=n),
+                   lambda z: axpy.launch(2, stream, x=bx, y=by, z=z, a=a, n=n)):
+        bz = DeviceBuffer.zeros(np.float32, n)
+        launch(bz)
+        np.testing.assert_allclose(bz.to_numpy(), a * x + y, rtol=1e-6)
+
+
+def test_keyword_argument_errors(axpy, runtime):
+    stream = runtime[3]
+    x, y, z = _bufs(8, np.float32)
+    sig = r"\(x: Ptr\[f32\], y: Ptr\[f32\], z: Ptr\[f32\], a: f32, n: u32\)"
+    with pytest.raises(LaunchError, match=r"kernel 'axpy' has no parameter 'nn' \(did you mean 'n'\?\); its "
+                                          r"parameters are " + sig):
+        axpy[1, stream](x, y, z, 1.0, nn=8)
+    with pytest.raises(LaunchError, match=r"kernel 'axpy' got parameter 'x' twice: as argument 0 and by name"):
+        axpy[1, stream](x, y, z, 1.0, x=x)
+    with pytest.raises(LaunchError, match=r"kernel 'axpy' is missing argument\(s\) 'a', 'n'; its parameters are "
+                                          + sig):
+        axpy.launch(1, stream, [x], y=y, z=z)
+    with pytest.raises(LaunchError, match=r"kernel 'axpy' takes 5 argument\(s\) " + sig + ", got 6"):
+        axpy[1, stream](x, y, z, 1.0, 8, 9)
+    # A LaunchError is a TypeError, like a Python call with a bad keyword.
+    with pytest.raises(TypeError):
+        axpy[1, stream](x, y, z, 1.0, 8, block_dim=1)
+
+
+def test_keyword_arguments_of_a_hand_written_kernel_use_its_cpp_names(runtime, rng):
+    from tests.test_view_bounds import CPP, cpp
+
+    assert (CPP / "view_bounds.cpp").is_file()
+    kernel = cpp("view_bounds.cpp").get_kernel("view_load")
+    stream = runtime[3]
+    x = rng.standard_normal(64).astype(np.float32)
+    bx, by = DeviceBuffer.from_numpy(x), DeviceBuffer.zeros(np.float32, 64)
+    kernel[1, stream](n=64, y=by, x=bx)
+    np.testing.assert_array_equal(by.to_numpy(), x)
+    with pytest.raises(LaunchError, match=r"kernel 'view_load' has no parameter 'count'; its parameters are "
+                                          r"\(GM_ADDR x, GM_ADDR y, uint32_t n\)"):
+        kernel[1, stream](bx, by, count=64)

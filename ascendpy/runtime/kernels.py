@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import difflib
 import os
 import struct
 import types
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ascendpy.errors import LaunchError, ToolchainError
+from ascendpy.errors import KernelNotFoundError, LaunchError, ToolchainError
 from ascendpy.runtime.memory import DeviceBuffer, _queue_on
 from ascendpy.runtime.objects import Context, Resource, Stream
 from ascendpy.toolchain.compile import Artifact
@@ -94,8 +95,11 @@ class KernelLoader:
     def get_kernel(self, name: str) -> Kernel:
         meta = self.artifact.metadata["kernels"].get(name)
         if meta is None:
-            raise KeyError(f"no kernel '{name}' in {self.artifact.metadata['source']}; "
-                           f"it has: {', '.join(self.kernel_names)}")
+            have = self.kernel_names
+            close = difflib.get_close_matches(str(name), have, n=1)
+            raise KernelNotFoundError(f"no kernel '{name}' in {self.artifact.metadata['source']}"
+                                      + (f" (did you mean '{close[0]}'?)" if close else "")
+                                      + f"; it has: {', '.join(have) if have else 'no kernels'}")
         return Kernel(self, name, meta)
 
     def _check_target(self, context: Context) -> None:
@@ -181,13 +185,43 @@ class Kernel:
             raise LaunchError(f"use kernel[block_dim, stream](...) to launch '{self.name}'")
         block_dim, stream = config
 
-        def launch(*args: object) -> None:
-            self.launch(block_dim, stream, list(args))
+        def launch(*args: object, **kwargs: object) -> None:
+            self.launch(block_dim, stream, args, **kwargs)
 
+        launch.__qualname__ = launch.__name__ = f"{self.name}[{block_dim}, stream]"
         return launch
 
-    def launch(self, block_dim: int, stream: Stream, args: list[object] | tuple[object, ...]) -> None:
-        """Queue the kernel on `stream`; returns at once. Faults surface at `stream.synchronize()`."""
+    def _bind(self, args: list[object], kwargs: dict[str, object]) -> list[object]:
+        """Positional arguments, then keyword ones by parameter name, in the kernel's parameter order."""
+        names = [n for n, _ in self.signature] if self.signature else [p["name"] for p in self.params]
+        if len(args) > len(names) or (not kwargs and len(args) != len(names)):
+            raise LaunchError(f"kernel '{self.name}' takes {len(self.params)} argument(s) "
+                              f"({self._sig_text()}), got {len(args) + len(kwargs)}")
+        if not kwargs:
+            return args
+        bound: dict[str, object] = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                raise LaunchError(f"kernel '{self.name}' has no parameter '{key}'"
+                                  + (f" (did you mean '{close[0]}'?)" if close else "")
+                                  + f"; its parameters are ({self._sig_text()})")
+            if key in bound:
+                raise LaunchError(f"kernel '{self.name}' got parameter '{key}' twice: as argument "
+                                  f"{names.index(key)} and by name")
+            bound[key] = value
+        missing = [n for n in names if n not in bound]
+        if missing:
+            raise LaunchError(f"kernel '{self.name}' is missing argument(s) {', '.join(repr(m) for m in missing)}; "
+                              f"its parameters are ({self._sig_text()})")
+        return [bound[n] for n in names]
+
+    def launch(self, block_dim: int, stream: Stream, args: list[object] | tuple[object, ...] = (), /,
+               **kwargs: object) -> None:
+        """Queue the kernel on `stream`; returns at once. Faults surface at `stream.synchronize()`.
+
+        Arguments go positionally in `args`, by parameter name as keywords, or both (as in a Python call).
+        """
         if not isinstance(stream, Stream):
             raise LaunchError(f"launching '{self.name}': expected a Stream, got {type(stream).__name__}")
         stream._check()
@@ -195,10 +229,7 @@ class Kernel:
                 or not 1 <= int(block_dim) <= 65535:
             raise LaunchError(f"launching '{self.name}': block_dim must be an integer in [1, 65535], "
                               f"got {block_dim!r}")
-        args = list(args)
-        if len(args) != len(self.params):
-            raise LaunchError(f"kernel '{self.name}' takes {len(self.params)} argument(s) "
-                              f"({self._sig_text()}), got {len(args)}")
+        args = self._bind(list(args), kwargs)
         ctx = stream.context
         packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int, int | None]] = []  # value, size, GM bytes
         buffers: list[DeviceBuffer] = []
