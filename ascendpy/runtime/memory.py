@@ -12,7 +12,9 @@ waits for them too. Whatever queued work uses stays alive until it completes.
 from __future__ import annotations
 
 import ctypes
+import os
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import ml_dtypes  # noqa: F401 - registers bfloat16 with numpy
@@ -20,7 +22,7 @@ import numpy as np
 
 from ascendpy.errors import ResourceClosedError
 from ascendpy.runtime._acl import MallocPolicy, MemcpyKind
-from ascendpy.runtime.objects import Context, Resource, Stream, _caller_site
+from ascendpy.runtime.objects import Context, Resource, Stream, _caller_site, _require_parent
 
 _PLAIN = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "float16", "float32",
           "float64", "bfloat16"}
@@ -38,6 +40,40 @@ def device_dtype(dtype: object) -> np.dtype:
             f"({', '.join(sorted(_PLAIN))}) may cross; objects, strings, records and pointers may not"
         )
     return dt.newbyteorder("=") if dt.byteorder not in ("=", "|") else dt
+
+
+_SIZE_MAX = 2**64 - 1  # size_t: the byte count every ACL allocation call takes
+
+
+def _host_bytes() -> int | None:
+    """This host's physical memory, if the OS says (the most pinned host memory could ever be)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _byte_count(kind: str, dtype: np.dtype, n: object, limit: int | None,
+                limit_name: Callable[[], str]) -> tuple[int, int]:
+    """(elements, bytes) of a new buffer, refused before any allocation call if they make no sense.
+
+    A negative or non-integer count is a TypeError/ValueError; a byte count beyond 64 bits (which
+    ACL's size_t would silently wrap) a ValueError; more than `limit` (the device's or host's total
+    memory, which no allocation can exceed) a MemoryError. Each says the elements, bytes and limit.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"a {kind} holds a whole number of elements; got {n!r} ({type(n).__name__})")
+    count = int(n)
+    if count < 0:
+        raise ValueError(f"a {kind} cannot have {count} elements; the count must be 0 or more")
+    nbytes = count * dtype.itemsize
+    what = f"a {kind} of {count} {dtype} elements ({dtype.itemsize} bytes each) needs {nbytes} bytes"
+    if nbytes > _SIZE_MAX:
+        raise ValueError(f"{what}, more than a 64-bit byte count can hold ({_SIZE_MAX}); "
+                         "ask for fewer elements")
+    if limit is not None and nbytes > limit:
+        raise MemoryError(f"{what}, more than {limit_name()} ({limit} bytes); no allocation can be larger")
+    return count, nbytes
 
 
 class _Memory(Resource):
@@ -102,9 +138,13 @@ class DeviceBuffer(_Memory):
 
     def __init__(self, context: Context, dtype: np.dtype, n: int, policy: MallocPolicy,
                  *, _view_of: tuple[DeviceBuffer, int] | None = None) -> None:
-        if n < 0:
-            raise ValueError(f"a buffer cannot have {n} elements")
         base = _view_of[0] if _view_of else None
+        if base is None:  # a view is never larger than its parent
+            _require_parent(context, Context, self._kind, "context={}")
+            dtype = device_dtype(dtype)
+            device = context.device
+            n, _ = _byte_count(self._kind, dtype, n, device._total_bytes(), lambda: (
+                f"the total memory of device {device.id} ({device.soc_name or device.acl.driver})"))
         super().__init__(base if base is not None else context)
         self.context = context
         self._lib = context._lib
@@ -144,7 +184,7 @@ class DeviceBuffer(_Memory):
               context: Context | None = None) -> DeviceBuffer:
         """A new buffer of `n` elements whose contents are unspecified."""
         dt = device_dtype(dtype)  # the DeviceSend rule comes before any ACL call
-        return cls(context or Context.current(), dt, int(n), policy)
+        return cls(context or Context.current(), dt, n, policy)
 
     @classmethod
     def zeros(cls, dtype: object, n: int, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
@@ -262,12 +302,14 @@ class HostBuffer(_Memory):
     def __init__(self, dtype: object, n: int, *, context: Context | None = None) -> None:
         dt = device_dtype(dtype)
         ctx = context or Context.current()
+        _require_parent(ctx, Context, "HostBuffer", "context={}")
+        n, nbytes = _byte_count("HostBuffer", dt, n, _host_bytes(), lambda: "this host's physical memory")
         super().__init__(ctx)
         self.context = ctx
         self._lib = ctx._lib
         self._dtype = dt
-        self._len = int(n)
-        self.nbytes = self._len * dt.itemsize
+        self._len = n
+        self.nbytes = nbytes
         self._pending = []
         ctx._activate()
         ptr = ctypes.c_void_p()

@@ -46,6 +46,38 @@ def _caller_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<ascendpy>"
 
 
+def _how_to_get(cls: str, obj: object) -> str | None:
+    """A Python expression that makes (or reaches) a `cls` from `obj`, e.g. `Context(device)`, `stream.context`."""
+    name = type(obj).__name__
+    var = {"DeviceBuffer": "buf", "DeviceBox": "box", "HostBuffer": "host_buf"}.get(
+        name, name.lower()) if isinstance(obj, Resource) else None
+    chain = ["Acl", "Device", "Context"]  # each made from the one before it
+    if var is not None and name in chain and cls in chain and chain.index(name) < chain.index(cls):
+        expr = var
+        for step in chain[chain.index(name) + 1:chain.index(cls) + 1]:
+            expr = f"{step}({expr})"
+        return expr
+    ups = {"Context": [("context",)], "Device": [("device",), ("context", "device")],
+           "Acl": [("acl",), ("device", "acl"), ("context", "device", "acl")]}
+    for path in ups.get(cls, []) if var is not None else []:
+        if hasattr(obj, path[0]):
+            return ".".join((var, *path))
+    if obj is None and cls in chain:
+        return "Acl()" if cls == "Acl" else f"{cls}({_how_to_get(chain[chain.index(cls) - 1], None)})"
+    return None
+
+
+def _require_parent(obj: object, cls: type, child: str, usage: str) -> None:
+    """TypeError unless `obj` is a `cls`, saying how to make one (`usage` holds `{}` for the expression)."""
+    if isinstance(obj, cls):
+        return
+    got = "None" if obj is None else f"{'an' if type(obj).__name__[0] in 'AEIOUaeiou' else 'a'} {type(obj).__name__}"
+    an = "an" if cls.__name__[0] in "AEIOU" else "a"
+    fix = _how_to_get(cls.__name__, obj)
+    raise TypeError(f"{child} needs {an} {cls.__name__}, not {got}"
+                    + (f": use {usage.format(fix)}" if fix else ""))
+
+
 def _release(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], keep: object) -> None:
     """Finalizer body: release one ACL handle. `keep` pins the parent until this runs."""
     try:
@@ -254,6 +286,7 @@ class Device(Resource):
     _kind = "Device"
 
     def __init__(self, acl: Acl, device_id: int | None = None) -> None:
+        _require_parent(acl, Acl, "Device", "Device({})")
         if device_id is None:
             device_id = int(os.environ.get("ASCEND_DEVICE_ID", "0"))
         super().__init__(acl)
@@ -300,6 +333,13 @@ class Device(Resource):
             self._lib.call("aclrtResetDevice", self.id)
         return MemInfo(free.value, total.value)
 
+    def _total_bytes(self) -> int:
+        """The device's total memory, asked once: the most a single buffer can ever hold."""
+        total = getattr(self, "_total", None)
+        if total is None:
+            total = self._total = self.mem_info().total
+        return total
+
     def synchronize(self) -> None:
         """Wait for all work on every stream of this device."""
         self._check()
@@ -320,6 +360,7 @@ class Context(Resource):
     _kind = "Context"
 
     def __init__(self, device: Device) -> None:
+        _require_parent(device, Device, "Context", "Context({})")
         super().__init__(device)
         self.device = device
         self._lib = device._lib
@@ -384,6 +425,7 @@ class Stream(Resource):
     _kind = "Stream"
 
     def __init__(self, context: Context) -> None:
+        _require_parent(context, Context, "Stream", "Stream({})")
         super().__init__(context)
         self.context = context
         self._lib = context._lib
@@ -438,6 +480,7 @@ class Event(Resource):
     _kind = "Event"
 
     def __init__(self, context: Context, flags: int | None = None, *, timing: bool = True) -> None:
+        _require_parent(context, Context, "Event", "Event({})")
         super().__init__(context)
         self.context = context
         self._lib = context._lib
