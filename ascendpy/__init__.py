@@ -36,6 +36,8 @@ from ascendpy.runtime import (
     PipeRaceFault,
     QueueProtocolFault,
     Stream,
+    StreamAbortedError,
+    SyncTimeoutError,
 )
 
 __version__ = "0.1.0"
@@ -46,5 +48,5 @@ __all__ = [
     "KernelExecutionError", "KernelFault", "KernelLoader", "KernelNotFoundError", "LaunchError", "LeakWarning",
     "MallocPolicy", "MemInfo", "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault",
     "ResourceClosedError", "Stream",
-    "ToolchainError", "ValidationError", "ValidationWarning", "__version__",
+    "StreamAbortedError", "SyncTimeoutError", "ToolchainError", "ValidationError", "ValidationWarning", "__version__",
 ]

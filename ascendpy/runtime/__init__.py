@@ -1,6 +1,13 @@
 """Host runtime: ACL through ctypes, objects with enforced lifetimes, typed buffers, kernel launch."""
 
-from ascendpy.runtime._acl import AclError, KernelExecutionError, MallocPolicy, MemcpyKind
+from ascendpy.runtime._acl import (
+    AclError,
+    KernelExecutionError,
+    MallocPolicy,
+    MemcpyKind,
+    StreamAbortedError,
+    SyncTimeoutError,
+)
 from ascendpy.runtime.faults import (
     AlignmentFault,
     ArithmeticFault,
@@ -19,5 +26,5 @@ __all__ = [
     "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "Context", "DeadlockFault", "Device", "DeviceBox",
     "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel", "KernelExecutionError", "KernelFault",
     "KernelLoader", "LeakWarning", "MallocPolicy", "MemInfo", "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault",
-    "QueueProtocolFault", "Stream",
+    "QueueProtocolFault", "Stream", "StreamAbortedError", "SyncTimeoutError",
 ]

@@ -300,6 +300,8 @@ ERROR_NAMES: dict[int, str] = {
     107018: "ACL_ERROR_RT_INVALID_MALLOC_TYPE",
     107019: "ACL_ERROR_RT_WAIT_TIMEOUT",
     107020: "ACL_ERROR_RT_TASK_TIMEOUT",
+    107022: "ACL_ERROR_RT_DEVICE_TASK_ABORT",
+    107023: "ACL_ERROR_RT_STREAM_ABORT",
     207000: "ACL_ERROR_RT_FEATURE_NOT_SUPPORT",
     207001: "ACL_ERROR_RT_MEMORY_ALLOCATION",
     207002: "ACL_ERROR_RT_MEMORY_FREE",
@@ -432,6 +434,35 @@ class KernelExecutionError(AclRuntimeInternalError):
     """A kernel raised an AI core / vector core exception or timed out; the message names kernel and block."""
 
 
+class StreamAbortedError(AclRuntimeParamError):
+    """107023 ACL_ERROR_RT_STREAM_ABORT: a stream's work was aborted (Ctrl-C during a wait, or Stream.abort()).
+
+    Raised by a wait that the abort interrupted, by an event whose record was dropped, and by every
+    use of a stream whose running kernel did not stop when aborted: such a stream is failed for
+    good (close it and use a new one; other streams are not affected).
+    """
+
+
+class SyncTimeoutError(AclRuntimeInternalError, TimeoutError):
+    """A `synchronize(timeout=...)` ran out of time (ACL_ERROR_RT_STREAM_SYNC_TIMEOUT / EVENT_SYNC_TIMEOUT).
+
+    The work goes on: a later `synchronize()` waits for it and reports its result. `target` names
+    the stream, event or device waited for, `timeout` is the limit in seconds.
+    """
+
+    def __init__(self, code: int, function: str, message: str = "", target: str = "", timeout: float = 0.0) -> None:
+        self.target = target
+        self.timeout = timeout
+        super().__init__(code, function, message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.function, self.message, self.target, self.timeout))
+
+
+# Answers of the *WithTimeout waits when the time ran out (aclrtSynchronizeDeviceWithTimeout gives the stream one).
+SYNC_TIMEOUT_CODES = frozenset({507046, 507047})
+
+
 def error_for(code: int, function: str, message: str = "") -> AclError:
     """The AclError subclass for `code`'s family."""
     code = int(code)
@@ -440,6 +471,8 @@ def error_for(code: int, function: str, message: str = "") -> AclError:
         from ascendpy.runtime.faults import fault_for
 
         return fault_for(code, function, message)
+    elif code == 107023:
+        cls = StreamAbortedError
     elif 107000 <= code < 108000:
         cls = AclRuntimeParamError
     elif 207000 <= code < 208000:
@@ -517,6 +550,9 @@ PROTOTYPES: dict[str, _Proto] = {
     "aclrtDestroyStream": (_err, [_vp]),
     "aclrtSynchronizeStream": (_err, [_vp]),
     "aclrtSynchronizeStreamWithTimeout": (_err, [_vp, _i32]),
+    "aclrtSynchronizeEventWithTimeout": (_err, [_vp, _i32]),
+    "aclrtSynchronizeDeviceWithTimeout": (_err, [_i32]),
+    "aclrtStreamAbort": (_err, [_vp]),
     "aclrtStreamWaitEvent": (_err, [_vp, _vp]),
     "aclrtStreamQuery": (_err, [_vp, ctypes.POINTER(ctypes.c_int)]),
     "aclrtMalloc": (_err, [_pvp, _sz, ctypes.c_int]),
@@ -559,6 +595,7 @@ SIM_EXTENSIONS: dict[str, _Proto] = {
     "ascendpySimLiveHandles": (ctypes.c_uint64, []),
     "ascendpySimDeviceRange": (_i32, [_vp, _pvp, ctypes.POINTER(ctypes.c_uint64)]),
     "ascendpySimConstants": (ctypes.c_char_p, []),
+    "ascendpySimAbortReport": (ctypes.c_char_p, [_vp]),
     "ascendpySimKernelArgsSetExtent": (_err, [_vp, _vp, ctypes.c_uint64]),
     "__ascendpy_sim_block_idx": (_i64, []),
     "__ascendpy_sim_block_num": (_i64, []),

@@ -10,6 +10,10 @@ kept at run time:
 - a weakref finalizer releases whatever a program forgets; at interpreter exit
   ascendpy first closes every Acl still open, warning about device memory the
   program never freed, so nothing is released out of order or with errors.
+
+Every blocking wait goes through `_blocking_wait`: ACL waits of at most 50 ms in
+a loop, so Ctrl-C is seen within a fraction of a second (it aborts the work
+waited for, then raises KeyboardInterrupt) and `timeout=` is honoured.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ import atexit
 import contextlib
 import ctypes
 import itertools
+import math
 import os
 import sys
 import threading
+import time
 import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +83,63 @@ def _require_parent(obj: object, cls: type, child: str, usage: str) -> None:
     fix = _how_to_get(cls.__name__, obj)
     raise TypeError(f"{child} needs {an} {cls.__name__}, not {got}"
                     + (f": use {usage.format(fix)}" if fix else ""))
+
+
+# The longest single ACL wait. Python runs signal handlers only between C calls, so this bounds how
+# long Ctrl-C goes unnoticed; 20 calls a second cost nothing next to the wait itself.
+_SLICE_MS = 50
+
+
+def _timeout_seconds(timeout: object) -> float | None:
+    """`timeout` as seconds (None: no limit), or a clear error for anything else."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be a number of seconds or None (wait as long as it takes), "
+                        f"not {type(timeout).__name__}")
+    t = float(timeout)
+    if math.isnan(t) or t < 0:
+        raise ValueError(f"timeout must be >= 0 seconds (or None: no limit), got {timeout!r}")
+    return None if math.isinf(t) else t
+
+
+def _blocking_wait(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], target: Resource, timeout: object,
+                   work: Callable[[], list[Stream]], aborted: Callable[[], bool] = lambda: False) -> None:
+    """The runtime's one blocking wait: `fn` (an ACL *WithTimeout wait taking `args` + milliseconds) in slices.
+
+    Between slices Python handles signals. On KeyboardInterrupt every stream of `work()` is
+    aborted (Stream.abort: the running kernel is cancelled, queued work dropped), so the process
+    stays usable, and the interrupt is re-raised with a note saying what was aborted. When
+    `timeout` seconds pass first, SyncTimeoutError names `target`; the work goes on. `aborted()`
+    true after a slice: another thread aborted the work meanwhile (StreamAbortedError, as one
+    unsliced ACL wait would have said).
+    """
+    limit = _timeout_seconds(timeout)
+    call = lib.fn(fn)
+    deadline = None if limit is None else time.monotonic() + limit
+    try:
+        while True:
+            ms = _SLICE_MS
+            if deadline is not None:  # ACL documents -1 and > 0: poll with 1 ms, never 0
+                ms = max(1, min(_SLICE_MS, math.ceil((deadline - time.monotonic()) * 1000)))
+            code = call(*args, ms)
+            if code == 0:
+                return
+            if code not in _acl.SYNC_TIMEOUT_CODES:
+                raise _acl.error_for(code, fn, lib.recent_error_message())
+            if aborted():
+                raise _acl.StreamAbortedError(_acl.ERROR_CODES["ACL_ERROR_RT_STREAM_ABORT"], fn,
+                                              f"{target!r} was aborted while this call waited for it")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _acl.SyncTimeoutError(
+                    code, fn, f"{target!r} did not finish within {limit:g} s; its work goes on: synchronize() "
+                    "again to wait for it, or abort() the stream to cancel it", target=repr(target), timeout=limit)
+    except KeyboardInterrupt as exc:
+        for stream in work():
+            note = stream._abort_for_interrupt()
+            if note and hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(note)
+        raise
 
 
 def _release(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], keep: object) -> None:
@@ -340,14 +404,21 @@ class Device(Resource):
             total = self._total = self.mem_info().total
         return total
 
-    def synchronize(self) -> None:
-        """Wait for all work on every stream of this device."""
+    def synchronize(self, timeout: float | None = None) -> None:
+        """Wait for all work on every stream of this device.
+
+        `timeout` (seconds; None: no limit) raises SyncTimeoutError if that work is not done in
+        time (it goes on). Ctrl-C aborts the work of this device's streams and raises KeyboardInterrupt.
+        """
         self._check()
         self._lib.call("aclrtSetDevice", self.id)
         try:
-            self._lib.call("aclrtSynchronizeDevice")
+            _blocking_wait(self._lib, "aclrtSynchronizeDeviceWithTimeout", (), self, timeout, self._streams)
         finally:
             self._lib.call("aclrtResetDevice", self.id)
+
+    def _streams(self) -> list[Stream]:
+        return [r for r in _descendants(self) if isinstance(r, Stream) and not r.closed]
 
     def _describe(self) -> str:
         return f" {self.id}"
@@ -392,7 +463,7 @@ class Context(Resource):
             for child in self._live_children():
                 if isinstance(child, Stream) and not child.closed:
                     try:  # queued launches may still use kernel libraries loaded here
-                        child._lib.call("aclrtSynchronizeStream", child.handle)
+                        child.synchronize()
                     except Exception:  # noqa: BLE001 - a fault is reported by the stream's own sync
                         pass
             super().close()
@@ -434,19 +505,60 @@ class Stream(Resource):
         self._lib.call("aclrtCreateStream", ctypes.byref(handle))
         self.handle = handle
         self._inflight: list[object] = []  # keeps what queued work uses alive until it completes
+        self._aborts = 0  # abort() calls, so a sliced wait on another thread sees one that happened between slices
         self._own(self._lib, "aclrtDestroyStream", handle)
 
     def _keep_alive(self, objs: list[object]) -> None:
         with self._lock:
             self._inflight.extend(objs)
 
-    def synchronize(self) -> None:
-        """Wait for every queued operation; raises the first kernel fault since the last wait."""
+    def synchronize(self, timeout: float | None = None) -> None:
+        """Wait for every queued operation; raises the first kernel fault since the last wait.
+
+        `timeout` (seconds; None: no limit) raises SyncTimeoutError if the work is not done in
+        time; it goes on, and a later synchronize() waits for it. Ctrl-C during the wait aborts
+        this stream's work (see abort()) and raises KeyboardInterrupt.
+        """
         with self._using():
+            start = self._aborts
             try:
-                self._lib.call("aclrtSynchronizeStream", self.handle)
-            finally:
+                _blocking_wait(self._lib, "aclrtSynchronizeStreamWithTimeout", (self.handle,), self, timeout,
+                               lambda: [self], lambda: self._aborts != start)
+            except _acl.SyncTimeoutError:
+                raise  # the work still runs: what it uses stays alive
+            except _acl.AclError:
                 self._inflight.clear()
+                raise
+            self._inflight.clear()
+
+    def abort(self) -> None:
+        """Cancel this stream's work now (aclrtStreamAbort): queued work is dropped, the running kernel stopped.
+
+        Callable from another thread while one waits in synchronize(), which then raises
+        StreamAbortedError; the stream is usable again afterwards. The simulator stops a kernel at its
+        next AscendC API call (any tensor access, DataCopy, vector or queue op); a kernel whose loop
+        makes none cannot be stopped, and the stream is then failed: this and every later use raise
+        StreamAbortedError, so close it and use a new Stream.
+        """
+        self._check()  # not the stream's lock: a synchronize() on another thread holds it while it waits
+        self._aborts += 1
+        self._lib.call("aclrtStreamAbort", self.handle)
+        with self._lock:  # the waiter has seen the abort and let go
+            self._inflight.clear()  # nothing queued runs any more
+
+    def _abort_for_interrupt(self) -> str:
+        """abort(), for a wait that Ctrl-C interrupted: never raises; says what was aborted."""
+        try:
+            self.abort()
+        except ResourceClosedError:
+            return ""
+        except _acl.AclError as err:
+            return f"ascendpy could not stop {self!r}: {err}"
+        report = ""
+        if self._lib.driver == "sim":
+            raw = self._lib.fn("ascendpySimAbortReport")(self.handle)
+            report = raw.decode(errors="replace") if raw else ""
+        return f"ascendpy aborted the work of {self!r}" + (f": {report}" if report else "")
 
     def query(self) -> bool:
         """True when all work queued so far has completed (does not wait)."""
@@ -463,7 +575,8 @@ class Stream(Resource):
 
     def _before_release(self) -> None:
         try:
-            self._lib.call("aclrtSynchronizeStream", self.handle)
+            _blocking_wait(self._lib, "aclrtSynchronizeStreamWithTimeout", (self.handle,), self, None,
+                           lambda: [self])
         except Exception:  # noqa: BLE001 - closing must not fail because a kernel faulted earlier
             pass
         self._inflight.clear()
@@ -497,15 +610,28 @@ class Event(Resource):
         with self._using(stream):
             self._lib.call("aclrtRecordEvent", self.handle, stream.handle)
             stream._keep_alive([self])
+            self._recorded_on = weakref.ref(stream)
 
-    def synchronize(self) -> None:
+    def synchronize(self, timeout: float | None = None) -> None:
+        """Wait until the work queued before the last `record` has completed.
+
+        `timeout` (seconds; None: no limit) raises SyncTimeoutError if it has not (the work goes
+        on). Ctrl-C aborts the work of the stream the event was recorded on and raises KeyboardInterrupt.
+        """
         with self._using():
-            self._lib.call("aclrtSynchronizeEvent", self.handle)
+            _blocking_wait(self._lib, "aclrtSynchronizeEventWithTimeout", (self.handle,), self, timeout,
+                           self._streams)
+
+    def _streams(self) -> list[Stream]:
+        ref = getattr(self, "_recorded_on", None)
+        stream = ref() if ref is not None else None
+        return [stream] if stream is not None and not stream.closed else []
 
     def _before_release(self) -> None:
         # A stream may wait on this event (wait_event): let the event complete before it is destroyed.
         try:
-            self._lib.call("aclrtSynchronizeEvent", self.handle)
+            _blocking_wait(self._lib, "aclrtSynchronizeEventWithTimeout", (self.handle,), self, None,
+                           self._streams)
         except Exception:  # noqa: BLE001 - closing must not fail because a kernel faulted earlier
             pass
 

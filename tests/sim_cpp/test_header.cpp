@@ -37,6 +37,11 @@ extern "C" int __ascendpy_sim_gm_lookup(const void*, uint64_t* base, uint64_t* s
   return 1;
 }
 extern "C" int __ascendpy_sim_fast(void) { return 0; }
+// No launch is ever cancelled here (aclrtStreamAbort is tested through the simulator library).
+extern "C" {
+int __ascendpy_sim_cancel_pending = 0;
+}
+extern "C" int __ascendpy_sim_cancelled(void) { return 0; }
 
 extern "C" void add_custom(GM_ADDR x, GM_ADDR y, GM_ADDR z);  // tests/sim_cpp/add_custom.cpp
 

@@ -57,6 +57,13 @@ void __ascendpy_sim_gm_extent(const void* p, __ascendpy_sim_gm_extent_t* out);
 // bounds) and the pipe race checker are skipped for speed; everything else is still checked.
 int __ascendpy_sim_fast(void);
 
+// aclrtStreamAbort cancels a running launch cooperatively. __ascendpy_sim_cancel_pending is
+// nonzero while some launch is being cancelled (read it with a relaxed atomic load); only then
+// does the simulated AscendC API call __ascendpy_sim_cancelled(), which is 1 when the launch of
+// the block on the calling thread is cancelled: the API then throws the fault "cancelled".
+extern int __ascendpy_sim_cancel_pending;
+int __ascendpy_sim_cancelled(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

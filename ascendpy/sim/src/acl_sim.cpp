@@ -18,6 +18,11 @@
 //   stops the launch; the fault is reported by the next synchronisation of the
 //   stream as ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, with the text in
 //   aclGetRecentErrMsg(), and the stream stays usable.
+// - aclrtStreamAbort drops a stream's queued tasks and cancels its running
+//   launch: each block stops at its next AscendC API call (poll_cancel in the
+//   headers). A kernel that makes no API call cannot be stopped; its stream is
+//   then failed (all later work refused) and its pool threads are replaced.
+//   The *WithTimeout waits let a caller wait in slices (Ctrl-C in ascendpy).
 // - Handles are opaque ids that are never reused, so a destroyed stream, event,
 //   context, binary, function or args handle is reported, never dereferenced.
 // - After fork() the child sees a fresh, uninitialized simulator (the parent's
@@ -228,7 +233,11 @@ std::shared_ptr<Alloc> find_alloc(const AllocMap& m, const void* p) {
 
 // ------------------------------------------------------------ streams, events
 struct Stream;
+struct Job;
 using Task = std::function<void(Stream&)>;
+
+// What Stream::wait saw.
+enum class Waited { kDone, kTimeout, kAborted };
 
 struct Stream {
   uint64_t id = 0;
@@ -236,9 +245,15 @@ struct Stream {
   int device = 0;
   bool is_default = false;
 
+  // A queued task, and what aclrtStreamAbort runs instead when it drops the task (may be empty).
+  struct Queued {
+    Task run;
+    std::function<void()> discard;
+  };
+
   std::mutex m;
   std::condition_variable cv;
-  std::deque<Task> q;
+  std::deque<Queued> q;
   uint64_t enq = 0, done = 0;
   bool stop = false;
   aclError fault_code = 0;
@@ -246,6 +261,17 @@ struct Stream {
   uint64_t more_faults = 0;
   std::thread th;
   std::function<void()> after_done;  // set by a task, run by the worker right after the task counts as done
+
+  // aclrtStreamAbort (abort_stream below). `running` is the launch now running (run_launch sets
+  // it), which an abort cancels; while `aborting`, pushes are refused and a task waiting for an
+  // event gives up. `aborts` counts aborts, so a wait that one interrupted reports it. `failed`
+  // is set when the cancelled kernel did not stop: the stream then refuses all work.
+  std::shared_ptr<Job> running;
+  std::string running_name;
+  std::atomic<bool> aborting{false};
+  uint64_t aborts = 0;
+  std::string failed;
+  std::string abort_report;  // what the last abort cancelled (ascendpySimAbortReport)
 
   void start() {
     th = std::thread([this] { loop(); });
@@ -256,7 +282,7 @@ struct Stream {
     for (;;) {
       cv.wait(lk, [&] { return !q.empty() || stop; });
       if (q.empty()) return;  // stopping, and drained
-      Task task = std::move(q.front());
+      Task task = std::move(q.front().run);
       q.pop_front();
       lk.unlock();
       try {
@@ -282,13 +308,19 @@ struct Stream {
 
   // Callers hold the global state lock, so a stream found in the registry
   // cannot be stopping (it is removed from the registry before shutdown).
-  bool push(Task t) {
+  // A failed stream, or one being aborted, refuses the task (ACL_ERROR_RT_STREAM_ABORT).
+  aclError push(Task t, std::function<void()> discard = nullptr) {
     std::lock_guard<std::mutex> g(m);
-    if (stop) return false;
-    q.push_back(std::move(t));
+    if (!failed.empty()) return fail(ACL_ERROR_RT_STREAM_ABORT, failed);
+    if (aborting) {
+      return fail(ACL_ERROR_RT_STREAM_ABORT, cat("stream ", Hex{id}, " is being aborted (aclrtStreamAbort) on "
+                                                 "another thread; work queued meanwhile is refused"));
+    }
+    if (stop) return fail(ACL_ERROR_RT_INTERNAL_ERROR, cat("stream ", Hex{id}, " is being destroyed"));
+    q.push_back(Queued{std::move(t), std::move(discard)});
     ++enq;
     cv.notify_all();
-    return true;
+    return ACL_SUCCESS;
   }
 
   void fault(int64_t code, std::string msg) {
@@ -301,16 +333,18 @@ struct Stream {
     }
   }
 
-  // Wait for everything queued before the call. timeout_ms < 0: no limit.
-  bool wait(int64_t timeout_ms) {
+  // Wait for everything queued before the call. timeout_ms < 0: no limit. kAborted: an
+  // aclrtStreamAbort dropped or cancelled that work meanwhile (or the stream has failed).
+  Waited wait(int64_t timeout_ms) {
     std::unique_lock<std::mutex> lk(m);
-    const uint64_t target = enq;
-    auto ready = [&] { return done >= target; };
+    const uint64_t target = enq, gen = aborting ? aborts - 1 : aborts;  // an abort under way counts
+    auto ready = [&] { return (done >= target && !aborting) || !failed.empty(); };
     if (timeout_ms < 0) {
       cv.wait(lk, ready);
-      return true;
+    } else if (!cv.wait_for(lk, std::chrono::milliseconds(timeout_ms), ready)) {
+      return Waited::kTimeout;
     }
-    return cv.wait_for(lk, std::chrono::milliseconds(timeout_ms), ready);
+    return aborts != gen || !failed.empty() ? Waited::kAborted : Waited::kDone;
   }
 
   uint64_t pending() {
@@ -320,6 +354,10 @@ struct Stream {
 
   aclError take_fault(std::string* msg) {
     std::lock_guard<std::mutex> g(m);
+    if (!failed.empty()) {
+      *msg = failed;
+      return ACL_ERROR_RT_STREAM_ABORT;
+    }
     const aclError code = fault_code;
     if (code != 0) {
       *msg = fault_msg;
@@ -331,15 +369,18 @@ struct Stream {
     return code;
   }
 
-  // Runs what is queued, then joins the worker.
+  // Runs what is queued, then joins the worker (a failed stream's worker is stuck in a kernel
+  // that ignored the abort: it is left running, and the stream is kept in failed_streams()).
   void shutdown() {
+    bool stuck;
     {
       std::lock_guard<std::mutex> g(m);
       stop = true;
+      stuck = !failed.empty();
       cv.notify_all();
     }
     if (th.joinable()) {
-      if (th.get_id() == std::this_thread::get_id()) {
+      if (stuck || th.get_id() == std::this_thread::get_id()) {
         th.detach();
       } else {
         th.join();
@@ -360,19 +401,27 @@ struct Event {
   uint64_t rec_done = 0;  // highest record that has executed
   Clock::time_point ts{};
   bool destroyed = false;
+  bool aborted = false;  // the latest completed record was dropped by aclrtStreamAbort
 
-  void complete(uint64_t seq) {
+  void complete(uint64_t seq, bool by_abort = false) {
     const Clock::time_point now = Clock::now();
     std::lock_guard<std::mutex> g(m);
     if (seq > rec_done) {
       rec_done = seq;
       ts = now;
+      aborted = by_abort;
     }
     cv.notify_all();
   }
-  void wait_for(uint64_t target) {
+  // Until record `target` has completed; false if timeout_ms (>= 0) passed first.
+  bool wait_for(uint64_t target, int64_t timeout_ms = -1) {
     std::unique_lock<std::mutex> lk(m);
-    cv.wait(lk, [&] { return rec_done >= target || destroyed; });
+    auto ready = [&] { return rec_done >= target || destroyed; };
+    if (timeout_ms < 0) {
+      cv.wait(lk, ready);
+      return true;
+    }
+    return cv.wait_for(lk, std::chrono::milliseconds(timeout_ms), ready);
   }
   void destroy() {
     std::lock_guard<std::mutex> g(m);
@@ -729,10 +778,39 @@ struct Job {
   bool stop = false, done = false;
   std::string fault;
   std::condition_variable cv;
+  // aclrtStreamAbort: `cancel` is what the blocks poll (__ascendpy_sim_cancelled); `fault_is_cancel`
+  // says the first fault is a block stopping for it. `abandoned`: blocks that ignored the cancel
+  // hold their threads, so those were replaced, and leave the pool when (if ever) they return.
+  std::atomic<bool> cancel{false};
+  bool fault_is_cancel = false;
+  bool abandoned = false;
 };
+
+// The cancel flag of the launch whose block runs on this thread, and whether that block has been
+// told it is cancelled (it then throws the "cancelled" fault).
+thread_local const std::atomic<bool>* tl_cancel = nullptr;
+thread_local bool tl_cancel_seen = false;
 
 class Pool {
  public:
+  // Stops `job`: no block starts any more, and running ones stop at their next AscendC API call.
+  void cancel(const std::shared_ptr<Job>& job) {
+    Lock lk(m_);
+    if (job->done || job->cancel.load()) return;
+    job->cancel.store(true);
+    __atomic_fetch_add(&__ascendpy_sim_cancel_pending, 1, __ATOMIC_RELAXED);
+    job->stop = true;
+    if (job->active == 0) finish(*job);  // no block had started
+  }
+
+  // The blocks of cancelled `job` did not stop: give the pool new threads for the ones they hold.
+  void abandon(const std::shared_ptr<Job>& job) {
+    Lock lk(m_);
+    if (job->done || job->abandoned) return;
+    job->abandoned = true;
+    for (int64_t i = 0; i < job->active; ++i) std::thread([this] { worker(); }).detach();
+  }
+
   // Runs every block of `job` (until one faults) and returns when all are done.
   void run(const std::shared_ptr<Job>& job) {
     Lock lk(m_);
@@ -759,17 +837,29 @@ class Pool {
       const int64_t b = job->next++;
       ++job->active;
       lk.unlock();
+      tl_cancel = &job->cancel;
+      tl_cancel_seen = false;
       std::string fault = job->body(b);
+      tl_cancel = nullptr;
       lk.lock();
       if (!fault.empty()) {
-        if (job->fault.empty()) job->fault = std::move(fault);
+        if (job->fault.empty()) {
+          job->fault = std::move(fault);
+          job->fault_is_cancel = tl_cancel_seen;
+        }
         job->stop = true;
       }
-      if (--job->active == 0 && (job->stop || job->next >= job->num)) {
-        job->done = true;
-        job->cv.notify_all();
-      }
+      const bool replaced = job->abandoned;
+      if (--job->active == 0 && (job->stop || job->next >= job->num)) finish(*job);
+      if (replaced) return;  // another thread took this one's place in the pool
     }
+  }
+
+  void finish(Job& job) {
+    if (job.done) return;
+    job.done = true;
+    if (job.cancel.load()) __atomic_fetch_sub(&__ascendpy_sim_cancel_pending, 1, __ATOMIC_RELAXED);
+    job.cv.notify_all();
   }
 
   std::mutex m_;
@@ -957,8 +1047,33 @@ void run_launch(Stream& stream, LaunchSpec& spec) {
       tl_regions = nullptr;
       return err;
     };
-    pool().run(job);
-    if (!job->fault.empty()) stream.fault(ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, job->fault);
+    bool cancelled;
+    {
+      std::lock_guard<std::mutex> g(stream.m);
+      cancelled = stream.aborting;  // an abort began after this task left the queue: do not start it
+      if (!cancelled) {
+        stream.running = job;
+        stream.running_name = f->name;
+      }
+    }
+    if (!cancelled) {
+      pool().run(job);
+      std::lock_guard<std::mutex> g(stream.m);
+      stream.running = nullptr;
+      stream.running_name.clear();
+      cancelled = job->cancel.load();
+    }
+    // A block stopped by aclrtStreamAbort is no fault of the kernel: abort_stream reports it.
+    if (!job->fault.empty() && !(cancelled && job->fault_is_cancel)) {
+      stream.fault(ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, job->fault);
+    }
+    if (cancelled) {
+      std::string report = job->fault_is_cancel ? job->fault
+                                                : cat("kernel '", f->name, "': cancelled when ", job->next, " of its ",
+                                                      num, " block(s) had started");
+      std::lock_guard<std::mutex> g(stream.m);
+      stream.abort_report = std::move(report);
+    }
   }
   Lock lk(s.mu);
   for (auto& a : temps) s.unregister_alloc(a);
@@ -1309,14 +1424,49 @@ APY_API aclError aclrtGetDevice(int32_t* deviceId) {
 }
 
 namespace {
-aclError sync_streams(std::vector<std::shared_ptr<Stream>> streams) {
+// The *WithTimeout functions take -1 (no limit), 0 (poll) or a positive number of milliseconds.
+aclError check_timeout(int32_t timeout) {
+  if (timeout >= -1) return ACL_SUCCESS;
+  return fail(ACL_ERROR_INVALID_PARAM, cat("timeout ", timeout, " ms is invalid: use -1 (no limit), 0 (poll) "
+                                           "or a positive number of milliseconds"));
+}
+
+std::string stream_timeout_text(Stream& str, int64_t timeout_ms) {
+  return cat("stream ", Hex{str.id}, " still has ", str.pending(), " unfinished task(s) after ", timeout_ms, " ms");
+}
+
+std::string aborted_while_waiting(const Stream& str) {
+  return cat("stream ", Hex{str.id}, " was aborted (aclrtStreamAbort) while this call waited for it: the work it "
+             "waited for was dropped or cancelled");
+}
+
+// Waits for every stream (all within timeout_ms when >= 0: no fault is taken if one is late),
+// then reports the first fault, failure or abort among them.
+aclError sync_streams(std::vector<std::shared_ptr<Stream>> streams, int64_t timeout_ms = -1) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
+  std::vector<Waited> how;
+  for (auto& str : streams) {
+    int64_t left = -1;
+    if (timeout_ms >= 0) {
+      left = std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    }
+    const Waited w = str->wait(left);
+    if (w == Waited::kTimeout) return fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT, stream_timeout_text(*str, timeout_ms));
+    how.push_back(w);
+  }
   std::string first;
   aclError code = ACL_SUCCESS;
   size_t more = 0;
-  for (auto& str : streams) {
-    str->wait(-1);
+  for (size_t i = 0; i < streams.size(); ++i) {
+    Stream* str = streams[i].get();
     std::string msg;
-    if (aclError e = str->take_fault(&msg)) {
+    aclError e = str->take_fault(&msg);
+    if (!e && how[i] == Waited::kAborted) {
+      e = ACL_ERROR_RT_STREAM_ABORT;
+      msg = aborted_while_waiting(*str);
+    }
+    if (e) {
       if (code == ACL_SUCCESS) {
         code = e;
         first = std::move(msg);
@@ -1347,6 +1497,25 @@ APY_API aclError aclrtSynchronizeDevice(void) {
       }
     }
     return sync_streams(std::move(streams));
+  });
+}
+
+// ACL_ERROR_RT_STREAM_SYNC_TIMEOUT when the device's streams are not all done within `timeout` ms.
+APY_API aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout) {
+  return guarded([&]() -> aclError {
+    if (aclError e = check_timeout(timeout)) return e;
+    State& s = st();
+    std::vector<std::shared_ptr<Stream>> streams;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      std::shared_ptr<Ctx> c;
+      if (aclError e = current_ctx(s, &c)) return e;
+      for (auto& kv : s.streams) {
+        if (kv.second->device == c->device) streams.push_back(kv.second);
+      }
+    }
+    return sync_streams(std::move(streams), timeout);
   });
 }
 
@@ -1503,13 +1672,11 @@ aclError sync_one(aclrtStream stream, int64_t timeout_ms) {
     if (!s.inited) return not_initialized();
     if (aclError e = resolve_stream(s, stream, &str)) return e;
   }
-  if (!str->wait(timeout_ms)) {
-    return fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT,
-                cat("stream ", Hex{str->id}, " still has ", str->pending(), " unfinished task(s) after ", timeout_ms,
-                    " ms"));
-  }
+  const Waited w = str->wait(timeout_ms);
+  if (w == Waited::kTimeout) return fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT, stream_timeout_text(*str, timeout_ms));
   std::string msg;
   if (aclError e = str->take_fault(&msg)) return fail(e, msg);
+  if (w == Waited::kAborted) return fail(ACL_ERROR_RT_STREAM_ABORT, aborted_while_waiting(*str));
   return ACL_SUCCESS;
 }
 }  // namespace
@@ -1535,11 +1702,95 @@ APY_API aclError aclrtStreamQuery(aclrtStream stream, int32_t* status) {
 
 APY_API aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) {
   return guarded([&]() -> aclError {
-    if (timeout < -1) {
-      return fail(ACL_ERROR_INVALID_PARAM, cat("timeout ", timeout, " ms is invalid: use -1 (no limit), 0 (poll) "
-                                               "or a positive number of milliseconds"));
-    }
+    if (aclError e = check_timeout(timeout)) return e;
     return sync_one(stream, timeout);
+  });
+}
+
+namespace {
+// How long aclrtStreamAbort waits for a cancelled kernel to reach its next AscendC API call.
+constexpr int64_t kAbortGraceMs = 400;
+
+// Streams whose worker is stuck in a kernel that ignored an abort. Never freed: that thread
+// still runs in them (and in the kernel library, which their queued launch keeps loaded).
+void keep_failed_stream(std::shared_ptr<Stream> str) {
+  static std::mutex* mu = new std::mutex();
+  static auto* kept = new std::vector<std::shared_ptr<Stream>>();
+  std::lock_guard<std::mutex> g(*mu);
+  kept->push_back(std::move(str));
+}
+
+// aclrtStreamAbort: drops the queued tasks (an event record among them completes as aborted),
+// cancels the running launch (its blocks stop at their next AscendC API call, or were not
+// started), and waits up to kAbortGraceMs for it. A kernel that does not stop leaves the stream
+// failed: every later use is refused with ACL_ERROR_RT_STREAM_ABORT, and the pool threads its
+// blocks hold are replaced, so other streams keep running.
+aclError abort_stream(const std::shared_ptr<Stream>& str) {
+  std::deque<Stream::Queued> dropped;
+  std::shared_ptr<Job> job;
+  {
+    std::lock_guard<std::mutex> g(str->m);
+    if (!str->failed.empty()) return fail(ACL_ERROR_RT_STREAM_ABORT, str->failed);
+    if (str->aborting) {
+      return fail(ACL_ERROR_RT_STREAM_ABORT, cat("stream ", Hex{str->id}, " is already being aborted on another "
+                                                 "thread"));
+    }
+    str->aborting = true;
+    ++str->aborts;
+    str->abort_report.clear();
+    dropped.swap(str->q);
+    str->done += dropped.size();
+    job = str->running;
+    str->cv.notify_all();
+  }
+  for (auto& d : dropped) {
+    if (d.discard) d.discard();
+  }
+  if (job) pool().cancel(job);
+  std::string failed;
+  {
+    std::unique_lock<std::mutex> lk(str->m);
+    const bool stopped =
+        str->cv.wait_for(lk, std::chrono::milliseconds(kAbortGraceMs), [&] { return str->done >= str->enq; });
+    const std::string dropped_text = cat(dropped.size(), " queued task(s) dropped");
+    if (stopped) {
+      str->abort_report = str->abort_report.empty() ? dropped_text : cat(str->abort_report, "; ", dropped_text);
+    } else {
+      const std::string what = str->running_name.empty() ? std::string("the running task")
+                                                         : cat("kernel '", str->running_name, "'");
+      failed = cat("stream ", Hex{str->id}, " was aborted (aclrtStreamAbort) but ", what, " did not stop within ",
+                   kAbortGraceMs, " ms: the simulator stops a kernel at its next AscendC API call, and this one runs "
+                   "a loop that makes none. The stream is failed and refuses all work: destroy it and use a new "
+                   "stream (other streams are not affected; the kernel's thread runs on until the process exits)");
+      str->failed = failed;
+      str->abort_report = failed;
+    }
+    str->aborting = false;
+    str->cv.notify_all();
+  }
+  if (failed.empty()) return ACL_SUCCESS;
+  keep_failed_stream(str);
+  if (job) pool().abandon(job);
+  return fail(ACL_ERROR_RT_STREAM_ABORT, failed);
+}
+}  // namespace
+
+// Stops the stream's running task and drops its queued ones (CANN 8.1 acl_rt.h; NULL is refused,
+// as in 8.1). A wait that the abort interrupts returns ACL_ERROR_RT_STREAM_ABORT.
+APY_API aclError aclrtStreamAbort(aclrtStream stream) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    std::shared_ptr<Stream> str;
+    {
+      Lock lk(s.mu);
+      if (!s.inited) return not_initialized();
+      if (!stream) {
+        return fail(ACL_ERROR_INVALID_PARAM, "aclrtStreamAbort does not take the NULL (default) stream: pass the "
+                                             "stream to abort");
+      }
+      if (aclError e = lookup(s, s.streams, stream, kStream, &str)) return e;
+    }
+    return abort_stream(str);
   });
 }
 
@@ -1611,27 +1862,50 @@ APY_API aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
     }
     // Completed after the stream counts the record as done: whoever sees the event complete
     // then also sees the stream idle if nothing was queued after it (aclrtStreamQuery).
-    str->push([ev, seq](Stream& self) { self.after_done = [ev, seq] { ev->complete(seq); }; });
-    return ACL_SUCCESS;
+    aclError e = str->push([ev, seq](Stream& self) { self.after_done = [ev, seq] { ev->complete(seq); }; },
+                           [ev, seq] { ev->complete(seq, true); });
+    if (e) ev->complete(seq, true);  // refused by a failed stream: waiting for this record must not hang
+    return e;
   });
 }
 
+namespace {
+aclError sync_event(aclrtEvent event, int64_t timeout_ms) {
+  State& s = st();
+  std::shared_ptr<Event> ev;
+  {
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
+  }
+  uint64_t target;
+  {
+    std::lock_guard<std::mutex> g(ev->m);
+    target = ev->rec_enq;
+  }
+  if (!ev->wait_for(target, timeout_ms)) {
+    return fail(ACL_ERROR_RT_EVENT_SYNC_TIMEOUT,
+                cat("event ", Hex{ev->id}, " has not completed after ", timeout_ms, " ms: the work queued before its "
+                    "record is still running"));
+  }
+  std::lock_guard<std::mutex> g(ev->m);
+  if (ev->aborted && !ev->destroyed && target > 0) {
+    return fail(ACL_ERROR_RT_STREAM_ABORT, cat("event ", Hex{ev->id}, " will not complete: the stream it was recorded "
+                                               "on was aborted (aclrtStreamAbort) before reaching the record"));
+  }
+  return ACL_SUCCESS;
+}
+}  // namespace
+
 APY_API aclError aclrtSynchronizeEvent(aclrtEvent event) {
+  return guarded([&]() -> aclError { return sync_event(event, -1); });
+}
+
+// ACL_ERROR_RT_EVENT_SYNC_TIMEOUT when the event has not completed within `timeout` ms.
+APY_API aclError aclrtSynchronizeEventWithTimeout(aclrtEvent event, int32_t timeout) {
   return guarded([&]() -> aclError {
-    State& s = st();
-    std::shared_ptr<Event> ev;
-    {
-      Lock lk(s.mu);
-      if (!s.inited) return not_initialized();
-      if (aclError e = lookup(s, s.events, event, kEvent, &ev)) return e;
-    }
-    uint64_t target;
-    {
-      std::lock_guard<std::mutex> g(ev->m);
-      target = ev->rec_enq;
-    }
-    ev->wait_for(target);
-    return ACL_SUCCESS;
+    if (aclError e = check_timeout(timeout)) return e;
+    return sync_event(event, timeout);
   });
 }
 
@@ -1699,8 +1973,11 @@ APY_API aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
       target = ev->rec_enq;
     }
     if (target == 0) return ACL_SUCCESS;  // never recorded: nothing to wait for
-    str->push([ev, target](Stream&) { ev->wait_for(target); });
-    return ACL_SUCCESS;
+    return str->push([ev, target](Stream& self) {
+      while (!ev->wait_for(target, 10)) {
+        if (self.aborting) return;  // aclrtStreamAbort of the waiting stream
+      }
+    });
   });
 }
 
@@ -1807,10 +2084,9 @@ APY_API aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, si
     if (aclError e = plan_copy(s, dst, destMax, src, count, kind, true, plan.get())) return e;
     std::shared_ptr<Stream> str;
     if (aclError e = resolve_stream(s, stream, &str)) return e;
-    str->push([plan](Stream&) {
+    return str->push([plan](Stream&) {
       if (plan->count) std::memmove(plan->dst, plan->src, plan->count);
     });
-    return ACL_SUCCESS;
   });
 }
 
@@ -1837,10 +2113,9 @@ APY_API aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, 
     if (aclError e = plan_set(s, devPtr, maxCount, count, &pin)) return e;
     std::shared_ptr<Stream> str;
     if (aclError e = resolve_stream(s, stream, &str)) return e;
-    str->push([pin, devPtr, value, count](Stream&) {
+    return str->push([pin, devPtr, value, count](Stream&) {
       if (count) std::memset(devPtr, value, count);
     });
-    return ACL_SUCCESS;
   });
 }
 
@@ -2224,7 +2499,7 @@ APY_API aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle funcHandle, uint32_
     }
     spec->pins = pin_pointers(s, spec->blob);
     spec->regions = argument_regions(*f, *a);
-    str->push([spec](Stream& on) { run_launch(on, *spec); });
+    if (aclError e = str->push([spec](Stream& on) { run_launch(on, *spec); })) return e;
     // aclrtKernelArgsInit memory is system-managed: the launch took a copy of the
     // arguments, so the handle is released here and a later use of it is reported.
     for (uint64_t pid : a->param_ids) s.params.erase(pid);
@@ -2257,8 +2532,7 @@ APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlock
     spec->num_blocks = numBlocks;
     spec->dev_args_ptr = reinterpret_cast<uintptr_t>(argsData);
     spec->dev_args_size = argsSize;
-    str->push([spec](Stream& on) { run_launch(on, *spec); });
-    return ACL_SUCCESS;
+    return str->push([spec](Stream& on) { run_launch(on, *spec); });
   });
 }
 
@@ -2268,6 +2542,14 @@ APY_API int64_t __ascendpy_sim_block_idx(void) { return tl_block_idx; }
 APY_API int64_t __ascendpy_sim_block_num(void) { return tl_block_num; }
 APY_API const char* __ascendpy_sim_soc_name(void) { return effective_soc()->name; }
 APY_API int __ascendpy_sim_fast(void) { return g_fast.load(std::memory_order_relaxed); }
+extern "C" {
+__attribute__((visibility("default"))) int __ascendpy_sim_cancel_pending = 0;
+}
+APY_API int __ascendpy_sim_cancelled(void) {
+  if (!tl_cancel || !tl_cancel->load(std::memory_order_relaxed)) return 0;
+  tl_cancel_seen = true;
+  return 1;
+}
 APY_API int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   AllocIndex& idx = alloc_index();
@@ -2393,6 +2675,20 @@ APY_API aclError ascendpySimKernelArgsSetExtent(aclrtArgsHandle argsHandle, aclr
     a->has_extent[p->index] = 1;
     return ACL_SUCCESS;
   });
+}
+
+// What the last aclrtStreamAbort of `stream` cancelled and dropped ("" if none, or not a live stream):
+// the kernel, block and source line a cancelled kernel stopped at, or why the stream failed.
+APY_API const char* ascendpySimAbortReport(aclrtStream stream) {
+  static thread_local std::string out;
+  out.clear();
+  State& s = st();
+  Lock lk(s.mu);
+  auto it = s.streams.find(from_handle(stream));
+  if (it == s.streams.end()) return out.c_str();
+  std::lock_guard<std::mutex> g(it->second->m);
+  out = it->second->abort_report;
+  return out.c_str();
 }
 
 // "NAME=value\n" for every error code and enum value compiled into this

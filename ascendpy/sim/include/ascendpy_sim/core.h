@@ -28,6 +28,8 @@
 //   deadlock               WaitFlag with no pending SetFlag of the same event and id (the NPU hangs), or a
 //                          second SetFlag while the first is still pending (undefined: a set is lost)
 //   tensor_leak            a TQue tensor still allocated or queued when the kernel returns
+// and by every API call of a launch that aclrtStreamAbort cancels (poll_cancel):
+//   cancelled              the block stopped at this call (reported by the abort, not as a fault)
 #pragma once
 
 #ifndef __ASCENDPY_SIM__
@@ -144,6 +146,18 @@ namespace ascendpy_sim {
   KernelFault f(kind, what);
   f.nframes = backtrace(f.frames, KernelFault::kMaxFrames);
   throw f;
+}
+
+// aclrtStreamAbort stops a launch cooperatively: the simulated AscendC API polls here (scalar and
+// tensor element accesses, DataCopy, vector ops, queue ops, barriers and flags), and each block of
+// a cancelled launch stops at its next such call with the fault "cancelled". A loop that makes no
+// API call cannot be stopped this way: the simulator then marks its stream failed.
+inline void poll_cancel() {
+  if (__builtin_expect(__atomic_load_n(&__ascendpy_sim_cancel_pending, __ATOMIC_RELAXED) != 0, 0) &&
+      __ascendpy_sim_cancelled()) {
+    fault("cancelled", "the launch was cancelled by aclrtStreamAbort (in ascendpy: Ctrl-C during a wait, or "
+                       "Stream.abort()); the block stopped at this call");
+  }
 }
 
 inline const char* pipe_name(pipe_t p) {

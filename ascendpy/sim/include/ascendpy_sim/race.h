@@ -450,6 +450,7 @@ struct OpRec {
 // Starts an instruction of `name` on `pipe` (called first thing by every API function that
 // touches memory on a pipe other than S).
 __attribute__((noinline)) inline OpRec op_begin(pipe_t pipe, const char* name) {
+  poll_cancel();
   OpRec r;
   if (!any_race_on()) return r;
   BlockState* st = race_state();

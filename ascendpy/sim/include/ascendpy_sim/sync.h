@@ -22,6 +22,7 @@ inline int64_t GetSubBlockNum() { return 1; }
 // one pipe orders that pipe with itself, which the race checker already assumes.
 template <pipe_t pipe>
 inline void PipeBarrier() {
+  ascendpy_sim::poll_cancel();
   if constexpr (pipe == PIPE_ALL) ascendpy_sim::barrier_all();
 }
 
@@ -29,6 +30,7 @@ inline void PipeBarrier() {
 
 namespace ascendpy_sim {
 inline void check_event_id(const char* api, AscendC::HardEvent event, int32_t id) {
+  poll_cancel();  // every SetFlag/WaitFlag form starts here
   if (id < 0 || id >= AscendC::QUE_MAX_EVENT) {
     fault("bad_event_id", cat(api, "<HardEvent::", event_name(event), ">(", id, "): event ids are 0..",
                               AscendC::QUE_MAX_EVENT - 1));

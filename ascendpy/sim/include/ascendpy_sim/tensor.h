@@ -258,6 +258,7 @@ class LocalTensor {
   uint64_t sim_room_bytes() const { return ascendpy_sim::room_bytes(sim_addr_, sim_buf_); }
   void sim_check_live(const char* what) const { ascendpy_sim::check_live(sim_addr_, sim_buf_, sim_gen_, what); }
   void sim_check_elem(uint32_t index, const char* what) const {
+    ascendpy_sim::poll_cancel();
     const ascendpy_sim::BufDesc* b = sim_buf_;
     if (b && sim_addr_ && sim_gen_ == b->gen && b->state != ascendpy_sim::BufState::FREE && index < sim_size_ &&
         reinterpret_cast<const uint8_t*>(sim_addr_ + index + 1) <= b->start + b->len &&
@@ -352,6 +353,7 @@ class GlobalTensor {
   }
 
   void sim_check(const char* what) const {
+    ascendpy_sim::poll_cancel();
     if (!address_) {
       ascendpy_sim::fault("uninitialized_tensor",
                           ascendpy_sim::cat("GlobalTensor::", what, ": SetGlobalBuffer was never called"));

@@ -299,6 +299,7 @@ class TQueBind {
  private:
   template <typename T>
   void sim_deque(LocalTensor<T>& tensor) {
+    ascendpy_sim::poll_cancel();
     if (sim_fifo_.empty()) {
       ascendpy_sim::fault("queue_protocol",
                           ascendpy_sim::cat(sim_name(), "::DeQue: the queue is empty (no tensor was EnQue'd)"));
@@ -354,6 +355,7 @@ class TQueBind {
   }
   template <typename T>
   void sim_alloc(LocalTensor<T>& t) {
+    ascendpy_sim::poll_cancel();
     if (sim_bufs_.empty() || sim_bufs_.front()->owner != this) {
       ascendpy_sim::fault("queue_protocol",
                           ascendpy_sim::cat(sim_name(), "::AllocTensor: the queue has no buffers; call "
@@ -378,6 +380,7 @@ class TQueBind {
   }
   template <typename T>
   ascendpy_sim::BufDesc* sim_own(const LocalTensor<T>& t, const char* what) const {
+    ascendpy_sim::poll_cancel();
     ascendpy_sim::BufDesc* d = t.sim_buf_;
     if (!d || !t.sim_addr_) {
       ascendpy_sim::fault("queue_protocol",
