@@ -261,6 +261,48 @@ def test_abort_leaves_other_streams_alone(runtime, rng):
     assert abort_report(other) == ""
 
 
+def test_abort_of_a_launch_still_waiting_for_a_core(runtime, rng):
+    _, _, ctx, stream = runtime
+    x, dx, dy = slow_affine_inputs(rng)
+    loader().get_kernel("slow_affine")[64, stream](dx, dy, len(x), ENDLESS)  # more blocks than pool threads
+    queued = Stream(ctx)
+    z0 = rng.integers(-100, 100, 300, dtype=np.int32)
+    dz = DeviceBuffer.from_numpy(z0)
+    loader().get_kernel("add_rows")[1, queued](dz, dz, dz, len(z0))  # waits behind them for a thread
+    time.sleep(0.1)
+    queued.abort()
+    assert abort_report(queued) == "kernel 'add_rows': cancelled when 0 of its 1 block(s) had started; " \
+        "0 queued task(s) dropped"
+    queued.synchronize(timeout=5)
+    np.testing.assert_array_equal(dz.to_numpy(), z0)
+    stream.abort()  # its blocks stop; the ones not started never start
+    assert "kernel 'slow_affine' block " in abort_report(stream)
+    stream.synchronize(timeout=5)
+    check_add(queued, rng)
+    check_add(stream, rng)
+
+
+def test_abort_of_a_stream_waiting_for_an_event(runtime, rng):
+    _, _, ctx, stream = runtime
+    x, dx, dy = slow_affine_inputs(rng)
+    loader().get_kernel("slow_affine")[1, stream](dx, dy, len(x), ENDLESS)
+    event = Event(ctx)
+    event.record(stream)
+    waiter = Stream(ctx)
+    waiter.wait_event(event)  # blocks `waiter` until `stream` reaches the record
+    z0 = rng.integers(-100, 100, 300, dtype=np.int32)
+    dz = DeviceBuffer.from_numpy(z0)
+    loader().get_kernel("add_rows")[1, waiter](dz, dz, dz, len(z0))
+    time.sleep(0.1)
+    waiter.abort()  # the wait gives up, the launch behind it is dropped
+    assert abort_report(waiter) == "1 queued task(s) dropped"
+    waiter.synchronize(timeout=5)
+    np.testing.assert_array_equal(dz.to_numpy(), z0)
+    stream.abort()
+    check_add(waiter, rng)
+    check_add(stream, rng)
+
+
 def test_abort_of_an_idle_or_closed_stream(runtime, rng):
     _, _, ctx, stream = runtime
     stream.abort()
