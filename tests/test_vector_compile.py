@@ -384,6 +384,21 @@ def test_bf16_pointer_parameter_on_310p():
     _expect(k, "# MARK", "parameter 'x' is Ptr[bf16]", "310P has no bfloat16_t", soc="310P")
 
 
+def test_int32_compare_not_on_310p():
+    """CANN 8.1 declares Compare and CompareScalar on int32_t for 910B only (tools/sim_api_matrix.txt)."""
+
+    @std.aiv_kernel
+    def k(x: Ptr[i32], y: Ptr[u8], n: u32):
+        a = std.ub_alloc(i32, 64)
+        m = std.ub_alloc(u8, 64)
+        std.load(a, x, 0, n)
+        std.compares(m, a, 3, std.CMPMODE.GT, 64)  # MARK
+        std.store(y, 0, m, 8)
+
+    assert "AscendC::CompareScalar(" in kernel_cpp(k, soc="910B")
+    _expect(k, "# MARK", "CompareScalar on i32 is not available on Ascend310P", "use f16 or f32", soc="310P")
+
+
 def test_cast_pair_not_on_310p():
     @std.aiv_kernel
     def k(x: Ptr[f32], y: Ptr[i32], n: u32):

@@ -134,6 +134,11 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
                     raise _error(op, f"bf16 is not available on {soc} (310P has no bfloat16_t); use f16 or f32",
                                  kernel)
     for op in fn.walk():
+        if isinstance(op, asc.VecOp) and op.fn.data in BY_CPP:
+            dtype = asc.buffer_dtype(op.args[1 if op.fn.data in ("Compare", "CompareScalar") else 0])
+            if BY_CPP[op.fn.data].lacks(family, dtype):
+                raise _error(op, f"{op.fn.data} on {dtype} is not available on {soc} (CANN 8.1 declares it only for "
+                                 "910B); use f16 or f32", kernel)
         if isinstance(op, asc.VecOp) and op.fn.data == "Cast":
             dst, src = (asc.buffer_dtype(v) for v in op.args[:2])
             assert op.mode is not None

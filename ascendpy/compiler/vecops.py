@@ -1,8 +1,10 @@
 """The vector intrinsics of `ascendpy.std`: AscendC name, argument form and element types.
 
 One table serves the frontend (argument checking), the passes (which operands
-an op writes) and codegen (the C++ call). Element types are those both 310P
-and 910B document for the level-2 API (reference/ascend-apis.md section 1.7).
+an op writes, which types a SoC lacks) and codegen (the C++ call). Element types
+are those CANN 8.1 declares for the level-2 API (reference/ascend-apis.md section
+1.7); tests/test_sim_api_names.py ties them to the type matrix probed from the
+vendor headers (tools/sim_api_matrix.txt).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ class VecSig:
     cpp: str  # AscendC function
     form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce
     dtypes: tuple[str, ...]
+    missing_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (SoC family, dtypes it lacks)
+
+    def lacks(self, family: str, dtype: str) -> bool:
+        return any(f == family and dtype in types for f, types in self.missing_on)
 
     @property
     def written(self) -> tuple[int, ...]:
@@ -44,8 +50,8 @@ VEC_OPS: dict[object, VecSig] = {
     intr.relu: VecSig("Relu", "unary", ("f16", "i32", "f32")),
     intr.duplicate: VecSig("Duplicate", "dup", ("i16", "u16", "f16", "bf16", "i32", "u32", "f32")),
     intr.cast: VecSig("Cast", "cast", ()),
-    intr.compare: VecSig("Compare", "compare", ("f16", "f32", "i32")),
-    intr.compares: VecSig("CompareScalar", "compares", ("f16", "f32", "i32")),
+    intr.compare: VecSig("Compare", "compare", ("f16", "f32", "i32"), (("310P", ("i32",)),)),
+    intr.compares: VecSig("CompareScalar", "compares", ("f16", "f32", "i32"), (("310P", ("i32",)),)),
     intr.select: VecSig("Select", "select", FLOAT),
     intr.reduce_max: VecSig("ReduceMax", "reduce", FLOAT),
     intr.reduce_min: VecSig("ReduceMin", "reduce", FLOAT),

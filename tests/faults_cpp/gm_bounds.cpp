@@ -1,6 +1,7 @@
 // Planted global-memory bugs (tests/test_faults.py). Every `// BUG <kernel>` marks the line the
 // simulator must name. Each kernel is otherwise correct: pipes are ordered with barriers, so the
 // planted bug is the first (and only) thing the simulator can object to.
+// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)
 #include "kernel_operator.h"
 
 using namespace AscendC;

@@ -2,6 +2,7 @@
 // type it supports, so that tests/test_sim_header.py can check the header is
 // warning-free at -O2 -Wall -Wextra without compiling the whole test suite
 // twice. Compiled only (-c), never run.
+// ascendc-check: 910B (the simulator's default SoC; tools/sim_api_matrix.txt covers 310P type by type)
 #include "kernel_operator.h"
 
 using namespace AscendC;
@@ -160,8 +161,8 @@ extern "C" __global__ __aicore__ void api_coverage(GM_ADDR gm, int32_t n) {
 
   half x = 1.5f, y = 2;
   x += y;
-  x = x * y - half(0.25) / y + 1;
-  float z = x * 2.0f;
+  x = x * y - half(0.25) / y + half(1);
+  float z = static_cast<float>(x) * 2.0f;
   bfloat16_t bx = z, by = 3;
   bx = bx + by;
   gf.SetValue(1, z + static_cast<float>(bx) + (x < y ? 1.0f : 0.0f));

@@ -6,6 +6,7 @@
 // Expected values are computed independently in plain C++: float math, and
 // the compiler's own _Float16 (libgcc, correctly rounded) as the binary16
 // oracle when available.
+// ascendc-check: none (a C++ unit test of the simulator's internals, not an AscendC kernel)
 #include "kernel_operator.h"
 
 #include <cfloat>
