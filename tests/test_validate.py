@@ -990,6 +990,8 @@ HAND_WRITTEN = {
     "tests/faults_cpp/per_soc.cpp": ([("size-unknown", 14), ("size-unknown", 15)], [
         ("size-unknown", 14), ("size-unknown", 15), ("unsupported-api", 46), ("unsupported-api", 49)]),
     "tests/faults_cpp/queue.cpp": ([], []),
+    "tests/faults_cpp/view_bounds.cpp": ([("size-unknown", 25), ("size-unknown", 40)],
+                                         [("size-unknown", 25), ("size-unknown", 40)]),
     "examples/safety/cpp/01_type_confusion.cpp": ([("size-unknown", 19), ("size-unknown", 20), ("size-unknown", 21)],
                                                   [("size-unknown", 19), ("size-unknown", 20), ("size-unknown", 21)]),
     "examples/safety/cpp/02_buffer_overflow.cpp": ([], []),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sys
+import threading
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from xdsl.printer import Printer
 
 from ascendpy.compiler.codegen import module_to_cpp
-from ascendpy.compiler.frontend import build_module
+from ascendpy.compiler.frontend import MAX_INLINE_DEPTH, build_module
 from ascendpy.compiler.passes import run_passes
 from ascendpy.errors import CompileError
 from ascendpy.std import KernelFunction
@@ -35,6 +39,37 @@ def find_kernels(module: types.ModuleType) -> list[KernelFunction]:
     return sorted(found, key=lambda k: k.fn.__code__.co_firstlineno)
 
 
+_FRAMES_PER_INLINE = 40  # Python frames one nested @std.inline expansion may take (measured: 5-10)
+_depth_lock = threading.Lock()
+_depth_users = 0
+_depth_saved = 0
+
+
+@contextlib.contextmanager
+def _room_for_inlining() -> Iterator[None]:
+    """Raise Python's recursion limit enough for MAX_INLINE_DEPTH nested @std.inline calls while compiling.
+
+    The compiler expands each call recursively; the default limit (1000) stops a chain of ~100. The limit is
+    process-wide, so it is raised by the first compile in flight and restored by the last one to finish.
+    """
+    global _depth_users, _depth_saved
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    with _depth_lock:
+        if _depth_users == 0:
+            _depth_saved = sys.getrecursionlimit()
+        _depth_users += 1
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), depth + MAX_INLINE_DEPTH * _FRAMES_PER_INLINE + 1000))
+    try:
+        yield
+    finally:
+        with _depth_lock:
+            _depth_users -= 1
+            if _depth_users == 0:
+                sys.setrecursionlimit(_depth_saved)
+
+
 def compile_kernels(kernels: list[KernelFunction], source_name: str, soc: str | None = None) -> CompiledModule:
     """Frontend, passes (buffer planning and UB budget for `soc`, sync insertion), codegen."""
     from ascendpy.toolchain.targets import resolve_soc
@@ -46,17 +81,48 @@ def compile_kernels(kernels: list[KernelFunction], source_name: str, soc: str | 
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise CompileError(f"two kernels are named {sorted(dup)}; kernel names must be unique", source_name)
-    module = build_module(kernels)
-    run_passes(module, soc)
-    module.verify()
-    buf = io.StringIO()
-    Printer(stream=buf, print_debuginfo=True).print_op(module)
+    try:
+        with _room_for_inlining():
+            module = build_module(kernels)
+            run_passes(module, soc)
+            module.verify()
+            buf = io.StringIO()
+            Printer(stream=buf, print_debuginfo=True).print_op(module)
+            cpp = module_to_cpp(module, source_name)
+    except CompileError as exc:
+        raise exc.with_traceback(None) from exc.__cause__  # it names the user's line: internal frames are noise
+    except RecursionError:
+        raise CompileError(f"the kernels of {source_name} nest too deeply for the compiler (more than "
+                           f"{MAX_INLINE_DEPTH} levels of @std.inline calls, loops and branches, counted together); "
+                           "flatten the nesting", source_name) from None
+    _check_name_clashes(kernels, module, cpp)
     sigs = []
     for k, fn in zip(kernels, module.ops):
         names_attr = fn.attributes["ascend.arg_names"].data  # type: ignore[attr-defined]
         types_attr = fn.attributes["ascend.arg_types"].data  # type: ignore[attr-defined]
         sigs.append(KernelSignature(k.name, tuple((n.data, t.data) for n, t in zip(names_attr, types_attr))))
-    return CompiledModule(buf.getvalue() + "\n", module_to_cpp(module, source_name), tuple(sigs))
+    return CompiledModule(buf.getvalue() + "\n", cpp, tuple(sigs))
+
+
+def _check_name_clashes(kernels: list[KernelFunction], module: object, cpp: str) -> None:
+    """A kernel named like an AscendC/C++ name the generated code uses (`AscendC::GetBlockNum`, `.SetValue`) breaks it.
+
+    On the simulator the kernel's symbol is renamed by a macro, which would rename those uses too; on the NPU a
+    global of that name can collide. Such a use is always qualified (`X::name`, `.name`, `->name`, `name::`).
+    """
+    import re
+
+    from ascendpy.toolchain.cppsource import blank_comments
+
+    text = blank_comments(cpp)
+    for k, fn in zip(kernels, module.ops):  # type: ignore[attr-defined]
+        m = re.search(rf"(?:::|\.|->)\s*{re.escape(k.name)}\b|\b{re.escape(k.name)}\s*::", text)
+        if m:
+            use = cpp[text.rfind("\n", 0, m.start()) + 1:text.find("\n", m.end())].strip()
+            loc = fn.location
+            raise CompileError(f"the kernel name '{k.name}' is also an AscendC/C++ name the generated code uses "
+                               f"(`{use[:80]}`); rename the kernel, e.g. to 'kernel_{k.name}'",
+                               loc.filename.data, loc.line.data, k.name)
 
 
 def compile_module(module: types.ModuleType, soc: str | None = None) -> CompiledModule:

@@ -43,7 +43,11 @@ CPP_KEYWORDS = frozenset(
     "goto if inline int long mutable namespace new noexcept not nullptr operator or private protected public "
     "register reinterpret_cast return short signed sizeof static static_assert static_cast struct switch "
     "template this thread_local throw true try typedef typeid typename union unsigned using virtual void "
-    "volatile wchar_t while xor half AscendC GM_ADDR".split()
+    "volatile wchar_t while xor half AscendC GM_ADDR "
+    # C++20 keywords, alternative tokens, and the type names the generated code itself writes:
+    "char8_t char16_t char32_t concept consteval constinit co_await co_return co_yield requires "
+    "and_eq bitand bitor compl not_eq or_eq xor_eq "
+    "int8_t uint8_t int16_t uint16_t int32_t uint32_t int64_t uint64_t size_t bfloat16_t std".split()
 )
 
 _HELPERS: dict[str, str] = {

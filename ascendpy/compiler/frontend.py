@@ -49,15 +49,68 @@ from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSi
 from ascendpy.errors import CompileError
 from ascendpy.std import intrinsics as intr
 from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES, PtrType, ScalarType, bf16, boolean, f16, f32, i32, i64
+from ascendpy.toolchain.entries import MAX_PARAMS as MAX_KERNEL_PARAMS  # the launch ABI's parameter limit
 
-ALLOWED = (
-    "allowed in a kernel: parameters typed Ptr[T] or a scalar type (u8 i8 u16 i16 u32 i32 u64 i64 f16 f32); "
-    "local variables; ptr[i] reads and writes; + - * / // % & | ^ << >> and comparisons; "
-    "if/elif/else, while, for ... in range(...), break, continue, return; "
-    "std.get_block_idx(), std.get_block_num(), std.exp/ln/sqrt, type casts like std.u32(x), abs/min/max; "
-    "UB buffers from std.ub_alloc(T, n) with std.load/std.store, buf[i], len(buf) and the std vector ops; "
-    "calls to @std.inline functions such as std.ops.softmax"
-)
+DOCS = "docs/language.md lists what a kernel may use"
+
+# What to write instead of a Python construct a kernel cannot hold (the AST node's class name).
+_INSTEAD: dict[str, str] = {
+    "List": "for an array use a UB buffer, `buf = std.ub_alloc(f32, n)`, or separate scalars",
+    "Tuple": "use separate scalars (one value per name)",
+    "Dict": "use separate scalars, or a UB buffer indexed by number",
+    "Set": "use separate scalars, or a UB buffer indexed by number",
+    "ListComp": "write a `for i in range(n)` loop that stores into a Ptr or a UB buffer",
+    "SetComp": "write a `for i in range(n)` loop", "DictComp": "write a `for i in range(n)` loop",
+    "GeneratorExp": "write a `for i in range(n)` loop that accumulates into a local",
+    "Lambda": "define a module-level @std.inline function and call it",
+    "JoinedStr": "kernels have no strings; return results through a Ptr parameter",
+    "Starred": "pass each argument separately",
+    "NamedExpr": "assign the value on its own line first",
+    "Slice": "index one element (`x[i]`); move ranges with std.load/std.store",
+    "Await": "kernels are not coroutines", "Yield": "kernels are not generators; write results through a Ptr",
+    "YieldFrom": "kernels are not generators; write results through a Ptr",
+    "With": "there are no context managers in a kernel; write the body directly",
+    "Try": "kernels cannot catch exceptions; guard the code with `if`",
+    "Raise": "kernels cannot raise; guard the code with `if` (the simulator reports out-of-bounds accesses)",
+    "Assert": "kernels cannot assert; guard the code with `if` (the simulator checks bounds)",
+    "Import": "import at module level", "ImportFrom": "import at module level",
+    "FunctionDef": "define helpers at module level with @std.inline and call them",
+    "AsyncFunctionDef": "define helpers at module level with @std.inline",
+    "ClassDef": "define classes outside the kernel; a kernel uses scalars, Ptr parameters and UB buffers",
+    "Global": "use a local variable or a parameter", "Nonlocal": "use a local variable or a parameter",
+    "Delete": "locals live for the whole kernel; there is nothing to delete",
+    "Match": "use if/elif/else", "AsyncFor": "use `for i in range(...)`", "AsyncWith": "write the body directly",
+}
+
+
+def unsupported(what: str, node_kind: str) -> str:
+    """`what` is not supported: the closest supported alternative, then where the full list is."""
+    instead = _INSTEAD.get(node_kind)
+    return f"{what} is not supported in a kernel{'; ' + instead if instead else ''} ({DOCS})"
+
+
+# @std.inline calls may nest this deep (a deeper chain, or a cycle, is a CompileError at the call).
+MAX_INLINE_DEPTH = 256
+
+_RESERVED_NAMES = frozenset({"main", "std"})  # kernel names the C++ side cannot carry (besides keywords)
+
+
+def kernel_name_problem(name: str) -> str | None:
+    """Why a kernel cannot be called `name` in C++ (its symbol, the launch name), or None if it can."""
+    from ascendpy.compiler.codegen import CPP_KEYWORDS
+
+    if not name.isascii():
+        return ("is not ASCII: kernel entries are C symbols that CANN's launch API and toolchains look up by name; "
+                "rename it with ASCII letters, digits and underscores")
+    if name in CPP_KEYWORDS or name in _RESERVED_NAMES:
+        return ("is a C++ keyword or a name the generated AscendC already uses (types, AscendC, main); "
+                "rename it, e.g. to 'kernel_" + name + "'")
+    if name.startswith("_") or "__" in name:
+        return ("is a reserved C++ identifier (names starting with '_' or containing '__' belong to the compiler "
+                "and AscendC); rename it without them")
+    if name.startswith(("apy_", "ascendpy")):
+        return "starts like the names of ascendpy's own generated helpers; rename it"
+    return None
 
 
 def mlir_type(t: ScalarType) -> Attribute:
@@ -110,7 +163,9 @@ class KernelFrontend(ast.NodeVisitor):
         try:
             lines, self.first_line = inspect.getsourcelines(kernel.fn)
         except (OSError, TypeError) as exc:
-            raise CompileError(f"cannot read the source of kernel '{kernel.name}': {exc}") from exc
+            code = kernel.fn.__code__
+            raise CompileError(std.no_source_message(f"kernel '{kernel.name}'", exc), code.co_filename,
+                               code.co_firstlineno, kernel.name) from None
         self.source = textwrap.dedent("".join(lines))
         self.globals: dict[str, Any] = kernel.fn.__globals__
         closure = inspect.getclosurevars(kernel.fn)
@@ -120,7 +175,7 @@ class KernelFrontend(ast.NodeVisitor):
         self.bufs: dict[str, Buf] = {}
         self.consts: dict[str, Val] = {}  # literal arguments of an inlined call
         self.call_site: FileLineColLoc | None = None  # set while inlining: every op gets the caller's location
-        self.inline_stack: list[str] = []
+        self.inline_stack: list[std.InlineFunction] = []  # the @std.inline calls being expanded, outermost first
         self.inline_result: Val | None = None
         self.prefix = ""  # buffer-name prefix inside an inlined call
         self.block: Block | None = None
@@ -180,7 +235,14 @@ class KernelFrontend(ast.NodeVisitor):
         if not isinstance(fdef, ast.FunctionDef):
             raise self.error("a kernel must be a plain `def` function", fdef)
         self.set_pos(fdef)
+        problem = kernel_name_problem(self.name)
+        if problem:
+            raise self.error(f"the kernel name '{self.name}' {problem}", fdef)
         a = fdef.args
+        if len(a.args) > MAX_KERNEL_PARAMS:
+            raise self.error(f"kernel '{self.name}' has {len(a.args)} parameters, more than the {MAX_KERNEL_PARAMS} "
+                             "the launch ABI takes (aclrtKernelArgsAppend); pass related values together through one "
+                             "buffer, e.g. a Ptr[u32] of sizes or a Ptr[f32] of coefficients", fdef)
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
             raise self.error(
                 "kernel parameters must be plain positional parameters without defaults, *args or **kwargs",
@@ -284,7 +346,7 @@ class KernelFrontend(ast.NodeVisitor):
     # -------------------------------------------------------------- statements
     def generic_visit(self, node: ast.AST) -> Any:
         what = type(node).__name__
-        raise self.error(f"unsupported Python construct `{what}` in a kernel; {ALLOWED}", node)
+        raise self.error(unsupported(f"the Python construct `{what}`", what), node)
 
     def visit_Pass(self, node: ast.Pass) -> None:
         pass
@@ -478,9 +540,8 @@ class KernelFrontend(ast.NodeVisitor):
         try:
             method = getattr(self, "expr_" + type(node).__name__, None)
             if method is None:
-                raise self.error(
-                    f"unsupported expression `{ast.unparse(node)}` ({type(node).__name__}); {ALLOWED}", node
-                )
+                raise self.error(unsupported(f"the expression `{_short(ast.unparse(node))}` "
+                                             f"({type(node).__name__})", type(node).__name__), node)
             return method(node)
         finally:
             self.line, self.col = saved
@@ -509,7 +570,8 @@ class KernelFrontend(ast.NodeVisitor):
             return Val(None, None, value)  # a module-level numeric constant
         if value is _MISSING:
             raise self.error(f"name '{name}' is not defined (read before assignment?)", node)
-        raise self.error(f"'{name}' is a Python {type(value).__name__}, which a kernel cannot use; {ALLOWED}",
+        raise self.error(f"'{name}' is a Python {type(value).__name__}, which a kernel cannot use: pass values as "
+                         f"kernel parameters (scalars or Ptr[T]) or as module-level numbers ({DOCS})",
                          node)
 
     def expr_Attribute(self, node: ast.Attribute) -> Val:
@@ -696,10 +758,23 @@ class KernelFrontend(ast.NodeVisitor):
         if target is _MISSING and name.split(".")[-1] in ("free", "ub_free", "FreeTensor", "dealloc"):
             raise self.error(f"`{name}` does not exist: UB buffers live for the whole kernel and are never freed, "
                              "so use-after-free and double free cannot be written", node)
+        if target is _MISSING and not isinstance(node.func, ast.Name | ast.Attribute):
+            kind = type(node.func).__name__
+            raise self.error(unsupported(f"calling the expression `{_short(name)}` ({kind})", kind), node)
         if target is _MISSING:
-            raise self.error(f"`{name}` is not defined; {ALLOWED}", node)
-        raise self.error(f"call to `{name}` is not supported in a kernel; kernels cannot call arbitrary "
-                         f"Python; {ALLOWED}", node)
+            raise self.error(f"`{name}` is not defined: a kernel calls std.* functions, @std.inline helpers and "
+                             f"conversions like std.u32(x) ({DOCS})", node)
+        math_ops = {"exp": "std.exp", "log": "std.ln", "sqrt": "std.sqrt", "fabs": "abs"}
+        short = name.split(".")[-1]
+        if short in math_ops:
+            instead = f"use {math_ops[short]}(x)"
+        elif isinstance(target, std.KernelFunction):
+            instead = "a kernel cannot call a kernel (or itself); move the shared code into an @std.inline function"
+        elif inspect.isfunction(target):
+            instead = f"mark `{name}` with @std.inline (at its def) to call it from a kernel"
+        else:
+            instead = "kernels cannot call arbitrary Python"
+        raise self.error(f"call to `{name}` is not supported in a kernel: {instead} ({DOCS})", node)
 
     def expr_UnaryOp_value(self, v: Val, node: ast.AST) -> Val:
         assert v.ty is not None
@@ -928,12 +1003,20 @@ class KernelFrontend(ast.NodeVisitor):
         self.emit(asc.VecOp(operands=[operands], attributes=attrs))
 
     def inline_call(self, node: ast.Call, fn: std.InlineFunction) -> Val | None:
-        if fn.name in self.inline_stack:
-            raise self.error(f"@std.inline function '{fn.name}' calls itself; device functions cannot recurse", node)
+        if fn in self.inline_stack:
+            cycle = " -> ".join(f.name for f in self.inline_stack[self.inline_stack.index(fn):])
+            raise self.error(f"@std.inline function '{fn.name}' calls itself ({cycle} -> {fn.name}); device functions "
+                             "cannot recurse: write the repetition as a loop", node)
+        if len(self.inline_stack) >= MAX_INLINE_DEPTH:
+            chain = [f.name for f in self.inline_stack]
+            shown = " -> ".join(chain[:3] + ["..."] + chain[-2:]) if len(chain) > 6 else " -> ".join(chain)
+            raise self.error(f"@std.inline calls nest more than {MAX_INLINE_DEPTH} deep here ({shown} -> {fn.name}); "
+                             "ascendpy expands each call in place, so flatten the chain (call helpers one after "
+                             "another instead of each through the next)", node)
         try:
             lines, first = inspect.getsourcelines(fn.fn)
         except (OSError, TypeError) as exc:
-            raise self.error(f"cannot read the source of '{fn.name}': {exc}", node) from exc
+            raise self.error(std.no_source_message(f"@std.inline function '{fn.name}'", exc), node) from None
         fdef = ast.parse(textwrap.dedent("".join(lines))).body[0]
         assert isinstance(fdef, ast.FunctionDef)
         a = fdef.args
@@ -972,7 +1055,7 @@ class KernelFrontend(ast.NodeVisitor):
         self.first_line, self.filename = first, fn.filename
         self.prefix = f"{self.prefix}{fn.name}."
         self.loop_depth, self.inline_result = 0, None
-        self.inline_stack.append(fn.name)
+        self.inline_stack.append(fn)
         try:
             for param, (kind, value) in zip(a.args, bound):
                 if kind == "buf":
@@ -1203,6 +1286,12 @@ _PY_CMP: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
     ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
 }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Source text for a message, cut to one short line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _is_static(obj: Any) -> bool:

@@ -108,6 +108,13 @@ class InlineFunction:
         return f"<std.inline {self.name} from {self.filename}>"
 
 
+def no_source_message(what: str, exc: Exception) -> str:
+    """Why a function defined where Python keeps no source (a REPL, exec) cannot be compiled, and what to do."""
+    return (f"cannot read the source of {what} ({exc}): ascendpy compiles kernels from their Python source, which "
+            "Python keeps only for functions defined in a file; put it in a .py file and import it (or load the "
+            "file with KernelLoader.from_module('kernels.py'))")
+
+
 def aiv_kernel(fn: Callable[..., Any]) -> KernelFunction:
     """Mark `fn` as a vector-core (AIV) kernel entry point."""
     return KernelFunction(fn, "aiv")

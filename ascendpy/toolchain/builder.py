@@ -56,9 +56,13 @@ def _has_kernels(path: Path) -> bool:
         return False
     if path.suffix == ".py":
         return "aiv_kernel" in text
+    from ascendpy.errors import CompileError
     from ascendpy.toolchain.entries import find_entries
 
-    return bool(find_entries(text))
+    try:
+        return bool(find_entries(text))
+    except CompileError:
+        return True  # an entry it cannot read: building the file reports it
 
 
 class KernelBuilder:

@@ -244,7 +244,7 @@ def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel
 
     `cann` (a bisheng.Cann) overrides CANN discovery, e.g. for a dry run on a machine without CANN.
     """
-    found = entries.find_entries(source) if found is None else found
+    found = entries.find_entries(source, source_name) if found is None else found
     common = [source, source_name, json.dumps(asdict(config), sort_keys=True), _self_digest(),
               json.dumps(signatures or {}, sort_keys=True)]
     if config.sim:
@@ -316,7 +316,7 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
         config = CompileConfig(soc=soc, sim=True) if target == "sim" else CompileConfig(soc=target)
     if extra_flags:
         config = replace(config, extra_flags=(*config.extra_flags, *extra_flags))
-    found = entries.find_entries(source)
+    found = entries.find_entries(source, source_name)
     if not found:
         if config.validate:
             _validate(source, source_name, replace(config, sim=False))  # raises, with the no-entry finding

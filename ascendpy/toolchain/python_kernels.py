@@ -14,7 +14,7 @@ import types
 from pathlib import Path
 
 from ascendpy.errors import CompileError
-from ascendpy.std import KernelFunction
+from ascendpy.std import KernelFunction, no_source_message
 from ascendpy.toolchain import cache
 from ascendpy.toolchain.compile import Artifact, compile_cpp
 
@@ -73,8 +73,10 @@ def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dic
         raise CompileError(f"module '{module.__name__}' defines no @std.aiv_kernel function", filename)
     try:
         source = Path(filename).read_text() if filename else inspect.getsource(module)
-    except OSError as exc:
-        raise CompileError(f"cannot read the source of module '{module.__name__}': {exc}", filename) from exc
+    except (OSError, TypeError) as exc:
+        names = ", ".join(k.name for k in kernels)
+        raise CompileError(no_source_message(f"module '{module.__name__}' (kernels {names})", exc), filename,
+                           kernel=kernels[0].name if len(kernels) == 1 else None) from None
     source_name = str(Path(filename).resolve()) if filename else module.__name__
     from ascendpy.toolchain.targets import resolve_soc
 
