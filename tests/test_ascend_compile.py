@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from tests.fake_cann import make_cann
 ROOT = Path(__file__).resolve().parent.parent
 ADD = ROOT / "tests" / "sim_cpp" / "add_custom.cpp"  # the canonical CANN sample, unchanged AscendC
 ADD_N = 8 * 2048  # its TOTAL_LENGTH, over 8 blocks
+LOCAL = ROOT / "tests" / "sim_cpp" / "local_include"  # add_local.cpp with its class in kernel_add.h beside it
 
 
 @pytest.fixture
@@ -65,6 +67,48 @@ def run_add(loader: KernelLoader, stream, rng: np.random.Generator) -> None:
 
 
 # --- the simulator target ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("soc", ["Ascend910B3", "Ascend310P3"])
+def test_a_kernel_with_its_own_header_builds_where_it_lies(soc, tmp_path, rng, capsys, monkeypatch):
+    """`#include "kernel_add.h"` beside the .cpp, as real projects write it; run from another directory."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / f"add-local-{soc}.so"
+    assert cli_main([str(LOCAL / "add_local.cpp"), "--soc", soc, "--sim", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    monkeypatch.setenv("ASCENDPY_SIM_SOC", soc)
+    n = 8 * 256 * 2  # 8 blocks of two 256-float tiles
+    x = rng.standard_normal(n).astype(np.float32)
+    y = rng.standard_normal(n).astype(np.float32)
+    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as stream:
+        z = DeviceBuffer.empty(np.float32, n)
+        KernelLoader.from_artifact(out).get_kernel("add_local")[8, stream](
+            DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy(y), z, n)
+        np.testing.assert_array_equal(z.to_numpy(), x + y)
+
+
+def test_the_dry_run_is_the_command_the_build_runs(tmp_path, monkeypatch, capsys):
+    """-iquote <the source's directory> and -MMD -MF: the dry run shows them, the build runs them."""
+    src = tmp_path / "add_local.cpp"
+    shutil.copyfile(LOCAL / "add_local.cpp", src)
+    shutil.copyfile(LOCAL / "kernel_add.h", tmp_path / "kernel_add.h")
+    assert cli_main([str(src), "--sim", "--dry-run", "--json"]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    entry = str(Path(dry["artifact"]).parent)
+    assert dry["command"][dry["command"].index("-iquote") + 1] == str(tmp_path)
+    assert dry["command"][dry["command"].index("-MF") + 1] == f"{entry}/kernel.d"
+    from ascendpy.toolchain import host
+
+    ran: list[list[str]] = []
+    real_run = host.run
+    monkeypatch.setattr(host, "run", lambda cmd, *a, **k: (ran.append(cmd), real_run(cmd, *a, **k))[1])
+    assert cli_main([str(src), "--sim", "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    (cmd,) = ran
+    work = str(Path(cmd[cmd.index("-o") + 1]).parent)  # the private build directory, published as the entry
+    assert [a.replace(work, entry) for a in cmd] == dry["command"]
+    deps = json.loads((Path(built["directory"]) / "deps.json").read_text())["files"]
+    assert [d["path"] for d in deps] == [str(tmp_path / "kernel_add.h")]
 
 
 @pytest.mark.parametrize("soc", ["Ascend910B3", "Ascend310P3"])
@@ -180,9 +224,52 @@ def test_npu_build_writes_the_object_and_reuses_the_cache(fake_cann, tmp_path, c
     assert (tmp_path / "again.o").read_bytes() == obj.read_bytes()
 
 
+def _own_copy(src: Path, tmp_path: Path) -> Path:
+    """A copy of `src` whose path (part of the cache key) is this test's: the fake bisheng must run."""
+    dest = tmp_path / src.name
+    shutil.copyfile(src, dest)
+    return dest
+
+
+def test_npu_build_of_a_kernel_with_its_own_header(fake_cann, tmp_path, capsys):
+    """bisheng gets -iquote <dir> and -MMD -MF; an edited header rebuilds; the dry run shows the same argv."""
+    src = tmp_path / "add_local.cpp"
+    header = tmp_path / "kernel_add.h"
+    shutil.copyfile(LOCAL / "add_local.cpp", src)
+    header.write_text("// version 1\n")
+    time.sleep(cache._RACY_NS / 1e9 + 0.02)  # older than the build: its digest is taken
+    assert cli_main([str(src), "--soc", "Ascend910B3", "--dry-run", "--json"]) == 0
+    dry = json.loads(capsys.readouterr().out)["command"]
+    assert cli_main([str(src), "--soc", "Ascend910B3", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    argv = _argv_log(fake_cann)
+    work = str(Path(argv[argv.index("-o") + 1]).parent)
+    entry = str(Path(dry[dry.index("-o") + 1]).parent)
+    assert [a.replace(work, entry) for a in argv] == dry[1:]  # argv.log holds the arguments, not argv[0]
+    assert argv[argv.index("-iquote") + 1] == str(tmp_path) and argv[argv.index("-MF") + 1] == f"{work}/kernel.d"
+    assert "includes // version 1" in (tmp_path / "add_local.o").read_text()
+    deps = json.loads((Path(first["directory"]) / "deps.json").read_text())["files"]
+    assert [d["path"] for d in deps] == [str(header)]
+
+    (fake_cann.bisheng.parent / "argv.log").unlink()
+    assert cli_main([str(src), "--soc", "Ascend910B3"]) == 0  # unchanged: from the cache
+    assert not (fake_cann.bisheng.parent / "argv.log").exists()
+    header.write_text("// version 2\n")
+    assert cli_main([str(src), "--soc", "Ascend910B3"]) == 0
+    assert (fake_cann.bisheng.parent / "argv.log").exists()
+    assert "includes // version 2" in (tmp_path / "add_local.o").read_text()
+
+
+def test_npu_build_without_a_dependency_file_is_an_error(fake_cann, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_BISHENG_NO_DEPFILE", "1")
+    assert cli_main([str(_own_copy(ADD, tmp_path)), "--soc", "Ascend910B3"]) == 1
+    assert "the compiler wrote no dependency file (kernel.d)" in capsys.readouterr().err
+
+
 def test_npu_shared_library_with_libs(fake_cann, tmp_path):
     out = tmp_path / "add.so"
-    assert cli_main([str(ADD), "--soc", "910B", "--shared", "-l", "m", "--flag-style", "cce", "-o", str(out)]) == 0
+    assert cli_main([str(_own_copy(ADD, tmp_path)), "--soc", "910B", "--shared", "-l", "m", "--flag-style", "cce",
+                     "-o", str(out)]) == 0
     argv = _argv_log(fake_cann)
     assert "--shared" in argv and "-fPIC" in argv and "-lm" in argv and "--cce-aicore-arch=dav-c220-vec" in argv
     assert out.read_text().startswith("fake object of ")
@@ -197,8 +284,8 @@ def test_libs_need_a_shared_library(fake_cann, capsys):
 
 
 def test_no_auto_sync_reaches_bisheng(fake_cann, tmp_path):
-    assert cli_main([str(ADD), "--soc", "910B", "--flag-style", "cce", "--no-auto-sync", "--no-validate", "-o",
-                     str(tmp_path / "a.o")]) == 0
+    assert cli_main([str(_own_copy(ADD, tmp_path)), "--soc", "910B", "--flag-style", "cce", "--no-auto-sync",
+                     "--no-validate", "-o", str(tmp_path / "a.o")]) == 0
     assert "--cce-auto-sync" not in _argv_log(fake_cann)
 
 
@@ -214,8 +301,8 @@ def test_bisheng_failure_shows_its_full_stderr_at_the_user_file(fake_cann, tmp_p
 
 def test_python_kernel_file_for_an_npu_target(fake_cann, tmp_path, capsys):
     out = tmp_path / "vec_mul.o"
-    assert cli_main([str(ROOT / "examples" / "vec_mul" / "kernels.py"), "--soc", "Ascend910B3", "-o", str(out),
-                     "--json"]) == 0
+    assert cli_main([str(_own_copy(ROOT / "examples" / "vec_mul" / "kernels.py", tmp_path)), "--soc", "Ascend910B3",
+                     "-o", str(out), "--json"]) == 0
     assert "--cce-aicore-arch=dav-c220-vec" in _argv_log(fake_cann)
     compiled = (Path(json.loads(capsys.readouterr().out)["directory"]) / "kernel.cpp").read_text()
     assert 'extern "C" __global__ __aicore__ void mul(' in compiled and "#line" in compiled

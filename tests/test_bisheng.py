@@ -295,14 +295,27 @@ def test_shared_library_with_libs_includes_and_defines(cann81: bisheng.Cann, sty
     assert cmd[:-len(tail)] == command(cann81, "Ascend910B3", flag_style=style)[:-len(TAIL)]
 
 
+@pytest.mark.parametrize("style", ["cce", "npu"])
+def test_source_directory_and_depfile(cann81: bisheng.Cann, style: str) -> None:
+    """The source's directory for #include "..." (-iquote, before -I) and the header list (-MMD -MF, before
+    the output options), in both styles: what ascend-compile passes for a kernel with headers beside it."""
+    cmd = bisheng_command(cann81, get_target("Ascend910B3"), Path("/w/kernel.cpp"), Path("/w/kernel.o"),
+                          BishengOptions(flag_style=style, includes=("/opt/inc",), source_dir="/src/my kernel"),
+                          depfile=Path("/w/kernel.d"))
+    tail = ["-DTILING_KEY_VAR=0", "-iquote", "/src/my kernel", "-I/opt/inc", "-O2", "-std=c++17",
+            "-MMD", "-MF", "/w/kernel.d", "-c", "/w/kernel.cpp", "-o", "/w/kernel.o"]
+    assert cmd[-len(tail):] == tail
+    assert cmd[:-len(tail)] == command(cann81, "Ascend910B3", flag_style=style)[:-len(TAIL)]
+
+
 def test_libs_need_a_shared_library() -> None:
     with pytest.raises(ToolchainError, match=r"libraries \(m\) can only be linked into a shared library"):
         BishengOptions(libs=("m",))
 
 
 @pytest.mark.parametrize("bad", [("defines", ("-DN=4",)), ("defines", ("",)), ("includes", ("-I/x",)),
-                                 ("libs", ("-lm",))])
-def test_prefixed_or_empty_values_are_refused(bad: tuple[str, tuple[str, ...]]) -> None:
+                                 ("libs", ("-lm",)), ("source_dir", "-iquote/x"), ("source_dir", "")])
+def test_prefixed_or_empty_values_are_refused(bad: tuple[str, tuple[str, ...] | str]) -> None:
     field, value = bad
     with pytest.raises(ToolchainError, match="the -D/-I/-l is added for you"):
         BishengOptions(output="shared", **{field: value})

@@ -1,21 +1,25 @@
 """Content-addressed on-disk cache of build artifacts, and the rules for trusting what it holds.
 
-An entry is a directory `<cache>/<kind>/<key>`, named by the SHA-256 of everything that determines
-the artifact. It is built in a private temporary directory and published with an atomic rename, so
-two processes building the same key both succeed and end up sharing one entry.
+A key is the SHA-256 of everything that determines an artifact and is known before the build (the
+source text, flags, compiler identity, the simulator's sources). A build runs in a private temporary
+directory, published with an atomic rename, so two processes building the same entry both succeed
+and end up sharing it. A build that has the compiler list the headers it read (-MMD -MF) records
+them with their digests in deps.json; its entry is then named by the key *and* those digests
+(`result_name`; the key alone when it read nothing the key does not cover), listed in the key's
+manifest, so each version of the headers gets an entry and a library path of its own.
 
 An entry is loaded only if all of this holds (else it is rebuilt, never loaded):
 - it is a real directory owned by this user (an entry that is a symlink is not followed), holding
-  only regular files;
-- its `.complete` marker, written last, equals `entry_digest(key, files)`: the SHA-256 of its own
-  key and of every file in it (artifact, kernel.json, the dependency list...), so an entry copied
-  or renamed under another key, or one with a planted artifact or an edited kernel.json, fails;
-- every file the compiler read that the key does not cover (the `deps.json` list, from the
-  compiler's `-MMD` output) still has the SHA-256 it had when the entry was built.
+  only regular files of this user's;
+- its `.complete` marker, written last, equals `entry_digest(name, files)`: the SHA-256 of the
+  entry's name and of every file in it (artifact, kernel.json, deps.json...), and its name is
+  `result_name(key, deps)`: so an entry copied or renamed under another key, one with a planted
+  artifact, an added file or an edited kernel.json, fails;
+- every file in its deps.json still has the SHA-256 it had when the entry was built.
 
 The cache directory itself must be a directory owned by this user that neither group nor others
-can write; kind directories must also be real directories; anything else is a CacheError naming
-ASCENDPY_CACHE_DIR and the fix. Directories the cache creates are 0700 whatever the umask.
+can write, and so must the kind directories, which must not be links; anything else is a CacheError
+naming ASCENDPY_CACHE_DIR and the fix. Directories the cache creates are 0700 whatever the umask.
 
 These rules stop accidents (stale headers, copies, mixes, half-written entries) and other users;
 they do not stop a process of the same user, which could as well rewrite the markers.
@@ -23,6 +27,7 @@ they do not stop a process of the same user, which could as well rewrite the mar
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -41,6 +46,7 @@ from ascendpy.errors import CacheError
 _MARKER = ".complete"
 DEPS_FILE = "deps.json"
 STALE_AFTER_S = 24 * 3600  # a temporary build directory older than this is abandoned whoever made it
+MAX_VARIANTS = 8  # entries kept per key for different contents of its headers (switching back is a hit)
 # Temporary directories: `.<key[:16]>-<pid>@<host>-<random>` (a build) and `.trash-<pid>@<host>-<random>`
 # (an entry being deleted). The pid and host say whether their maker is still alive.
 _TEMP_NAME = re.compile(r"\.(?:[0-9a-f]{16}|trash)-(?P<pid>\d+)@(?P<host>[^/]*)-[a-z0-9_]+")
@@ -106,13 +112,15 @@ def _make_private_dir(path: Path, what: str, base: Path) -> None:
         except FileExistsError:
             continue  # another process made it first; it is checked below like any other
         except OSError as exc:
+            reason = f"{exc.filename or d}: {exc.strerror or exc}"
             if exc.errno == errno.ENOTDIR:
-                raise CacheError(f"cannot create {what} {path}: a file is where a directory should be on the "
-                                 f"way to it; remove it, or {_ELSEWHERE}") from None
-            if exc.errno == errno.ENOENT and os.path.islink(p):
-                raise CacheError(f"cannot create {what} {path}: {p} is a symbolic link to {os.readlink(p)}, "
-                                 f"which does not exist; create that, or {_ELSEWHERE}") from None
-            raise _io_error(exc, f"create {what} {path}", base) from None
+                reason = "a file is where a directory should be on the way to it"
+            elif exc.errno == errno.ENOENT and os.path.islink(p):
+                reason = f"{p} is a symbolic link to {os.readlink(p)}, which does not exist"
+            fix = f"create it yourself (mkdir -m 700 -p {path})"
+            if exc.errno == errno.EACCES:
+                fix = f"make {p} writable (chmod u+w {p})"
+            raise CacheError(f"cannot create {what} {path}: {reason}; {fix}, or {_ELSEWHERE}") from None
         os.chmod(d, 0o700)
     try:
         _check_dir(path, what, follow=path == base)
@@ -176,34 +184,83 @@ def _entry_files(entry: Path) -> dict[str, str] | None:
         return None
 
 
-def _deps_unchanged(entry: Path) -> bool:
-    """Every file recorded in the entry's deps.json (if any) still hashes as it did at build time."""
+def _read_deps(entry: Path) -> list[dict] | None:
+    """The entry's deps.json list ([] without one: a build that read nothing the key does not cover)."""
     try:
         deps = json.loads((entry / DEPS_FILE).read_text())["files"]
     except FileNotFoundError:
-        return True  # a build that read nothing the key does not cover
+        return []
     except (OSError, ValueError, KeyError, TypeError):
-        return False
-    for dep in deps:
-        try:
-            if dep["sha256"] is None or _digest(Path(dep["path"])) != dep["sha256"]:
-                return False
-        except (OSError, KeyError, TypeError):
-            return False
-    return True
+        return None
+    ok = isinstance(deps, list) and all(isinstance(d, dict) and isinstance(d.get("path"), str) for d in deps)
+    return deps if ok else None
+
+
+def result_name(key: str, deps: list[dict]) -> str:
+    """The name of the entry a build of `key` that read `deps` is published under: the key itself when it
+    read nothing else, else a digest of the key and each dependency's digest, so that each version of the
+    headers has an entry (and a library path) of its own."""
+    if not deps:
+        return key
+    return cache_key([key, "deps", *(f"{d['path']}\0{d.get('sha256')}" for d in deps)])
 
 
 def _trusted(entry: Path, key: str, filename: str) -> bool:
-    """Whether the entry may be loaded (see the module docstring)."""
+    """Whether the entry may be loaded as the build of `key` (see the module docstring)."""
     files = _entry_files(entry)
     if files is None or filename not in files:
         return False
     try:
-        if (entry / _MARKER).read_text().strip() != entry_digest(key, files):
+        if (entry / _MARKER).read_text().strip() != entry_digest(entry.name, files):
             return False
     except OSError:
         return False
-    return _deps_unchanged(entry)
+    deps = _read_deps(entry)
+    if deps is None or entry.name != result_name(key, deps):
+        return False  # not a build of this key
+    for dep in deps:
+        try:
+            if dep.get("sha256") is None or _digest(Path(dep["path"])) != dep["sha256"]:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _manifest(kind_dir: Path, key: str) -> Path:
+    """Names of the entries built for `key` with tracked headers, newest first (a hint: each is checked)."""
+    return kind_dir / f"{key}.manifest"
+
+
+def _variants(kind_dir: Path, key: str) -> list[str]:
+    try:
+        names = json.loads(_manifest(kind_dir, key).read_text())
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(n, str) and re.fullmatch(r"[0-9a-f]{64}", n)] \
+        if isinstance(names, list) else []
+
+
+def _lookup(kind_dir: Path, key: str, filename: str, tracked: bool) -> Path | None:
+    if _trusted(kind_dir / key, key, filename):
+        return kind_dir / key
+    if tracked:
+        for name in _variants(kind_dir, key):
+            if _trusted(kind_dir / name, key, filename):
+                return kind_dir / name
+    return None
+
+
+def _remember(kind_dir: Path, key: str, name: str) -> None:
+    """Put `name` first in the key's manifest (atomically replaced); entries dropped past MAX_VARIANTS go."""
+    old = _variants(kind_dir, key)
+    names = [name, *(n for n in old if n != name)]
+    fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}-{os.getpid()}@{_host()}-", dir=kind_dir)
+    with os.fdopen(fd, "w") as f:
+        json.dump(names[:MAX_VARIANTS], f)
+    os.replace(tmp, _manifest(kind_dir, key))
+    for dropped in names[MAX_VARIANTS:]:
+        _discard(kind_dir / dropped)
 
 
 def entry_path(kind: str, key: str) -> Path:
@@ -296,7 +353,7 @@ def _abandoned(path: Path, now: float) -> bool:
 
 
 def sweep(kind_dir: Path) -> int:
-    """Delete the temporary directories of builds that died (see `_abandoned`); return how many."""
+    """Delete the temporary directories (and manifest files) of builds that died (see `_abandoned`)."""
     removed = 0
     now = time.time()
     try:
@@ -305,9 +362,14 @@ def sweep(kind_dir: Path) -> int:
         return 0
     for name in names:
         p = kind_dir / name
-        if os.path.isdir(p) and not os.path.islink(p) and _abandoned(p, now):
+        if not _abandoned(p, now):
+            continue
+        if os.path.isdir(p) and not os.path.islink(p):
             shutil.rmtree(p, ignore_errors=True)
-            removed += not os.path.lexists(p)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+        removed += not os.path.lexists(p)
     return removed
 
 
@@ -317,16 +379,12 @@ def _discard(entry: Path) -> None:
     if not os.path.lexists(entry):
         return
     if os.path.islink(entry) or not os.path.isdir(entry):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(entry)
-        except FileNotFoundError:
-            pass
         return
     trash = _temp_dir(entry.parent, "trash")
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.replace(entry, trash / "old")
-    except FileNotFoundError:
-        pass
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -370,8 +428,9 @@ def clear() -> tuple[int, int]:
             for entry in list(kind_dir.iterdir()):
                 if entry.name.startswith("."):
                     continue  # another process's build in progress
-                _discard(entry)
-                removed += not os.path.lexists(entry)
+                was_entry = entry.is_dir() and not entry.is_symlink()
+                _discard(entry)  # manifests and links too
+                removed += was_entry and not os.path.lexists(entry)
     except OSError as exc:
         raise _io_error(exc, "be cleared", base) from None
     return removed, swept
@@ -383,20 +442,20 @@ def force_recompile() -> bool:
 
 def cached_build(kind: str, key: str, filename: str, build: Callable[[Path], None], *, force: bool | None = None,
                  depfile: str | None = None, covered: Sequence[str | os.PathLike[str]] = ()) -> Path:
-    """Return `<cache>/<kind>/<key>/<filename>`, calling `build(tmp_path)` to make it unless a trusted entry
-    exists (see the module docstring).
+    """Return `<cache>/<kind>/<entry>/<filename>`, calling `build(tmp_path)` to make it unless a trusted entry
+    of `key` exists (see the module docstring).
 
     `build` writes the artifact (and optionally sidecar files) into the directory of the path it is given;
     everything in that directory is published together. With `depfile`, `build` has the compiler write that
-    dependency file there (-MMD -MF); it becomes deps.json (see `record_deps`).
+    dependency file there (-MMD -MF); it becomes deps.json (see `record_deps`), and the entry is named by
+    `result_name`: the key alone if the build read nothing outside `covered`.
     """
     kind_dir = _kind_dir(kind)
     base = kind_dir.parent
-    entry = kind_dir / key
     if force is None:
         force = force_recompile()
-    if not force and _trusted(entry, key, filename):
-        return entry / filename
+    if not force and (hit := _lookup(kind_dir, key, filename, depfile is not None)) is not None:
+        return hit / filename
     try:
         sweep(kind_dir)
         tmp = _temp_dir(kind_dir, key[:16])
@@ -410,15 +469,18 @@ def cached_build(kind: str, key: str, filename: str, build: Callable[[Path], Non
         files = {f.name: _digest(Path(f.path)) for f in os.scandir(tmp) if f.name != _MARKER}
         if filename not in files:
             raise CacheError(f"the build of {kind}/{key} wrote no {filename}")
-        (tmp / _MARKER).write_text(entry_digest(key, files))
+        entry = kind_dir / result_name(key, _read_deps(tmp) or [])
+        (tmp / _MARKER).write_text(entry_digest(entry.name, files))
         if os.path.lexists(entry) and (force or not _trusted(entry, key, filename)):
             _discard(entry)  # stale, edited, planted or a link: never loaded, replaced
         try:
             os.rename(tmp, entry)
         except OSError:
-            # Another process published the same key first; theirs is as good as ours.
+            # Another process published the same entry first; theirs is as good as ours.
             if not _trusted(entry, key, filename):
                 raise
+        if entry.name != key:
+            _remember(kind_dir, key, entry.name)
     except OSError as exc:
         raise _io_error(exc, f"write a build into {kind_dir}", base) from None
     finally:
