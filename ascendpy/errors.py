@@ -70,3 +70,19 @@ class KernelNotFoundError(AscendpyError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+def user_stacklevel() -> int:
+    """The `stacklevel` that makes a warning issued here point at the user's code.
+
+    That is the first caller outside the ascendpy package (its own tests and examples count as users), or
+    the outermost frame when every caller is ascendpy's (the `ascend-compile` command).
+    """
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1  # the function calling warnings.warn is level 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(pkg):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -424,3 +424,23 @@ def test_cpp_entry_qualifiers_through_a_macro_build_and_run(tmp_path, runtime, r
     y = DeviceBuffer.zeros(np.float32, 50)
     loader.get_kernel("add_one")[1, runtime[3]](DeviceBuffer.from_numpy(x), y, 50)
     np.testing.assert_array_equal(y.to_numpy(), x + np.float32(1))
+
+
+# ----------------------------------------------------------------------------- warnings point at the user
+def test_validation_warnings_point_at_the_callers_line():
+    """A simulator build's validator warnings are attributed to the user's call, not to ascendpy's compile.py."""
+    import warnings
+    from pathlib import Path
+
+    from ascendpy import KernelLoader, ValidationWarning
+    from ascendpy.toolchain.compile import compile_file
+
+    src = Path(__file__).parent / "faults_cpp" / "view_bounds.cpp"  # InitBuffer sizes known only at run time
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        compile_file(src)  # WARNED HERE
+        KernelLoader.from_file(src)  # WARNED HERE
+    found = [(w.filename, w.lineno) for w in seen if issubclass(w.category, ValidationWarning)]
+    here = [i for i, text in enumerate(Path(__file__).read_text().splitlines(), 1) if text.endswith("# WARNED HERE")]
+    assert sorted(set(found)) == [(__file__, n) for n in here], found
+    assert len(found) == 4  # two size-unknown findings, from each call

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ascendpy.errors import CompileError, ToolchainError, ValidationError, ValidationWarning
+from ascendpy.errors import CompileError, ToolchainError, ValidationError, ValidationWarning, user_stacklevel
 from ascendpy.toolchain import cache, entries, host, targets
 
 if TYPE_CHECKING:
@@ -345,8 +345,8 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
 
     lib = cache.cached_build("kernels", plan.key, plan.library, build, depfile=plan.depfile, covered=plan.covered)
     artifact = Artifact.open(lib.parent)
-    for d in artifact.diagnostics:
-        warnings.warn(ValidationWarning(str(d)), stacklevel=2)
+    for d in artifact.diagnostics:  # shown at the user's call into ascendpy, not at this line
+        warnings.warn(ValidationWarning(str(d)), stacklevel=user_stacklevel())
     return artifact
 
 
