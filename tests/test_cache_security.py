@@ -26,6 +26,7 @@ import pytest
 from ascendpy import CacheError, CompileError, DeviceBuffer, KernelLoader
 from ascendpy.sim import build as simbuild
 from ascendpy.toolchain import cache
+from ascendpy.toolchain.builder import KernelBuilder
 from ascendpy.toolchain.cli import main as cli_main
 from ascendpy.toolchain.compile import CompileConfig, compile_cpp, compile_file, plan_build
 
@@ -108,6 +109,13 @@ def test_a_two_file_kernel_builds_with_compile_file_and_kernel_loader(runtime, r
     np.testing.assert_array_equal(z, x + y)
     x, y, z = _run_add_local(KernelLoader.from_file(LOCAL / "add_local.cpp"), stream, rng)
     np.testing.assert_array_equal(z, x + y)
+
+
+def test_kernel_builder_builds_a_kernel_with_its_own_header(tmp_path):
+    results = KernelBuilder(CompileConfig(sim=True), progress=False).add(LOCAL).build(tmp_path / "dist")
+    assert [(r.relative, r.ok, list(r.artifact.metadata["kernels"])) for r in results] == [
+        ("add_local", True, ["add_local"])]  # the header alone is not a kernel source
+    assert (tmp_path / "dist" / "add_local.so").is_file()
 
 
 def test_without_its_directory_the_header_is_not_found():
@@ -413,6 +421,20 @@ def test_read_only_and_full_caches_are_clear_errors(private_cache, monkeypatch, 
         (private_cache / "kernels").mkdir(mode=0o700)
         monkeypatch.setattr(cache.tempfile, "mkdtemp", mkdtemp)
     _refused(match)
+
+
+def test_a_read_only_cache_still_serves_what_it_holds(private_cache, monkeypatch):
+    calls: list[str] = []
+    cache.cached_build("kernels", "d" * 64, "k.so", _writer("lib", calls))
+
+    def mkdtemp(*args, dir: str, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dir))
+
+    monkeypatch.setattr(cache.tempfile, "mkdtemp", mkdtemp)
+    assert cache.cached_build("kernels", "d" * 64, "k.so", _writer("lib", calls)).read_text() == "lib"
+    assert calls == ["lib"]
+    with pytest.raises(CacheError, match="Read-only file system"):
+        cache.cached_build("kernels", "e" * 64, "k.so", _writer("lib", calls))
 
 
 def test_the_cli_reports_an_unusable_cache_without_a_traceback(private_cache, capsys):
