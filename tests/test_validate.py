@@ -980,7 +980,7 @@ HAND_WRITTEN = {
     "tests/sim_cpp/add_custom.cpp": ([], []),
     "tests/sim_cpp/api_coverage.cpp": (_COVERAGE_RACES, _COVERAGE_RACES + [
         ("unsupported-api", 58), ("unsupported-api", 59), ("unsupported-api", 60), ("unsupported-api", 61),
-        ("unsupported-type", 94)]),
+        ("unsupported-type", 93)]),
     "tests/faults_cpp/align.cpp": ([("dma-length", 35), ("dma-length", 37)], [("dma-length", 35), ("dma-length", 37)]),
     "tests/faults_cpp/gm_bounds.cpp": ([("size-unknown", 38), ("size-unknown", 56), ("size-unknown", 75)], [
         ("size-unknown", 38), ("size-unknown", 56), ("unsupported-api", 63), ("size-unknown", 75),

@@ -1,7 +1,6 @@
 // Planted global-memory bugs (tests/test_faults.py). Every `// BUG <kernel>` marks the line the
 // simulator must name. Each kernel is otherwise correct: pipes are ordered with barriers, so the
 // planted bug is the first (and only) thing the simulator can object to.
-// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)
 #include "kernel_operator.h"
 
 using namespace AscendC;
@@ -111,3 +110,4 @@ extern "C" __global__ __aicore__ void gm_raw_address(uint64_t addr, GM_ADDR y, u
         yGm.SetValue(i, src.GetValue(i));  // BUG gm_raw_address
     }
 }
+// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)

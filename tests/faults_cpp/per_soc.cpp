@@ -1,6 +1,5 @@
 // Kernels whose verdict depends on the SoC (tests/test_faults.py runs them on 910B and 310P).
 // `// BUG <kernel>` marks the line the simulator must name on the SoC where it is a bug.
-// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)
 #include "kernel_operator.h"
 
 using namespace AscendC;
@@ -51,3 +50,4 @@ extern "C" __global__ __aicore__ void pad_copy(GM_ADDR x, GM_ADDR y, uint32_t n)
         PipeBarrier<PIPE_ALL>();
     }
 }
+// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)

@@ -2,7 +2,6 @@
 // type it supports, so that tests/test_sim_header.py can check the header is
 // warning-free at -O2 -Wall -Wextra without compiling the whole test suite
 // twice. Compiled only (-c), never run.
-// ascendc-check: 910B (the simulator's default SoC; tools/sim_api_matrix.txt covers 310P type by type)
 #include "kernel_operator.h"
 
 using namespace AscendC;
@@ -169,3 +168,4 @@ extern "C" __global__ __aicore__ void api_coverage(GM_ADDR gm, int32_t n) {
   pipe.Reset();
   pipe.Destroy();
 }
+// ascendc-check: 910B (the simulator's default SoC; tools/sim_api_matrix.txt covers 310P type by type)

@@ -6,7 +6,6 @@
 // Expected values are computed independently in plain C++: float math, and
 // the compiler's own _Float16 (libgcc, correctly rounded) as the binary16
 // oracle when available.
-// ascendc-check: none (a C++ unit test of the simulator's internals, not an AscendC kernel)
 #include "kernel_operator.h"
 
 #include <cfloat>
@@ -1089,3 +1088,4 @@ int main(int argc, char** argv) {
   std::printf("SUMMARY passed=%d failed=%d seed=%" PRIu32 "\n", passed, failed, g_seed);
   return failed ? 1 : 0;
 }
+// ascendc-check: none (a C++ unit test of the simulator's internals, not an AscendC kernel)

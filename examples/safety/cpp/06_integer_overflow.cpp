@@ -3,7 +3,6 @@
 // A 3-point stencil y[i] = x[i - 1] + x[i] + x[i + 1]: each block loads its tile with one element
 // of halo on each side. x holds n + 1 elements (a right halo), but block 0's left halo starts at
 // 0 - 1, which wraps to 4294967295 in uint32_t. On an NPU the DMA reads 16 GiB past x.
-// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)
 #include "kernel_operator.h"
 
 using namespace AscendC;
@@ -33,3 +32,4 @@ extern "C" __global__ __aicore__ void stencil3(GM_ADDR x, GM_ADDR y, uint32_t n)
     PipeBarrier<PIPE_ALL>();
     DataCopy(yGm[start], yt, TILE);
 }
+// ascendc-check: 910B (DataCopyPad; the simulator refuses it on 310P, as CANN does)
