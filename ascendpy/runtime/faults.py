@@ -77,8 +77,15 @@ class ArithmeticFault(KernelFault):
     kinds = frozenset({"division_by_zero"})
 
 
+class AssertionFault(KernelFault):
+    """An `ASSERT(expr)` in hand-written AscendC was false (the NPU does not evaluate ASSERT at all)."""
+
+    kinds = frozenset({"assert_failed"})
+
+
 FAULT_CLASSES: tuple[type[KernelFault], ...] = (GlobalMemoryFault, OnChipCapacityFault, AlignmentFault,
-                                                QueueProtocolFault, PipeRaceFault, DeadlockFault, ArithmeticFault)
+                                                QueueProtocolFault, PipeRaceFault, DeadlockFault, ArithmeticFault,
+                                                AssertionFault)
 _BY_KIND = {kind: cls for cls in FAULT_CLASSES for kind in cls.kinds}
 _REPORT = re.compile(r"kernel '(?P<kernel>[^']*)' block (?P<block>\d+): (?P<kind>[a-z_0-9]+)"
                      r"(?: at (?P<file>.+?):(?P<line>\d+))?: (?P<detail>.*)", re.S)

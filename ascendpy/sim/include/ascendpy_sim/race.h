@@ -326,6 +326,13 @@ struct EventSlot {
 
 constexpr int kEvents = static_cast<int>(AscendC::HardEvent::MAX) + 1;
 
+// The vector unit's mask register and mode (mask.h): each block starts in normal mode with every lane on.
+struct VecMaskReg {
+  uint64_t hi = ~0ull, lo = ~0ull;  // set_vector_mask(hi, lo); in counter mode lo is the element count
+  bool counter = false;             // SetMaskCount / SetMaskNorm
+  const char* undefined_by = nullptr;  // the level-2 API that left hi/lo undocumented (until rewritten)
+};
+
 struct BlockState {
   uintptr_t entry_fp = 0;  // frame of the launch stub: call-site walks stop there
   bool race_on = false;
@@ -344,6 +351,7 @@ struct BlockState {
   bool pending = false;  // a fault found where it cannot be thrown (TPipe's destructor)
   std::string pending_kind, pending_what;
   uint32_t pending_site = 0;
+  VecMaskReg vmask;  // per block, like the hardware register
 };
 
 // The state of the block running on this thread (nullptr outside a launch). Hidden so the

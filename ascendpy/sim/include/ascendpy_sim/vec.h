@@ -33,6 +33,7 @@
 #include "core.h"
 #include "data_copy.h"
 #include "fp16.h"
+#include "mask.h"
 #include "tensor.h"
 #include "types.h"
 
@@ -101,6 +102,7 @@ template <typename T, typename F>
 inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& a,
                        const AscendC::LocalTensor<T>& b, int32_t count, const char* op, F f) {
   const OpRec r = op_begin(PIPE_V, op);
+  mask_level2_done();
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
@@ -118,6 +120,7 @@ template <typename T, typename F>
 inline void vec_unary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, int32_t count,
                       const char* op, F f) {
   const OpRec r = op_begin(PIPE_V, op);
+  mask_level2_done();
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
@@ -131,6 +134,7 @@ template <typename T, typename F>
 inline void vec_scalar(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src, const T& scalar,
                        int32_t count, const char* op, F f) {
   const OpRec r = op_begin(PIPE_V, op);
+  mask_level2_done();
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   check_vec(dst, n, op, "dst");
@@ -197,24 +201,40 @@ inline void Min(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const Loc
 template <typename T, bool isSetMask = true>
 inline void Adds(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Adds supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", [](auto a, auto s) { return a + s; });
+  if constexpr (!isSetMask) {
+    ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Adds", [](auto a, auto s) { return a + s; });
+  } else {
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", [](auto a, auto s) { return a + s; });
+  }
 }
 template <typename T, bool isSetMask = true>
 inline void Muls(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Muls supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", [](auto a, auto s) { return a * s; });
+  if constexpr (!isSetMask) {
+    ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Muls", [](auto a, auto s) { return a * s; });
+  } else {
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", [](auto a, auto s) { return a * s; });
+  }
 }
 template <typename T, bool isSetMask = true>
 inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Maxs supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Maxs",
-                           [](auto a, auto s) { return ascendpy_sim::max_of(a, s); });
+  auto f = [](auto a, auto s) { return ascendpy_sim::max_of(a, s); };
+  if constexpr (!isSetMask) {
+    ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Maxs", f);
+  } else {
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Maxs", f);
+  }
 }
 template <typename T, bool isSetMask = true>
 inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Mins supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Mins",
-                           [](auto a, auto s) { return ascendpy_sim::min_of(a, s); });
+  auto f = [](auto a, auto s) { return ascendpy_sim::min_of(a, s); };
+  if constexpr (!isSetMask) {
+    ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Mins", f);
+  } else {
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Mins", f);
+  }
 }
 
 // ---------------------------------------------------------------- unary
@@ -260,6 +280,7 @@ inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int
   static_assert(ascendpy_sim::one_of<T, int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float>::value,
                 "Duplicate supports int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float");
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Duplicate");
+  ascendpy_sim::mask_level2_done();
   if (!ascendpy_sim::check_count(count, "Duplicate")) return;
   const uint64_t n = static_cast<uint64_t>(count);
   ascendpy_sim::check_vec(dst, n, "Duplicate", "dst");
@@ -381,6 +402,7 @@ template <typename T, typename U>
 inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const RoundMode& roundMode,
                  const uint32_t count) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Cast");
+  ascendpy_sim::mask_level2_done();
   if (count == 0) return;
   constexpr bool t_int = std::is_integral<T>::value, u_int = std::is_integral<U>::value;
   if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int)) {
@@ -581,15 +603,22 @@ inline T rsum_add(T a, T b) {
   return t;
 }
 
-// Pairwise tree over one 256-byte repeat; lanes beyond n are 0.
+// Pairwise tree of adjacent elements over buf[0, n), n a power of two, in place (ReduceSum, WholeReduceSum,
+// BlockReduceSum).
+template <typename T>
+inline T tree_reduce(T* buf, uint64_t n) {
+  for (uint64_t w = n; w > 1; w /= 2)
+    for (uint64_t i = 0; i < w / 2; ++i) buf[i] = rsum_add(buf[2 * i], buf[2 * i + 1]);
+  return buf[0];
+}
+
+// The tree over one 256-byte repeat; lanes beyond n are 0.
 template <typename T>
 inline T tree_sum(const T* v, uint64_t n) {
   constexpr uint64_t lanes = 256 / sizeof(T);
   T buf[lanes];
   for (uint64_t i = 0; i < lanes; ++i) buf[i] = i < n ? load(v, i) : T(0);
-  for (uint64_t w = lanes; w > 1; w /= 2)
-    for (uint64_t i = 0; i < w / 2; ++i) buf[i] = rsum_add(buf[2 * i], buf[2 * i + 1]);
-  return buf[0];
+  return tree_reduce(buf, lanes);
 }
 
 template <typename T>
@@ -626,6 +655,7 @@ template <typename T, bool is_max>
 inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                            const AscendC::LocalTensor<T>& tmp, int32_t count, bool calIndex, const char* op) {
   const OpRec r = op_begin(PIPE_V, op);
+  mask_level2_undefined(op);
   if (!check_count(count, op)) return;
   const uint64_t n = static_cast<uint64_t>(count);
   if (calIndex && std::is_same<T, half>::value && n > 65536) {
@@ -679,6 +709,7 @@ inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, cons
                       const int32_t count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "ReduceSum supports half, float");
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "ReduceSum");
+  ascendpy_sim::mask_level2_undefined("ReduceSum");
   if (!ascendpy_sim::check_count(count, "ReduceSum")) return;
   const uint64_t n = static_cast<uint64_t>(count);
   ascendpy_sim::reduce_checks(r, dst, src, sharedTmpBuffer, n, 1, "ReduceSum");
