@@ -53,6 +53,7 @@ CODES = {
     "unsynced-dma": "error on explicit-sync targets or without auto-sync, else warning",
     "unsynced-copy-out": "error on explicit-sync targets or without auto-sync, else warning",
     "dma-length": "error", "unsupported-api": "error", "unsupported-type": "error", "parse": "warning",
+    "mask-placeholder": "warning",
 }
 
 _ENTRY_FORM = 'extern "C" __global__ __aicore__ void NAME(GM_ADDR x, GM_ADDR y, ...)'
@@ -591,6 +592,7 @@ _VECTOR_OPS = {
     "BlockReduceSum", "Cast", "Compare", "Compares", "CompareScalar", "Select",
 }
 _REDUCE_TMP = {"ReduceMax", "ReduceMin", "ReduceSum"}
+_PLACEHOLDERS = {"MASK_PLACEHOLDER", "MASK_PLACEHOLDER_LIST"}
 _DST_READ = {"FusedMulAdd", "MulAddDst"}
 _CASTS = {"static_cast", "reinterpret_cast", "const_cast"}
 _PARAM_TYPES = {"DataCopyParams", "DataCopyExtParams", "DataCopyPadExtParams", "DataCopyPadParams"}
@@ -1424,6 +1426,7 @@ class _Checker:
             self._data_copy(name, argv, vals, line, st, fr)
             return None
         if name in _VECTOR_OPS:
+            self._mask_placeholder(name, argv, self._targs(targs_node, st, fr), line, fr)
             self._vector(name, vals, line, st, fr)
             return None
         if name in ("PipeBarrier", "SetFlag", "WaitFlag"):
@@ -1729,6 +1732,21 @@ class _Checker:
                     if not rec.strided and rec.sub == ref.sub:  # a write: only the very same view
                         self._report_hazard("unsynced-dma", rid, rec, ref, "V", api, line, st, fr, True, i)
                 self._new_rec(st, "V", ref, line, api, False, fr)
+
+    def _mask_placeholder(self, api: str, argv: list[Any], targs: list[_TArg], line: int, fr: _Frame) -> None:
+        """MASK_PLACEHOLDER given to a call that sets the mask itself (isSetMask left true): it writes 0 into the
+        mask register, so the call does nothing (normal mode: no lane; counter mode: 0 elements)."""
+        if not any(re.sub(r"\s+|AscendC::", "", cs.node_text(a)) in _PLACEHOLDERS for a in argv):
+            return
+        texts = [t.text.strip() for t in targs]
+        if "false" in texts or not all(t == "true" or t in cs.TYPE_SIZES for t in texts):
+            return  # isSetMask = false, or an argument the checker cannot resolve
+        shown, _ = self.display_line(line, fr)
+        self.report("warning", "mask-placeholder", shown,
+                    f"`{api}` gets MASK_PLACEHOLDER but sets the mask itself (isSetMask is true): it writes the "
+                    f"placeholder 0 into the mask register, so it computes nothing ({fr.kernel})",
+                    f"Use the mask that SetVectorMask set with isSetMask = false, e.g. `{api}<half, false>(...)`, "
+                    "or pass the mask itself.")
 
     def _data_copy(self, api: str, argv: list[Any], vals: list[Any], line: int, st: _State, fr: _Frame) -> None:
         if len(vals) < 2:
