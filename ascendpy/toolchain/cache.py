@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import tempfile
 import time
@@ -321,7 +320,8 @@ def record_deps(directory: Path, depfile: str, covered: Sequence[str | os.PathLi
 
 
 def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:64] or "host"
+    """This machine's name as temporary names carry it (os.uname: importing socket would slow warm loads)."""
+    return re.sub(r"[^A-Za-z0-9.]", "_", os.uname().nodename)[:64] or "host"
 
 
 def _pid_alive(pid: int) -> bool:
