@@ -16,6 +16,7 @@ from ascendpy.runtime import (
     AclError,
     AlignmentFault,
     ArithmeticFault,
+    AssertionFault,
     Context,
     DeadlockFault,
     Device,
@@ -43,7 +44,8 @@ from ascendpy.runtime import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "CacheError", "CompileError", "Context",
+    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AscendpyError", "AssertionFault", "CacheError",
+    "CompileError", "Context",
     "DeadlockFault", "Device", "DeviceBox", "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel",
     "KernelExecutionError", "KernelFault", "KernelLoader", "KernelNotFoundError", "LaunchError", "LeakWarning",
     "MallocPolicy", "MemInfo", "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault", "QueueProtocolFault",

@@ -11,6 +11,7 @@ from ascendpy.runtime._acl import (
 from ascendpy.runtime.faults import (
     AlignmentFault,
     ArithmeticFault,
+    AssertionFault,
     DeadlockFault,
     GlobalMemoryFault,
     KernelFault,
@@ -23,7 +24,8 @@ from ascendpy.runtime.memory import DeviceBox, DeviceBuffer, HostBuffer
 from ascendpy.runtime.objects import Acl, Context, Device, Event, LeakWarning, MemInfo, Stream
 
 __all__ = [
-    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "Context", "DeadlockFault", "Device", "DeviceBox",
+    "Acl", "AclError", "AlignmentFault", "ArithmeticFault", "AssertionFault", "Context", "DeadlockFault", "Device",
+    "DeviceBox",
     "DeviceBuffer", "Event", "GlobalMemoryFault", "HostBuffer", "Kernel", "KernelExecutionError", "KernelFault",
     "KernelLoader", "LeakWarning", "MallocPolicy", "MemInfo", "MemcpyKind", "OnChipCapacityFault", "PipeRaceFault",
     "QueueProtocolFault", "Stream", "StreamAbortedError", "SyncTimeoutError",
