@@ -223,5 +223,10 @@ __attribute__((noinline, cold)) std::string cat(A... a) {
   (void)(m << ... << a);
   return std::move(m.s);
 }
+// An API the vendor headers of the simulated SoC do not offer for this element type.
+[[noreturn]] inline void unsupported_on_soc(const char* api, const char* type) {
+  fault("unsupported_on_soc", cat(api, " on ", type, " is not available on ", soc_name(),
+                                  " (CANN 8.1 declares it only for other SoCs)"));
+}
 
 }  // namespace ascendpy_sim

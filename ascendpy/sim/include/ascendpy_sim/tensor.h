@@ -314,16 +314,6 @@ class GlobalTensor {
     t.bufferSize_ = bufferSize_ > offset ? bufferSize_ - offset : 0;
     return t;
   }
-  template <typename U>
-  GlobalTensor<U> ReinterpretCast() const {
-    GlobalTensor<U> t;
-    t.address_ = reinterpret_cast<__gm__ U*>(address_);
-    t.bufferSize_ = bufferSize_ * sizeof(T) / sizeof(U);
-    t.sim_base_ = sim_base_;
-    t.sim_bytes_ = sim_bytes_;
-    t.sim_state_ = sim_state_;
-    return t;
-  }
 
   // Public data members, as in CANN (kernels read address_ directly).
   __gm__ PrimType* address_ = nullptr;

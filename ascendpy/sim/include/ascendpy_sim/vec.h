@@ -281,6 +281,8 @@ inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int
                 "Duplicate supports int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float");
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Duplicate");
   ascendpy_sim::mask_level2_done();
+  if (std::is_same<T, bfloat16_t>::value && ascendpy_sim::soc_is_310p())
+    ascendpy_sim::unsupported_on_soc("Duplicate", "bfloat16_t");
   if (!ascendpy_sim::check_count(count, "Duplicate")) return;
   const uint64_t n = static_cast<uint64_t>(count);
   ascendpy_sim::check_vec(dst, n, "Duplicate", "dst");
@@ -324,6 +326,23 @@ inline const char* round_mode_name(AscendC::RoundMode m) {
 template <typename T>
 struct cast_type : std::integral_constant<bool, one_of<T, half, bfloat16_t, float, int8_t, uint8_t, int16_t,
                                                        uint16_t, int32_t, uint32_t>::value> {};
+
+// The Cast pairs CANN 8.1 declares per SoC (dst, src), probed by tools/sim_api.py (the type matrix):
+// every pair 310P (dav-m200) has, plus the bfloat16_t ones on 910B (dav-c220).
+template <typename T, typename U>
+constexpr bool cast_pair(bool on_310p) {
+  constexpr bool common =
+      (std::is_same<T, float>::value && one_of<U, half, int16_t, int32_t>::value) ||
+      (std::is_same<T, half>::value && one_of<U, float, int16_t, int32_t, int8_t, uint8_t>::value) ||
+      (std::is_same<T, int16_t>::value && one_of<U, float, half, int32_t>::value) ||
+      (std::is_same<T, int32_t>::value && one_of<U, float, half>::value) ||
+      (std::is_same<T, int8_t>::value && one_of<U, half, int16_t>::value) ||
+      (std::is_same<T, uint8_t>::value && one_of<U, half, int16_t>::value);
+  constexpr bool bf16 = (std::is_same<T, bfloat16_t>::value && std::is_same<U, float>::value) ||
+                        (std::is_same<T, float>::value && std::is_same<U, bfloat16_t>::value) ||
+                        (std::is_same<T, int32_t>::value && std::is_same<U, bfloat16_t>::value);
+  return common || (bf16 && !on_310p) || std::is_same<T, U>::value;
+}
 
 template <typename T>
 inline const char* type_name() {
@@ -405,15 +424,16 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
   ascendpy_sim::mask_level2_done();
   if (count == 0) return;
   constexpr bool t_int = std::is_integral<T>::value, u_int = std::is_integral<U>::value;
-  if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int)) {
-    ascendpy_sim::fault("unsupported_cast", ascendpy_sim::cat("Cast from ", ascendpy_sim::type_name<U>(), " to ",
-                                                              ascendpy_sim::type_name<T>(),
-                                                              " is not implemented by the simulator"));
-  }
   if ((std::is_same<T, bfloat16_t>::value || std::is_same<U, bfloat16_t>::value) && ascendpy_sim::soc_is_310p()) {
     ascendpy_sim::fault("unsupported_on_soc", ascendpy_sim::cat("Cast ", ascendpy_sim::type_name<U>(), " -> ",
                                                                 ascendpy_sim::type_name<T>(), ": ",
                                                                 ascendpy_sim::soc_name(), " has no bfloat16_t"));
+  }
+  if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int) ||
+      !ascendpy_sim::cast_pair<T, U>(ascendpy_sim::soc_is_310p())) {
+    ascendpy_sim::fault("unsupported_cast", ascendpy_sim::cat("Cast from ", ascendpy_sim::type_name<U>(), " to ",
+                                                              ascendpy_sim::type_name<T>(), " does not exist on ",
+                                                              ascendpy_sim::soc_name(), " in CANN 8.1"));
   }
   const ascendpy_sim::Rnd m = ascendpy_sim::rnd_of(roundMode);
   if (t_int && m == ascendpy_sim::Rnd::ODD) {
@@ -490,6 +510,8 @@ inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const
                     uint32_t count) {
   static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "Compare supports half, float, int32_t");
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Compare");
+  if (std::is_same<T, int32_t>::value && ascendpy_sim::soc_is_310p())
+    ascendpy_sim::unsupported_on_soc("Compare", "int32_t");
   if (count == 0) return;
   if (static_cast<uint64_t>(count) * sizeof(T) % 256 != 0) {
     ascendpy_sim::fault("misaligned", ascendpy_sim::cat("Compare: count ", count, " x ", sizeof(T), " bytes = ",
@@ -513,6 +535,8 @@ inline void CompareScalar(const LocalTensor<U>& dst, const LocalTensor<T>& src0,
                           uint32_t count) {
   static_assert(ascendpy_sim::one_of<T, half, float, int32_t>::value, "CompareScalar supports half, float, int32_t");
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "CompareScalar");
+  if (std::is_same<T, int32_t>::value && ascendpy_sim::soc_is_310p())
+    ascendpy_sim::unsupported_on_soc("CompareScalar", "int32_t");
   if (count == 0) return;
   ascendpy_sim::check_vec(src0, count, "CompareScalar", "src0");
   ascendpy_sim::vrd(r, src0, uint64_t(count) * sizeof(T));
