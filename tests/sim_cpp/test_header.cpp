@@ -21,7 +21,7 @@
 #include <vector>
 
 // ---------------------------------------------------------------------------
-// Stub of the four functions libascendcl_sim.so provides.
+// Stubs of the functions libascendcl_sim.so provides.
 static int64_t g_block_idx = 0;
 static int64_t g_block_num = 1;
 static const char* g_soc = "Ascend910B3";
@@ -35,6 +35,13 @@ extern "C" int __ascendpy_sim_gm_lookup(const void*, uint64_t* base, uint64_t* s
   *base = 0;
   *size = ~uint64_t(0);
   return 1;
+}
+// No launch passes views here: every pointer's extent is the whole "allocation" above.
+extern "C" void __ascendpy_sim_gm_extent(const void* p, __ascendpy_sim_gm_extent_t* out) {
+  *out = __ascendpy_sim_gm_extent_t{0, 0, 0, 0, 0, -1, 0};
+  out->state = __ascendpy_sim_gm_lookup(p, &out->alloc_base, &out->alloc_size);
+  out->base = out->alloc_base;
+  out->size = out->alloc_size;
 }
 extern "C" int __ascendpy_sim_fast(void) { return 0; }
 // No launch is ever cancelled here (aclrtStreamAbort is tested through the simulator library).
