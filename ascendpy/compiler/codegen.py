@@ -32,10 +32,13 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
+from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.passes import QUEUE_DEPTH
 from ascendpy.errors import CompileError
 from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES
+
+_DTYPE_OF_CPP = {t.cpp: t.name for t in ELEMENT_TYPES.values()}
 
 CPP_KEYWORDS = frozenset(
     "alignas alignof and asm auto bool break case catch char class const constexpr const_cast continue "
@@ -210,6 +213,95 @@ __aicore__ inline T apy_{name}(AscendC::TBuf<AscendC::TPosition::VECCALC>& buf, 
 }
 
 
+_CUBE_HELPERS: dict[str, str] = {
+    "load_l0a": """\
+// L1 tile (NZ, srcRows rows) window at (row0, col0) -> L0A, Zz for Mmad with these m and k: one
+// LoadData per 16-row block, each ceil(k / C0) fractals (mmad.asc SplitA).
+template <typename T>
+__aicore__ inline void apy_load_l0a(AscendC::LocalTensor<T> dst, AscendC::LocalTensor<T> src, uint32_t srcRows,
+                                    uint32_t row0, uint32_t col0, uint32_t m, uint32_t k)
+{
+    constexpr uint32_t c0 = 32 / sizeof(T);
+    const uint32_t kf = (k + c0 - 1) / c0;
+    const uint32_t base = col0 / c0 * srcRows * c0 + row0 * c0;
+    AscendC::LoadData2DParams params;
+    params.startIndex = 0;
+    params.repeatTimes = static_cast<uint8_t>(kf);
+    params.srcStride = static_cast<uint16_t>(srcRows / 16);
+    params.dstGap = 0;
+    params.ifTranspose = false;
+    for (uint32_t i = 0; i < (m + 15) / 16; ++i) {
+        AscendC::LoadData(dst[i * kf * 16 * c0], src[base + i * 16 * c0], params);
+    }
+}
+""",
+    "load_l0b": """\
+// L1 tile holding B [K x N] (NZ, srcRows rows) window at (row0, col0) -> L0B, Zn for Mmad with these k
+// and n: per 16-row k block one transposing LoadData of ceil(n / 16) fractals (16-bit types;
+// load_data_l12l0 SplitBTransposeForB16).
+template <typename T>
+__aicore__ inline void apy_load_l0b(AscendC::LocalTensor<T> dst, AscendC::LocalTensor<T> src, uint32_t srcRows,
+                                    uint32_t row0, uint32_t col0, uint32_t k, uint32_t n)
+{
+    const uint32_t nb = (n + 15) / 16;
+    const uint32_t base = col0 / 16 * srcRows * 16 + row0 * 16;
+    AscendC::LoadData2DParams params;
+    params.startIndex = 0;
+    params.repeatTimes = static_cast<uint8_t>(nb);
+    params.srcStride = static_cast<uint16_t>(srcRows / 16);
+    params.dstGap = 0;
+    params.ifTranspose = true;
+    for (uint32_t i = 0; i < (k + 15) / 16; ++i) {
+        AscendC::LoadData(dst[i * nb * 256], src[base + i * 256], params);
+    }
+}
+""",
+    "load_l0b_trans": """\
+// L1 tile holding B^T [N x K] (NZ, srcRows rows) window at (row0, col0) -> L0B, Zn for Mmad with these
+// k and n: per k fractal column one plain LoadData of ceil(n / 16) fractals (mmad.asc SplitB).
+template <typename T>
+__aicore__ inline void apy_load_l0b_trans(AscendC::LocalTensor<T> dst, AscendC::LocalTensor<T> src,
+                                          uint32_t srcRows, uint32_t row0, uint32_t col0, uint32_t k, uint32_t n)
+{
+    constexpr uint32_t c0 = 32 / sizeof(T);
+    const uint32_t nb = (n + 15) / 16;
+    const uint32_t base = col0 / c0 * srcRows * c0 + row0 * c0;
+    AscendC::LoadData2DParams params;
+    params.startIndex = 0;
+    params.repeatTimes = static_cast<uint8_t>(nb);
+    params.srcStride = 1;
+    params.dstGap = 0;
+    params.ifTranspose = false;
+    for (uint32_t i = 0; i < (k + c0 - 1) / c0; ++i) {
+        AscendC::LoadData(dst[i * nb * 16 * c0], src[base + i * srcRows * c0], params);
+    }
+}
+""",
+    "fixpipe": """\
+// L0C (Nz, srcRows rows per 16-column block) [rows x cols] -> GM row-major with row pitch ld, converted
+// by quant and optionally through ReLU, in one Fixpipe (910B; Fixpipe（L0C到GM数据搬运）).
+template <typename DstT, typename SrcT>
+__aicore__ inline void apy_fixpipe(AscendC::GlobalTensor<DstT> dst, AscendC::LocalTensor<SrcT> src, uint32_t rows,
+                                   uint32_t cols, uint32_t srcRows, uint32_t ld, QuantMode_t quant, bool relu)
+{
+    AscendC::FixpipeParamsV220 params;
+    params.nSize = static_cast<uint16_t>(cols);
+    params.mSize = static_cast<uint16_t>(rows);
+    params.srcStride = static_cast<uint16_t>(srcRows);
+    params.dstStride = ld;
+    params.quantPre = quant;
+    params.reluEn = relu;
+    params.ndNum = 1;
+    params.srcNdStride = 0;
+    params.dstNdStride = 0;
+    AscendC::Fixpipe<DstT, SrcT, AscendC::CFG_ROW_MAJOR>(dst, src, params);
+}
+""",
+}
+_KERNEL_TYPE = {"aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
+_SIDE_MACRO = {"aic": "ASCEND_IS_AIC", "aiv": "ASCEND_IS_AIV"}
+
+
 def _uint(bits: int) -> str:
     return "bool" if bits == 1 else f"uint{max(bits, 8)}_t"
 
@@ -252,6 +344,7 @@ class _Func:
     locals: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # alloca -> (name, ctype)
     bufs: dict[SSAValue, tuple[str, str, str]] = field(default_factory=dict)  # ub_alloc -> (tensor, queue, ctype)
     skip: set[Operation] = field(default_factory=set)
+    tile_m: dict[SSAValue, str] = field(default_factory=dict)  # L0C tile -> its Nz row count variable
     counter: int = 0
     indent: int = 1
     cur_line: tuple[str, int] | None = None
@@ -318,6 +411,9 @@ class CppEmitter:
         for key in _HELPERS:
             if key in self.helpers:
                 out.append(_HELPERS[key])
+        for key in _CUBE_HELPERS:
+            if key in self.helpers:
+                out.append(_CUBE_HELPERS[key])
         out.extend(bodies)
         return "\n".join(out)
 
@@ -357,28 +453,81 @@ class CppEmitter:
                 prologue.append(f"{ty} {cname}{{}};")
         ops = list(fn.walk())
         scalar_math = any(isinstance(o, math.ExpOp | math.LogOp | math.SqrtOp) for o in ops)
-        if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.FlagOp) for o in ops):
+        kind = fn.attributes["ascend.kernel_kind"].data  # type: ignore[attr-defined]
+        mix = kind == "mix"
+        if kind != "aiv":
+            # The kernel type tag first (kernel_utils_macros.h; read by bisheng and by ascend-compile's detect_core).
+            prologue.insert(0, f"KERNEL_TASK_TYPE_DEFAULT({_KERNEL_TYPE[kind]});")
+        if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.CubeAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
             f.used.add("apy_pipe")
+        scratch_init: list[str] = []
         if scalar_math:
             self.helpers.update({"scalar_math", "flag"})
             prologue.append("AscendC::TBuf<AscendC::TPosition::VECCALC> apy_scratch;")
-            prologue.append("apy_pipe.InitBuffer(apy_scratch, 32);")
+            scratch_init = ["apy_pipe.InitBuffer(apy_scratch, 32);"]
+            if not mix:
+                prologue += scratch_init
             f.used.add("apy_scratch")
         head = [f'extern "C" __global__ __aicore__ void {name}({", ".join(params)})', "{"]
         self.locate(f, fn)
         for p in prologue:
             self.line(f, p)
-        for op in block.ops:  # each buffer's InitBuffer at its std.ub_alloc line (capacity faults name it)
-            if isinstance(op, asc.UbAllocOp):
+        # Each buffer's InitBuffer at its std.*_alloc line (capacity faults name it). A mix kernel declares them
+        # all, and initialises each on the side that has its memory (cube tiles on the AIC, UB on the AIVs).
+        side_inits: dict[str, list[tuple[Operation, list[str]]]] = {"aic": [], "aiv": []}
+        for op in block.ops:
+            if isinstance(op, asc.UbAllocOp | asc.CubeAllocOp):
                 self.locate(f, op)
-                for text in self.declare_buffer(f, op):
+                decls, inits = self.declare_buffer(f, op) if isinstance(op, asc.UbAllocOp) else \
+                    self.declare_tile(f, op)
+                if not mix:
+                    for text in decls + inits:
+                        self.line(f, text)
+                    continue
+                for text in decls:
                     self.line(f, text)
+                tensor, _, elem = f.bufs[op.result]
+                if inits and inits[-1].startswith("AscendC::LocalTensor<"):  # declared here, bound on its side
+                    self.line(f, f"AscendC::LocalTensor<{elem}> {tensor};")
+                    inits = inits[:-1] + [inits[-1].split(" ", 1)[1]]
+                side_inits["aic" if isinstance(op, asc.CubeAllocOp) else "aiv"].append((op, inits))
+        if mix:
+            if scratch_init:
+                side_inits["aiv"].append((fn, scratch_init))
+            for side, items in side_inits.items():
+                if not items:
+                    continue
+                self.line(f, f"if {_SIDE_MACRO[side]} {{")
+                f.indent += 1
+                for op, inits in items:
+                    self.locate(f, op)
+                    for text in inits:
+                        self.line(f, text)
+                f.indent -= 1
+                self.line(f, "}")
         self.emit_block(f, block)
         return "\n".join(head + f.lines + ["}", ""])
 
-    def declare_buffer(self, f: _Func, op: asc.UbAllocOp) -> list[str]:
-        """Prologue lines for one UB buffer: a double-buffered TQue, or a TBuf with its tensor."""
+    def declare_tile(self, f: _Func, op: asc.CubeAllocOp) -> tuple[list[str], list[str]]:
+        """A cube tile: a TBuf on its TPosition and its tensor; an L0C tile also the m its last Mmad wrote."""
+        shape = op.result.type.get_shape()  # type: ignore[attr-defined]
+        elem = ELEMENT_TYPES[op.dtype.data]
+        assert op.position is not None
+        base = "".join(c if c.isalnum() else "_" for c in op.buf_name.data)
+        tensor = self.fresh(f, base)
+        holder = self.fresh(f, f"{base}_buf")
+        f.bufs[op.result] = (tensor, holder, elem.cpp)
+        decls = [f"AscendC::TBuf<AscendC::TPosition::{op.position.data}> {holder};"]
+        if asc.cube_mem(op.result) == "l0c":
+            rows = self.fresh(f, f"{base}_m")
+            f.tile_m[op.result] = rows
+            decls.append(f"uint32_t {rows} = {shape[0]};  // rows of the Nz layout the last Mmad wrote (ceil16(m))")
+        return decls, [f"apy_pipe.InitBuffer({holder}, {shape[0] * shape[1] * elem.nbytes});",
+                       f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"]
+
+    def declare_buffer(self, f: _Func, op: asc.UbAllocOp) -> tuple[list[str], list[str]]:
+        """Prologue lines (declarations, initialisations) for one UB buffer: a double-buffered TQue, or a TBuf."""
         t = op.result.type
         assert isinstance(t, MemRefType) and op.role is not None
         elem = ELEMENT_TYPES[op.dtype.data]
@@ -389,18 +538,18 @@ class CppEmitter:
         if role == "calc":
             holder = self.fresh(f, f"{base}_buf")
             f.bufs[op.result] = (tensor, holder, elem.cpp)
-            return [f"AscendC::TBuf<AscendC::TPosition::VECCALC> {holder};",
-                    f"apy_pipe.InitBuffer({holder}, {nbytes});",
-                    f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"]
+            return ([f"AscendC::TBuf<AscendC::TPosition::VECCALC> {holder};"],
+                    [f"apy_pipe.InitBuffer({holder}, {nbytes});",
+                     f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"])
         que = self.fresh(f, f"{base}_que")
         f.bufs[op.result] = (tensor, que, elem.cpp)
         pos = "VECIN" if role == "vecin" else "VECOUT"
-        return [f"AscendC::TQue<AscendC::TPosition::{pos}, {QUEUE_DEPTH}> {que};",
-                f"apy_pipe.InitBuffer({que}, {QUEUE_DEPTH}, {nbytes});"]
+        return ([f"AscendC::TQue<AscendC::TPosition::{pos}, {QUEUE_DEPTH}> {que};"],
+                [f"apy_pipe.InitBuffer({que}, {QUEUE_DEPTH}, {nbytes});"])
 
     def emit_block(self, f: _Func, block: Block) -> None:
         for op in block.ops:
-            if op in f.skip or isinstance(op, memref.AllocaOp | scf.YieldOp | asc.UbAllocOp):
+            if op in f.skip or isinstance(op, memref.AllocaOp | scf.YieldOp | asc.UbAllocOp | asc.CubeAllocOp):
                 continue
             if isinstance(op, func.ReturnOp) and op.parent_op() is not None \
                     and isinstance(op.parent_op(), func.FuncOp):
@@ -503,9 +652,28 @@ class CppEmitter:
         elif isinstance(op, math.ExpOp | math.LogOp | math.SqrtOp):
             fn = {math.ExpOp: "apy_exp", math.LogOp: "apy_ln", math.SqrtOp: "apy_sqrt"}[type(op)]
             self.define(f, op, f"{fn}(apy_scratch, {v(op.operand)})")
-        elif isinstance(op, asc.GetBlockIdxOp | asc.GetBlockNumOp):
-            call = "GetBlockIdx" if isinstance(op, asc.GetBlockIdxOp) else "GetBlockNum"
+        elif isinstance(op, asc.GetBlockIdxOp | asc.GetBlockNumOp | asc.GetSubBlockIdxOp):
+            call = {asc.GetBlockIdxOp: "GetBlockIdx", asc.GetBlockNumOp: "GetBlockNum",
+                    asc.GetSubBlockIdxOp: "GetSubBlockIdx"}[type(op)]
             self.define(f, op, f"static_cast<uint64_t>(AscendC::{call}())")
+        elif isinstance(op, asc.DmaOp) and asc.cube_mem(op.ub) is not None:
+            # std.load into an L1 tile: a plain contiguous copy, no ND -> NZ conversion.
+            gm = f"{f.gm[op.gm][0]}[static_cast<uint64_t>({v(op.offset)})]"
+            self.line(f, f"AscendC::DataCopy({f.bufs[op.ub][0]}, {gm}, static_cast<uint32_t>({v(op.count)}));")
+        elif isinstance(op, asc.CubeOp):
+            for text in self.cube_call(f, op):
+                self.line(f, text)
+        elif isinstance(op, asc.CoreSideOp):
+            self.line(f, f"if {_SIDE_MACRO[op.side.data]} {{")
+            self.emit_region(f, op.body.block, [])
+            self.line(f, "}")
+        elif isinstance(op, asc.CrossCoreOp):
+            flag = f"static_cast<uint16_t>({op.flag.value.data})"
+            if op.kind.data == "set":
+                assert op.pipe is not None
+                self.line(f, f"AscendC::CrossCoreSetFlag<{cubeops.CROSS_CORE_MODE}, PIPE_{op.pipe.data}>({flag});")
+            else:
+                self.line(f, f"AscendC::CrossCoreWaitFlag({flag});")
         elif isinstance(op, asc.DmaOp):
             self.helpers.update({"copy", "flag"})
             tensor = f.bufs[op.ub][0]
@@ -531,7 +699,8 @@ class CppEmitter:
             self.helpers.add("flag")
             self.line(f, f"apy_flag<AscendC::HardEvent::{op.event.data}>();")
         elif isinstance(op, asc.BarrierOp):
-            self.line(f, f"AscendC::PipeBarrier<{op.pipe.data}>();")
+            note = f"  // {op.note.data}" if op.note is not None else ""
+            self.line(f, f"AscendC::PipeBarrier<{op.pipe.data}>();{note}")
         elif isinstance(op, memref.LoadOp) and op.memref in f.bufs:
             tensor = f.bufs[op.memref][0]
             self.define(f, op, f"static_cast<{ctype(op.res.type)}>({tensor}.GetValue("
@@ -605,6 +774,41 @@ class CppEmitter:
             self.line(f, "return;")
         else:
             raise CompileError(f"internal: mlir_to_cpp cannot emit {op.name}")
+
+    def cube_call(self, f: _Func, op: asc.CubeOp) -> list[str]:
+        """The AscendC for one cube op (compiler/cubeops.py); sizes are u16/u32 as the parameter structs take."""
+        v = lambda x: self.v(f, x)  # noqa: E731
+        u16 = lambda x: f"static_cast<uint16_t>({v(x)})"  # noqa: E731
+        u32 = lambda x: f"static_cast<uint32_t>({v(x)})"  # noqa: E731
+        name = op.fn.data
+        a = list(op.args)
+        if name == "load_nz":
+            dst, gm = f.bufs[a[0]][0], f.gm[a[1]][0]
+            rows = a[0].type.get_shape()[0]  # type: ignore[attr-defined]
+            return [f"AscendC::DataCopy({dst}, {gm}[static_cast<uint64_t>({v(a[2])})], AscendC::Nd2NzParams(1, "
+                    f"{u16(a[3])}, {u16(a[4])}, 0, {u16(a[5])}, {rows}, 1, 0));  // ndNum, nValue, dValue, "
+                    "srcNdMatrixStride, srcDValue, dstNzC0Stride, dstNzNStride, dstNzMatrixStride"]
+        if name in ("load_l0a", "load_l0b", "load_l0b_trans"):
+            self.helpers.add(name)
+            src_rows = a[1].type.get_shape()[0]  # type: ignore[attr-defined]
+            return [f"apy_{name}({f.bufs[a[0]][0]}, {f.bufs[a[1]][0]}, {src_rows}, {u32(a[2])}, {u32(a[3])}, "
+                    f"{u32(a[4])}, {u32(a[5])});"]
+        if name == "mmad":
+            c, rows = f.bufs[a[0]][0], f.tile_m[a[0]]
+            m16 = f"(static_cast<uint32_t>({v(a[3])}) + 15) / 16 * 16"
+            # m rounded up to 16: m == 1 would switch the cube to GEMV mode, which reads L0A in another layout.
+            return [f"AscendC::Mmad({c}, {f.bufs[a[1]][0]}, {f.bufs[a[2]][0]}, AscendC::MmadParams("
+                    f"static_cast<uint16_t>({m16}), {u16(a[4])}, {u16(a[5])}, 0, false, !{v(a[6])}));"
+                    "  // m (rounded up to 16), n, k, unitFlag, cmatrixSource, cmatrixInitVal",
+                    f"{rows} = {m16};"]
+        assert name == "fixpipe" and op.relu is not None
+        self.helpers.add("fixpipe")
+        gm, elem = f.gm[a[0]]
+        src = a[2]
+        quant = cubeops.FIXPIPE_QUANT[(asc.buffer_dtype(src), _DTYPE_OF_CPP[elem])]
+        relu = "true" if op.relu.value.data else "false"
+        return [f"apy_fixpipe({gm}[static_cast<uint64_t>({v(a[1])})], {f.bufs[src][0]}, {u32(a[3])}, {u32(a[4])}, "
+                f"{f.tile_m[src]}, {u32(a[5])}, QuantMode_t::{quant}, {relu});"]
 
     def vec_call(self, f: _Func, op: asc.VecOp) -> str:
         """`AscendC::Fn(dst, ..., [mode,] count);` with scalars in the buffers' element type."""

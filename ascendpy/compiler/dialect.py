@@ -8,14 +8,17 @@ are `ascend.loop`/`ascend.for` regions whose body may contain
 `ascend.break`/`ascend.continue` anywhere in their nest of scf.if.
 
 Data movement and vector work are `ascend.dma` and `ascend.vec` (one op per
-AscendC call, named by its `fn` attribute). The buffer-planning pass adds the
+AscendC call, named by its `fn` attribute). Cube tiles are 2-D memrefs in the
+"l1" / "l0a" / "l0b" / "l0c" memory spaces from `ascend.cube_alloc`, the cube
+data path `ascend.cube` ops; a mix kernel's sides are `ascend.core_side`
+regions, their hand-over `ascend.cross_core` flags. The buffer-planning pass adds the
 queue protocol (`ascend.que_*`), the sync pass adds `ascend.flag` and
 `ascend.barrier`; codegen prints them one to one.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerType, MemRefType, StringAttr, i64
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, MemRefType, StringAttr, i64
 from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -116,10 +119,40 @@ class UbAllocOp(IRDLOperation):
                          attributes={"buf_name": StringAttr(buf_name), "dtype": StringAttr(dtype)})
 
 
+CUBE_SPACES = {name: StringAttr(name) for name in ("l1", "l0a", "l0b", "l0c")}  # memory spaces of cube tiles
+
+
+def cube_mem(value: SSAValue) -> str | None:
+    """"l1" / "l0a" / "l0b" / "l0c" for a cube tile value, else None."""
+    t = value.type
+    if isinstance(t, MemRefType) and isinstance(t.memory_space, StringAttr) and t.memory_space.data in CUBE_SPACES:
+        return t.memory_space.data
+    return None
+
+
+@irdl_op_definition
+class CubeAllocOp(IRDLOperation):
+    """A kernel-scoped cube tile: a 2-D matrix in L1 / L0A / L0B / L0C, its memref shape the padded one."""
+
+    name = "ascend.cube_alloc"
+    result = result_def(MemRefType)
+    buf_name = attr_def(StringAttr)
+    dtype = attr_def(StringAttr)
+    rows = attr_def(IntegerAttr)  # logical shape as written in the kernel
+    cols = attr_def(IntegerAttr)
+    position = opt_attr_def(StringAttr)  # set by plan_buffers: A1 / B1 / A2 / B2 / CO1
+
+    def __init__(self, elem: Attribute, dtype: str, mem: str, rows: int, cols: int, padded: tuple[int, int],
+                 buf_name: str) -> None:
+        super().__init__(result_types=[MemRefType(elem, list(padded), memory_space=CUBE_SPACES[mem])],
+                         attributes={"buf_name": StringAttr(buf_name), "dtype": StringAttr(dtype),
+                                     "rows": IntegerAttr(rows, i64), "cols": IntegerAttr(cols, i64)})
+
+
 def buffer_dtype(value: SSAValue) -> str:
-    """The device-language element type of a UB buffer value."""
+    """The device-language element type of a UB buffer or cube tile value."""
     owner = value.owner
-    assert isinstance(owner, UbAllocOp), value
+    assert isinstance(owner, UbAllocOp | CubeAllocOp), value
     return owner.dtype.data
 
 
@@ -146,6 +179,47 @@ class VecOp(IRDLOperation):
 
 
 @irdl_op_definition
+class CubeOp(IRDLOperation):
+    """One cube data-path call (`fn` is the std name in compiler/cubeops.py): tiles, GM pointers and scalars."""
+
+    name = "ascend.cube"
+    args = var_operand_def()
+    fn = attr_def(StringAttr)
+    relu = opt_attr_def(IntegerAttr)  # fixpipe: compile-time ReLU
+
+
+@irdl_op_definition
+class CoreSideOp(IRDLOperation):
+    """`if std.is_aic():` / `if std.is_aiv():` of a mix kernel: `if ASCEND_IS_AIC { ... }`."""
+
+    name = "ascend.core_side"
+    side = attr_def(StringAttr)  # "aic" | "aiv"
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class CrossCoreOp(IRDLOperation):
+    """CrossCoreSetFlag<2, pipe>(flag) ("set") or CrossCoreWaitFlag(flag) ("wait") between the AIC and its AIVs."""
+
+    name = "ascend.cross_core"
+    kind = attr_def(StringAttr)
+    flag = attr_def(IntegerAttr)
+    pipe = opt_attr_def(StringAttr)  # set by insert_sync: the pipe whose work the flag publishes
+
+
+@irdl_op_definition
+class GetSubBlockIdxOp(IRDLOperation):
+    """`AscendC::GetSubBlockIdx()`: which AIV of its group (0/1); 0 on the AIC."""
+
+    name = "ascend.get_subblock_idx"
+    result = result_def(IntegerType(64))
+
+    def __init__(self) -> None:
+        super().__init__(result_types=[i64])
+
+
+@irdl_op_definition
 class QueOp(IRDLOperation):
     """Queue protocol step on a queue-backed buffer: "alloc", "pass" (EnQue + DeQue) or "free"."""
 
@@ -168,11 +242,12 @@ class BarrierOp(IRDLOperation):
 
     name = "ascend.barrier"
     pipe = attr_def(StringAttr)
+    note = opt_attr_def(StringAttr)  # why it is there (a hazard with no HardEvent), printed as a C++ comment
 
 
 Ascend = Dialect(
     "ascend",
-    [GetBlockIdxOp, GetBlockNumOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp, DmaOp, VecOp, QueOp,
-     FlagOp, BarrierOp],
+    [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
+     CubeAllocOp, DmaOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
     [],
 )

@@ -44,6 +44,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from ascendpy import std
+from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
 from ascendpy.errors import CompileError
@@ -125,12 +126,22 @@ def mlir_type(t: ScalarType) -> Attribute:
 
 @dataclass
 class Buf:
-    """A UB buffer bound to a name: `x = std.ub_alloc(f32, 1024)`."""
+    """An on-chip buffer bound to a name: `x = std.ub_alloc(f32, 1024)` or a cube tile `std.l1_alloc(f16, 64, 64)`."""
 
     ssa: SSAValue
     elem: ScalarType
-    count: int
+    count: int  # elements (a cube tile: of its padded shape)
     name: str
+    mem: str = "ub"  # "ub", or the cube memory: "l1" "l0a" "l0b" "l0c"
+    rows: int = 0  # a cube tile's logical shape
+    cols: int = 0
+    padded: tuple[int, int] = (0, 0)  # a cube tile's padded shape (its layout's)
+
+    @property
+    def what(self) -> str:
+        if self.mem == "ub":
+            return f"UB buffer '{self.name}'"
+        return f"{self.mem.upper()} tile '{self.name}' ({self.elem.name}, {self.rows} x {self.cols})"
 
 
 @dataclass
@@ -184,6 +195,8 @@ class KernelFrontend(ast.NodeVisitor):
         self.col = 0
         self.loop_depth = 0
         self.terminated = False  # the current block has hit break/continue/return
+        self.kind = kernel.kind  # "aiv" | "aic" | "mix"
+        self.side: str | None = None  # inside `if std.is_aic():` ("aic") / `if std.is_aiv():` ("aiv") of a mix kernel
 
     # ----------------------------------------------------------------- helpers
     def error(self, message: str, node: ast.AST | None = None) -> CompileError:
@@ -356,7 +369,8 @@ class KernelFrontend(ast.NodeVisitor):
             return  # a stray string is a comment
         if isinstance(node.value, ast.Call):
             target = self.resolve(node.value.func)
-            if target in STATEMENT_CALLS or target in VEC_OPS or isinstance(target, std.InlineFunction) or (
+            if target in STATEMENT_CALLS or target in VEC_OPS or target in cubeops.CUBE_OPS or \
+                    isinstance(target, std.InlineFunction) or (
                     target in (std.exp, std.ln, std.sqrt) and len(node.value.args) == 3):
                 self.call(node.value, target, statement=True)
                 return
@@ -373,12 +387,17 @@ class KernelFrontend(ast.NodeVisitor):
         if isinstance(target, ast.Name) and target.id in self.bufs:
             raise self.error(f"'{target.id}' names a UB buffer; a buffer name cannot be rebound (allocate another "
                              "buffer with std.ub_alloc under a new name)", node)
-        if isinstance(node.value, ast.Call) and self.resolve(node.value.func) is intr.ub_alloc:
+        alloc = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
+        if alloc is intr.ub_alloc or alloc in cubeops.ALLOCS:
+            assert isinstance(node.value, ast.Call)
             if not isinstance(target, ast.Name):
                 raise self.error("bind a buffer to a plain name: `x = std.ub_alloc(f32, 1024)`", node)
             if target.id in self.vars or target.id in self.ptrs:
                 raise self.error(f"'{target.id}' is already a scalar or pointer; give the buffer its own name", node)
-            self.bufs[target.id] = self.ub_alloc(node.value, target.id)
+            if alloc is intr.ub_alloc:
+                self.bufs[target.id] = self.ub_alloc(node.value, target.id)
+            else:
+                self.bufs[target.id] = self.cube_alloc(node.value, cubeops.ALLOCS[alloc], target.id)
             return
         if isinstance(node.value, ast.Name) and node.value.id in self.bufs:
             raise self.error(f"buffers cannot be copied or aliased (`{ast.unparse(node)}`); use '{node.value.id}' "
@@ -449,11 +468,72 @@ class KernelFrontend(ast.NodeVisitor):
         return f32
 
     def visit_If(self, node: ast.If) -> None:
+        side = self.side_test(node.test)
+        if side is not None:
+            self.side_block(node, side)
+            return
         cond = self.condition(node.test)
         then = self.region(node.body, terminator=lambda: scf.YieldOp())
         orelse = self.region(node.orelse, terminator=lambda: scf.YieldOp()) if node.orelse else None
         self.set_pos(node)
         self.emit(scf.IfOp(cond, [], then, orelse))
+
+    def side_test(self, test: ast.expr) -> str | None:
+        """"aic" / "aiv" when `test` is `std.is_aic()` / `std.is_aiv()`."""
+        if isinstance(test, ast.Call):
+            target = self.resolve(test.func)
+            if target is intr.is_aic or target is intr.is_aiv:
+                if test.args or test.keywords:
+                    raise self.error(f"std.{target.__name__}() takes no arguments", test)
+                return "aic" if target is intr.is_aic else "aiv"
+        return None
+
+    def side_block(self, node: ast.If, side: str) -> None:
+        """`if std.is_aic(): ... [else: ...]`: the body runs on that core type, an else on the other one."""
+        other = "aiv" if side == "aic" else "aic"
+        if self.kind != "mix":
+            raise self.error(f"`if std.is_{side}():` splits a @std.mix_kernel into its cube and vector sides; this "
+                             f"is an @std.{std.KERNEL_KINDS[self.kind]}, which runs on "
+                             f"{'the cube core only' if self.kind == 'aic' else 'vector cores only'}", node)
+        if self.side is not None:
+            raise self.error(f"`if std.is_{side}():` inside the {self.side.upper()} side of the kernel: side blocks "
+                             "do not nest; put this code directly in one side block", node)
+        bodies = [(side, node.body)]
+        orelse = node.orelse
+        if orelse:
+            if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.side_test(orelse[0].test) is not None:
+                inner = orelse[0]
+                inner_side = self.side_test(inner.test)
+                if inner_side == side or inner.orelse:
+                    raise self.error(f"`elif std.is_{inner_side}():` after `if std.is_{side}():`: a mix kernel has two "
+                                     f"sides; write `if std.is_{side}(): ... else: ...` (the else runs on the "
+                                     f"{other.upper()})", inner)
+                orelse = inner.body
+            bodies.append((other, orelse))
+        for which, stmts in bodies:
+            self.side = which
+            try:
+                body = self.region(stmts)
+            finally:
+                self.side = None
+            self.set_pos(node)
+            self.emit(asc.CoreSideOp(attributes={"side": StringAttr(which)}, regions=[body]))
+
+    def need(self, unit: str, what: str, node: ast.AST) -> None:
+        """Refuse `what` where the kernel's core cannot run it: unit "cube" (AIC) or "vector" (AIV, the UB)."""
+        if unit == "cube" and self.kind == "aiv":
+            raise self.error(f"{what} runs on the cube core (AIC), but an @std.aiv_kernel runs on vector cores; "
+                             "mark the kernel @std.cube_kernel, or @std.mix_kernel to use both (docs/cube.md)", node)
+        if unit == "vector" and self.kind == "aic":
+            raise self.error(f"{what} needs the Unified Buffer and the vector unit, which the cube core (AIC) of an "
+                             "@std.cube_kernel does not have; use @std.mix_kernel and put it in an "
+                             "`if std.is_aiv():` block (docs/cube.md)", node)
+        if self.kind == "mix":
+            want = "aic" if unit == "cube" else "aiv"
+            if self.side != want:
+                where = "outside the side blocks" if self.side is None else f"on the {self.side.upper()} side"
+                raise self.error(f"{what} is {where} of a @std.mix_kernel; {unit} work runs only on the "
+                                 f"{want.upper()}: put it inside `if std.is_{want}():`", node)
 
     def visit_While(self, node: ast.While) -> None:
         if node.orelse:
@@ -589,7 +669,13 @@ class KernelFrontend(ast.NodeVisitor):
         if isinstance(node, ast.Name) and node.id in self.ptrs:
             ssa, elem = self.ptrs[node.id]
         elif isinstance(node, ast.Name) and node.id in self.bufs:
-            ssa, elem = self.bufs[node.id].ssa, self.bufs[node.id].elem
+            buf = self.bufs[node.id]
+            if buf.mem != "ub":
+                raise self.error(f"`{node.id}[...]`: the {buf.what} is not scalar-addressable (only UB buffers and "
+                                 "Ptr parameters are); move it out to GM with std.fixpipe (L0C) or read the GM "
+                                 "source instead", node)
+            self.need("vector", f"indexing UB buffer '{node.id}'", node)
+            ssa, elem = buf.ssa, buf.elem
         else:
             raise self.error(f"only Ptr parameters and UB buffers can be indexed, not `{ast.unparse(node)}`", node)
         if elem is bf16:
@@ -701,7 +787,21 @@ class KernelFrontend(ast.NodeVisitor):
         if target is len:
             if len(args) != 1 or not (isinstance(args[0], ast.Name) and args[0].id in self.bufs):
                 raise self.error("len() in a kernel takes a UB buffer: len(buf) is its element count", node)
-            return Val(None, None, self.bufs[args[0].id].count)
+            buf = self.bufs[args[0].id]
+            if buf.mem != "ub":
+                raise self.error(f"len() of the {buf.what}: a cube tile is a 2-D matrix; use its shape from "
+                                 "the std.*_alloc call (a module constant)", node)
+            return Val(None, None, buf.count)
+        if target in cubeops.CUBE_OPS or target in (intr.cross_core_set_flag, intr.cross_core_wait_flag):
+            self.call(node, target, statement=False)
+            raise self.error(f"`{ast.unparse(node.func)}(...)` returns nothing; call it as a statement", node)
+        if target is intr.is_aic or target is intr.is_aiv:
+            raise self.error(f"std.{target.__name__}() is not a value: write `if std.{target.__name__}():` with the "
+                             "side's code in its block (an `else:` block runs on the other side)", node)
+        if target is intr.get_subblock_idx:
+            if args:
+                raise self.error("std.get_subblock_idx() takes no arguments", node)
+            return Val(self.emit(asc.GetSubBlockIdxOp()).results[0], i64)
         if target in VEC_OPS or isinstance(target, std.InlineFunction) or target in STATEMENT_CALLS or (
                 target in (std.exp, std.ln, std.sqrt) and len(args) != 1):
             result = self.call(node, target, statement=False)
@@ -716,6 +816,8 @@ class KernelFrontend(ast.NodeVisitor):
         if target in (std.exp, std.ln, std.sqrt):
             if len(args) != 1:
                 raise self.error(f"std.{target.__name__}() takes one float argument", node)
+            self.need("vector", f"scalar std.{target.__name__}() (one vector instruction on a UB scratch tensor)",
+                      node)
             v = self.expr(args[0])
             ty = v.ty if v.ty is not None and v.ty.is_float else f32
             if not v.is_literal and v.ty is not None and not v.ty.is_float:
@@ -801,6 +903,8 @@ class KernelFrontend(ast.NodeVisitor):
         if call.keywords or len(call.args) != 2:
             raise self.error("std.ub_alloc(dtype, count) takes an element type and a compile-time element count",
                              call)
+        if self.kind == "aic":
+            self.need("vector", "std.ub_alloc", call)
         elem = self.elem_type(call.args[0])
         count = self.const_int(call.args[1], "the element count of std.ub_alloc")
         if count <= 0:
@@ -813,7 +917,7 @@ class KernelFrontend(ast.NodeVisitor):
         op = asc.UbAllocOp(mlir_type(elem), elem.name, count, name)
         op.location = self.loc()
         first = self.entry.first_op
-        while first is not None and isinstance(first, memref.AllocaOp | asc.UbAllocOp):
+        while first is not None and isinstance(first, memref.AllocaOp | asc.UbAllocOp | asc.CubeAllocOp):
             first = first.next_op
         if first is None:
             self.entry.add_op(op)
@@ -824,7 +928,11 @@ class KernelFrontend(ast.NodeVisitor):
 
     def buffer_arg(self, node: ast.expr, what: str) -> Buf:
         if isinstance(node, ast.Name) and node.id in self.bufs:
-            return self.bufs[node.id]
+            buf = self.bufs[node.id]
+            if buf.mem != "ub":
+                raise self.error(f"{what} must be a UB buffer (from std.ub_alloc), not the {buf.what}: vector ops "
+                                 "work on the Unified Buffer only", node)
+            return buf
         raise self.error(f"{what} must be a UB buffer (from std.ub_alloc), not `{ast.unparse(node)}`", node)
 
     def count_arg(self, node: ast.expr, bufs: list[Buf], what: str, per_bit: bool = False) -> SSAValue:
@@ -853,6 +961,13 @@ class KernelFrontend(ast.NodeVisitor):
             return None
         if isinstance(target, std.InlineFunction):
             return self.inline_call(node, target)
+        if target in cubeops.CUBE_OPS:
+            self.cube_call(node, cubeops.CUBE_OPS[target])
+            return None
+        if target is intr.cross_core_set_flag or target is intr.cross_core_wait_flag:
+            self.cross_core(node, "set" if target is intr.cross_core_set_flag else "wait")
+            return None
+        self.need("vector", f"std.{target.__name__} (a vector op)", node)
         sig = VEC_OPS.get(target) or VECTOR_FORMS_OF_SCALAR_MATH[target.__name__]
         result = self.vec_call(node, sig, target.__name__)
         if statement and result is not None:
@@ -865,7 +980,14 @@ class KernelFrontend(ast.NodeVisitor):
         args = node.args
         if len(args) != 4:
             raise self.error(f"{name} takes 4 arguments, got {len(args)}", node)
-        buf = self.buffer_arg(args[0] if is_load else args[2], f"{name}: the buffer")
+        buf_node = args[0] if is_load else args[2]
+        if is_load and isinstance(buf_node, ast.Name) and buf_node.id in self.bufs \
+                and self.bufs[buf_node.id].mem == "l1":
+            buf = self.bufs[buf_node.id]  # a plain ND copy into an L1 tile (its NZ layout is not respected)
+            self.need("cube", f"std.load into the {buf.what}", node)
+        else:
+            buf = self.buffer_arg(buf_node, f"{name}: the buffer")
+            self.need("vector", f"std.{'load' if is_load else 'store'} (a GM <-> UB copy)", node)
         ptr_node = args[1] if is_load else args[0]
         if not (isinstance(ptr_node, ast.Name) and ptr_node.id in self.ptrs):
             raise self.error(f"{name}: `{ast.unparse(ptr_node)}` must be a Ptr parameter", node)
@@ -875,8 +997,210 @@ class KernelFrontend(ast.NodeVisitor):
                              f"{buf.elem.name}; copy between equal types and std.cast on chip", node)
         offset = self.index(args[2] if is_load else args[1])
         count = self.count_arg(args[3], [buf], name)
+        if buf.mem == "l1":
+            lit = self.peek_literal(args[3])
+            if isinstance(lit, int) and lit * buf.elem.nbytes % 32:
+                raise self.error(f"{name} into the {buf.what}: DataCopy GM -> L1 moves whole 32-byte blocks, and "
+                                 f"{lit} x {buf.elem.nbytes} bytes is not a multiple of 32", node)
         self.emit(asc.DmaOp(operands=[buf.ssa, gm, offset, count],
                             attributes={"dir": StringAttr("in" if is_load else "out")}))
+
+    def peek_literal(self, node: ast.expr) -> int | float | bool | None:
+        """The compile-time value of `node`, if it has one, without emitting anything."""
+        saved = self.block
+        self.block = Block()
+        try:
+            v = self.expr(node)
+        except CompileError:
+            return None
+        finally:
+            self.block = saved
+        return v.literal if v.is_literal else None
+
+    # ------------------------------------------------------------------ cube
+    def cube_alloc(self, call: ast.Call, mem: cubeops.CubeMem, name: str) -> Buf:
+        what = f"std.{mem.name}_alloc(dtype, {', '.join(mem.dims)})"
+        if self.kind == "aiv":  # a mix kernel may allocate anywhere: the tile is initialised on the AIC side
+            self.need("cube", what, call)
+        if call.keywords or len(call.args) != 3:
+            raise self.error(f"{what} takes an element type and two compile-time sizes", call)
+        elem = self.elem_type(call.args[0])
+        if elem.name not in mem.dtypes:
+            raise self.error(f"std.{mem.name}_alloc: {mem.name.upper()} tiles hold {', '.join(mem.dtypes)}, not "
+                             f"{elem.name}" + ("; Mmad accumulates f16/bf16/f32 in f32 and i8 in i32"
+                                               if mem.name == "l0c" else ""), call)
+        rows = self.const_int(call.args[1], f"the {mem.dims[0]} of {what}")
+        cols = self.const_int(call.args[2], f"the {mem.dims[1]} of {what}")
+        if rows <= 0 or cols <= 0:
+            raise self.error(f"{what} needs positive sizes, got {rows} x {cols}", call)
+        padded = mem.padded(rows, cols, elem.nbytes)
+        assert self.entry is not None
+        full = self.prefix + name
+        op = asc.CubeAllocOp(mlir_type(elem), elem.name, mem.name, rows, cols, padded, full)
+        op.location = self.loc()
+        first = self.entry.first_op
+        while first is not None and isinstance(first, memref.AllocaOp | asc.UbAllocOp | asc.CubeAllocOp):
+            first = first.next_op
+        if first is None:
+            self.entry.add_op(op)
+        else:
+            self.entry.insert_op_before(op, first)
+        op.result.name_hint = full.replace(".", "_")
+        return Buf(op.result, elem, padded[0] * padded[1], full, mem.name, rows, cols, padded)
+
+    def tile_arg(self, node: ast.expr, mem: str, what: str) -> Buf:
+        if isinstance(node, ast.Name) and node.id in self.bufs and self.bufs[node.id].mem == mem:
+            return self.bufs[node.id]
+        got = self.bufs[node.id].what if isinstance(node, ast.Name) and node.id in self.bufs else \
+            f"`{ast.unparse(node)}`"
+        raise self.error(f"{what} must be an {mem.upper()} tile (from std.{mem}_alloc), not {got}", node)
+
+    def ptr_arg(self, node: ast.expr, what: str) -> tuple[SSAValue, ScalarType]:
+        if isinstance(node, ast.Name) and node.id in self.ptrs:
+            return self.ptrs[node.id]
+        raise self.error(f"{what}: `{ast.unparse(node)}` must be a Ptr parameter", node)
+
+    def dim_arg(self, node: ast.expr, what: str, caps: list[tuple[int, str]], multiple: tuple[int, str] | None = None
+                ) -> SSAValue:
+        """A runtime or constant size/offset; a constant is checked against `caps` (limit, why) and `multiple`."""
+        v = self.expr(node)
+        if v.is_literal:
+            lit = v.literal
+            if not isinstance(lit, int) or isinstance(lit, bool) or lit < 0:
+                raise self.error(f"{what} must be a non-negative integer, got {lit!r}", node)
+            for limit, why in caps:
+                if lit > limit:
+                    raise self.error(f"{what} = {lit} exceeds {limit}: {why}", node)
+            if multiple is not None and lit % multiple[0]:
+                raise self.error(f"{what} = {lit} is not a multiple of {multiple[0]}: {multiple[1]}", node)
+        elif v.ty is None or not v.ty.is_int or v.ty is boolean:
+            raise self.error(f"{what} must be an integer, not {v.ty.name if v.ty else v.literal!r}", node)
+        return self.as_index(v, node)
+
+    def cube_call(self, node: ast.Call, sig: cubeops.CubeSig) -> None:  # noqa: C901 - one case per op
+        what = f"std.{sig.name}"
+        self.need("cube", what, node)
+        args = node.args
+        arity = sig.shape.count(",") + 1
+        if not arity - sig.optional <= len(args) <= arity or (sig.optional and len(args) not in (arity - 2, arity)):
+            raise self.error(f"{what} takes {sig.shape}; got {len(args)} arguments", node)
+        relu: bool | None = None
+        if sig.name == "load_nz":
+            dst = self.tile_arg(args[0], "l1", f"{what}: dst")
+            gm, elem = self.ptr_arg(args[1], what)
+            if elem is not dst.elem:
+                raise self.error(f"{what}: pointer '{ast.unparse(args[1])}' holds {elem.name} but {dst.what} holds "
+                                 f"{dst.elem.name}; the cube path copies between equal types", node)
+            offset = self.index(args[2])
+            rows = self.dim_arg(args[3], f"{what}: rows", [(dst.rows, f"the {dst.what} has {dst.rows} rows")])
+            cols = self.dim_arg(args[4], f"{what}: cols", [(dst.cols, f"the {dst.what} has {dst.cols} cols")])
+            ld_lit, cols_lit = self.peek_literal(args[5]), self.peek_literal(args[4])
+            if isinstance(ld_lit, int) and isinstance(cols_lit, int) and 0 < ld_lit < cols_lit:
+                raise self.error(f"{what}: row pitch ld = {ld_lit} is smaller than cols = {cols_lit}; ld is the "
+                                 "GM matrix's row length in elements", node)
+            ld = self.dim_arg(args[5], f"{what}: ld", [(65535, "Nd2NzParams.srcDValue is a uint16_t")])
+            operands = [dst.ssa, gm, offset, rows, cols, ld]
+        elif sig.name in ("load_l0a", "load_l0b", "load_l0b_trans"):
+            mem = "l0a" if sig.name == "load_l0a" else "l0b"
+            dst = self.tile_arg(args[0], mem, f"{what}: dst")
+            src = self.tile_arg(args[1], "l1", f"{what}: src")
+            if src.elem is not dst.elem:
+                raise self.error(f"{what}: {src.what} and {dst.what} differ in element type", node)
+            cz = cubeops.c0(dst.elem.nbytes)
+            if sig.name == "load_l0b" and dst.elem.name not in cubeops.TRANSPOSE_TYPES:
+                raise self.error(f"{what} transposes 16 x 16 fractals (LoadData with ifTranspose), which CANN "
+                                 f"8.1 offers for 16-bit types only, not {dst.elem.name} (that needs "
+                                 "LoadDataWithTranspose, which ascendpy does not emit); keep B transposed in GM "
+                                 "([N x K], row-major), load it with std.load_nz and use std.load_l0b_trans", node)
+            # The dst tile's dims in argument order, and which of them runs along the L1 tile's rows:
+            # load_l0a A [m x k], load_l0b B [k x n], load_l0b_trans B^T [n x k].
+            first, second = ((dst.rows, "m"), (dst.cols, "k")) if mem == "l0a" else ((dst.rows, "k"), (dst.cols, "n"))
+            along_rows = first[1] if sig.name != "load_l0b_trans" else second[1]
+            row0 = self.dim_arg(args[2], f"{what}: row0", [(src.padded[0] - 1, f"the {src.what} has "
+                                f"{src.padded[0]} rows")], (16, "a window starts on a 16-row fractal boundary"))
+            col0 = self.dim_arg(args[3], f"{what}: col0", [(src.padded[1] - 1, f"the {src.what} has "
+                                f"{src.padded[1]} (padded) cols")], (cz, f"a window starts on a fractal "
+                                f"boundary ({cz} {dst.elem.name} elements)"))
+            sizes: dict[str, object] = {first[1]: first[0], second[1]: second[0]}
+            if len(args) == 6:
+                sizes = {first[1]: self.peek_literal(args[4]), second[1]: self.peek_literal(args[5])}
+                d1 = self.dim_arg(args[4], f"{what}: {first[1]}", [(first[0], f"the {dst.what} has {first[1]} = "
+                                  f"{first[0]}"), (4095, "Mmad sizes are at most 4095")])
+                d2 = self.dim_arg(args[5], f"{what}: {second[1]}", [(second[0], f"the {dst.what} has {second[1]} = "
+                                  f"{second[0]}"), (4095, "Mmad sizes are at most 4095")])
+            else:
+                d1 = self.as_index(Val(None, None, first[0]), node)
+                d2 = self.as_index(Val(None, None, second[0]), node)
+            along_cols = second[1] if along_rows == first[1] else first[1]
+            for start, size, unit, axis, cap in ((self.peek_literal(args[2]), sizes[along_rows], 16, "rows",
+                                                  src.padded[0]),
+                                                 (self.peek_literal(args[3]), sizes[along_cols], cz, "cols",
+                                                  src.padded[1])):
+                if isinstance(start, int) and isinstance(size, int) and start + -(-size // unit) * unit > cap:
+                    name = along_rows if axis == "rows" else along_cols
+                    raise self.error(f"{what}: the window {axis} {start}..{start + size} ({name} rounded up to "
+                                     f"{unit}) leave the {src.what}, which has {cap} {axis} (padded)", node)
+            operands = [dst.ssa, src.ssa, row0, col0, d1, d2]
+        elif sig.name == "mmad":
+            c = self.tile_arg(args[0], "l0c", f"{what}: dst")
+            a = self.tile_arg(args[1], "l0a", f"{what}: a")
+            b = self.tile_arg(args[2], "l0b", f"{what}: b")
+            combo = cubeops.MMAD_TYPES.get((a.elem.name, b.elem.name))
+            if combo is None or combo[0] != c.elem.name:
+                offered = "; ".join(f"{x} x {y} -> {z}" + (" (910B only)" if fam == ("910B",) else "")
+                                    for (x, y), (z, fam) in cubeops.MMAD_TYPES.items())
+                raise self.error(f"{what}: {a.elem.name} x {b.elem.name} -> {c.elem.name} is not a Mmad type "
+                                 f"combination; CANN 8.1 offers {offered}", node)
+            m = self.dim_arg(args[3], f"{what}: m", [(min(a.rows, c.rows), f"the tiles {a.name} / {c.name} have "
+                             f"{min(a.rows, c.rows)} rows"), (4095, "MmadParams.m is at most 4095")])
+            n = self.dim_arg(args[4], f"{what}: n", [(min(b.cols, c.cols), f"the tiles {b.name} / {c.name} have "
+                             f"{min(b.cols, c.cols)} cols"), (4095, "MmadParams.n is at most 4095")])
+            k = self.dim_arg(args[5], f"{what}: k", [(min(a.cols, b.rows), f"the tiles {a.name} ({a.cols} cols) / "
+                             f"{b.name} ({b.rows} rows) limit it"), (4095, "MmadParams.k is at most 4095")])
+            acc = self.expr(args[6])
+            if acc.is_literal and not isinstance(acc.literal, bool):
+                raise self.error(f"{what}: accumulate must be True/False or a bool value, not {acc.literal!r}",
+                                 args[6])
+            operands = [c.ssa, a.ssa, b.ssa, m, n, k, self.truth(acc, args[6])]
+        else:  # fixpipe
+            gm, elem = self.ptr_arg(args[0], what)
+            offset = self.index(args[1])
+            c = self.tile_arg(args[2], "l0c", f"{what}: src")
+            if (c.elem.name, elem.name) not in cubeops.FIXPIPE_QUANT:
+                offered = ", ".join(f"{x} -> {y}" for x, y in cubeops.FIXPIPE_QUANT)
+                raise self.error(f"{what}: L0C {c.elem.name} -> Ptr[{elem.name}] is not a conversion ascendpy emits "
+                                 f"for Fixpipe; supported: {offered}", node)
+            rows = self.dim_arg(args[3], f"{what}: rows", [(c.rows, f"the {c.what} has {c.rows} rows"),
+                                                           (8192, "Fixpipe NZ2ND moves at most 8192 rows")])
+            cols = self.dim_arg(args[4], f"{what}: cols", [(c.cols, f"the {c.what} has {c.cols} cols"),
+                                                           (4095, "FixpipeParamsV220.nSize is at most 4095")])
+            ld = self.dim_arg(args[5], f"{what}: ld", [])
+            lit = self.peek_literal(args[6])
+            if not isinstance(lit, bool):
+                raise self.error(f"{what}: relu must be a compile-time True or False (it selects the Fixpipe "
+                                 f"mode), not `{ast.unparse(args[6])}`", args[6])
+            relu = lit
+            operands = [gm, offset, c.ssa, rows, cols, ld]
+        op = asc.CubeOp(operands=[operands], attributes={"fn": StringAttr(sig.name)})
+        if relu is not None:
+            op.relu = IntegerAttr(int(relu), 1)
+        self.emit(op)
+
+    def cross_core(self, node: ast.Call, kind: str) -> None:
+        what = f"std.cross_core_{kind}_flag(flag_id)"
+        if self.kind != "mix":
+            raise self.error(f"{what} synchronises the cube and vector cores of a @std.mix_kernel; this is an "
+                             f"@std.{std.KERNEL_KINDS[self.kind]}", node)
+        if self.side is None:
+            raise self.error(f"{what} is outside the side blocks: it must run on one side, inside "
+                             "`if std.is_aic():` or `if std.is_aiv():`", node)
+        if len(node.args) != 1:
+            raise self.error(f"{what} takes one argument", node)
+        flag = self.peek_literal(node.args[0])
+        if not isinstance(flag, int) or isinstance(flag, bool) or flag not in cubeops.CROSS_CORE_FLAGS:
+            raise self.error(f"{what}: flag_id must be a constant 0..15 (each core has 16 cross-core flags), "
+                             f"not `{ast.unparse(node.args[0])}`", node)
+        self.emit(asc.CrossCoreOp(attributes={"kind": StringAttr(kind), "flag": IntegerAttr(flag, 8)}))
 
     def vec_call(self, node: ast.Call, sig: VecSig, pyname: str) -> Val | None:  # noqa: C901 - one case per form
         args = node.args
@@ -965,7 +1289,7 @@ class KernelFrontend(ast.NodeVisitor):
                 raise self.error(f"{what}: the mask buffer '{m.name}' must hold u8 (one bit per element)", node)
             a = self.buffer_arg(args[2], f"{what}: src0")
             if isinstance(args[3], ast.Name) and args[3].id in self.bufs:
-                b = self.bufs[args[3].id]
+                b = self.buffer_arg(args[3], f"{what}: src1")
                 typed([d, a, b], d)
                 second = b.ssa
                 mode = StringAttr("VSEL_TENSOR_TENSOR_MODE")
@@ -1269,7 +1593,7 @@ class KernelFrontend(ast.NodeVisitor):
 
 
 _MISSING = object()
-STATEMENT_CALLS = (intr.load, intr.store, intr.pipe_barrier)
+STATEMENT_CALLS = (intr.load, intr.store, intr.pipe_barrier, intr.cross_core_set_flag, intr.cross_core_wait_flag)
 
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",

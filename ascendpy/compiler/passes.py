@@ -23,19 +23,30 @@ from dataclasses import dataclass
 
 from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import FileLineColLoc, MemRefType, ModuleOp, StringAttr
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
 
+from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.vecops import BY_CPP, CASTS, soc_family
 from ascendpy.errors import CompileError
 from ascendpy.std.types import ELEMENT_TYPES
 
 QUEUE_DEPTH = 2  # BUFFER_NUM: double buffering
-UB_BYTES = {"910B": 192 * 1024, "310P": 256 * 1024}  # reference/ascend-apis.md section 2
 SCALAR_MATH_SCRATCH = 32  # bytes of the scratch tensor behind scalar std.exp/ln/sqrt
 
+
 def ub_capacity(soc: str) -> int:
-    return UB_BYTES[soc_family(soc)]
+    from ascendpy.toolchain.targets import get_target
+
+    return get_target(soc).ub
+
+
+def _core(fn: func.FuncOp, soc: str) -> str | None:
+    """The core type whose HardEvents are valid in `fn` ("aic"/"aiv" on split 910B parts; None on coupled 310P)."""
+    if soc_family(soc) == "310P":
+        return None
+    kind = fn.attributes["ascend.kernel_kind"].data  # type: ignore[attr-defined]
+    return "aic" if kind == "aic" else "aiv"
 
 
 def _round32(n: int) -> int:
@@ -70,6 +81,10 @@ def accesses(op: Operation) -> list[Access]:
     if isinstance(op, asc.VecOp):
         written = BY_CPP[op.fn.data].written
         return [Access(v, "V", i in written) for i, v in enumerate(op.args) if isinstance(v.type, MemRefType)]
+    if isinstance(op, asc.CubeOp):
+        sig = cubeops.BY_NAME[op.fn.data]
+        out = [Access(op.args[i], sig.pipe, False) for i in sig.reads if i not in sig.writes]
+        return out + [Access(op.args[i], sig.pipe, True) for i in sig.writes]
     if isinstance(op, memref.LoadOp | memref.StoreOp) and isinstance(op.memref.type, MemRefType) \
             and op.memref.type.get_shape():
         return [Access(op.memref, "S", isinstance(op, memref.StoreOp))]
@@ -171,25 +186,87 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
             _insert_after(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("free")}))
     if any(op.name in ("math.exp", "math.log", "math.sqrt") for op in fn.walk()):
         rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
-    total = sum(r[4] for r in rows)
-    limit = ub_capacity(soc)
-    if total > limit:
-        running, at = 0, None
-        for r in rows:
-            running += r[4]
-            at = r[5] if r[5] is not None else at
-            if running > limit:
-                break
-        lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
-                 f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
-                 f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
-        first = next((b for b in bufs), None)
-        filename = _where(first)[0] if first is not None else None
-        raise CompileError(
-            f"on-chip buffers need {total} bytes of Unified Buffer but {soc} has {limit} bytes "
-            f"({limit // 1024} KiB):\n" + "\n".join(lines)
-            + f"\n  total {total} > {limit}; use smaller tiles (queue buffers count twice: double buffering)",
-            filename, at, kernel)
+    lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
+             f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
+             f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
+    _check_budget("Unified Buffer", ub_capacity(soc), [(r[4], r[5]) for r in rows], lines, bufs, soc, kernel,
+                  "use smaller tiles (queue buffers count twice: double buffering)")
+    _plan_cube(fn, soc)
+
+
+def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], lines: list[str],
+                  bufs: list[Operation], soc: str, kernel: str, advice: str) -> None:
+    """A CompileError at the line of the buffer that crosses `limit`, listing every buffer of that memory."""
+    total = sum(size for size, _ in sizes)
+    if total <= limit:
+        return
+    running, at = 0, None
+    for size, line in sizes:
+        running += size
+        at = line if line is not None else at
+        if running > limit:
+            break
+    filename = _where(bufs[0])[0] if bufs else None
+    raise CompileError(
+        f"on-chip buffers need {total} bytes of {memory} but {soc} has {limit} bytes ({limit // 1024} KiB):\n"
+        + "\n".join(lines) + f"\n  total {total} > {limit}; {advice}", filename, at, kernel)
+
+
+def _plan_cube(fn: func.FuncOp, soc: str) -> None:
+    """Cube tiles: their TPosition, the L1/L0A/L0B/L0C budgets, and what the SoC and kernel kind allow."""
+    from ascendpy.toolchain.targets import get_target
+
+    kernel = fn.sym_name.data
+    family = soc_family(soc)
+    kind = fn.attributes["ascend.kernel_kind"].data  # type: ignore[attr-defined]
+    if kind == "mix" and family == "310P":
+        raise _error(fn, f"@std.mix_kernel needs split cube and vector cores (910B: 1 AIC + 2 AIV per group); "
+                         f"{soc} has coupled AI Cores, each with its own cube and vector unit, so there is no mix "
+                         "mode: write an @std.cube_kernel (cube work) and an @std.aiv_kernel (vector work)", kernel)
+    tiles = [op for op in fn.body.block.ops if isinstance(op, asc.CubeAllocOp)]
+    for op in fn.walk():
+        if isinstance(op, asc.CubeOp) and op.fn.data == "mmad":
+            a, b = (asc.buffer_dtype(v) for v in op.args[1:3])
+            families = cubeops.MMAD_TYPES[(a, b)][1]
+            if family not in families:
+                raise _error(op, f"Mmad on {a} x {b} is not available on {soc} (CANN 8.1 has it on "
+                                 f"{'/'.join(families)} only); use f16 or i8 inputs", kernel)
+        if isinstance(op, asc.CubeOp) and op.fn.data == "load_nz" and family == "310P" \
+                and asc.buffer_dtype(op.args[0]) == "i8":
+            raise _error(op, f"std.load_nz of i8 is not available on {soc}: CANN 8.1's ND2NZ DataCopy on 310P "
+                             "takes 16- and 32-bit types only", kernel)
+        if isinstance(op, asc.CubeOp) and op.fn.data == "fixpipe" and family == "310P":
+            raise _error(op, f"std.fixpipe is not available on {soc}: 310P has no Fixpipe, and ascendpy does not "
+                             "emit the L0C -> UB (DataCopy CO1 -> CO2) -> GM route yet; run cube kernels on 910B",
+                         kernel)
+    # L1 tiles that only feed L0B are B1, the others A1 (the position is informational: both are L1).
+    for t in tiles:
+        mem = asc.cube_mem(t.result)
+        assert mem is not None
+        pos = cubeops.CUBE_MEMS[mem].position
+        if mem == "l1":
+            feeds = {u.operation.fn.data for u in t.result.uses
+                     if isinstance(u.operation, asc.CubeOp) and u.index == 1 and u.operation.fn.data != "load_nz"}
+            pos = "B1" if feeds and feeds <= {"load_l0b", "load_l0b_trans"} else "A1"
+        t.position = StringAttr(pos)
+    target = get_target(soc)
+    for mem, spec in cubeops.CUBE_MEMS.items():
+        mine = [t for t in tiles if asc.cube_mem(t.result) == mem]
+        if not mine:
+            continue
+        sizes, lines = [], []
+        for t in mine:
+            elem = ELEMENT_TYPES[t.dtype.data]
+            shape = t.result.type.get_shape()  # type: ignore[attr-defined]
+            nbytes = shape[0] * shape[1] * elem.nbytes
+            line = _where(t)[1]
+            padded = f", padded to {shape[0]} x {shape[1]}" if (shape[0], shape[1]) != (t.rows.value.data,
+                                                                                          t.cols.value.data) else ""
+            lines.append(f"  {t.buf_name.data}: {t.rows.value.data} x {t.cols.value.data} {elem.name} "
+                         f"({spec.layout}{padded}) = {nbytes} bytes" + (f" (line {line})" if line else ""))
+            sizes.append((nbytes, line))
+        _check_budget(spec.capacity_key, target.capacity(spec.capacity_key), sizes, lines,
+                      list(mine), soc, kernel, "use smaller tiles")
 
 
 def _insert_before(anchor: Operation, op: Operation) -> None:
@@ -218,10 +295,38 @@ def _merge(a: State, b: State) -> State:
 
 
 class _Sync:
-    def __init__(self, queues: set[SSAValue]) -> None:
+    """One walk over a kernel (for a mix kernel: over one core side, skipping the other side's blocks).
+
+    `core` decides which HardEvents exist ("aic"/"aiv" on 910B, None on 310P where all do); a hazard between
+    two pipes with no HardEvent gets PipeBarrier<PIPE_ALL>. `side` is set for mix kernels: flags needed in code
+    that both sides run are wrapped in a core-side block of their own.
+    """
+
+    def __init__(self, queues: set[SSAValue], core: str | None, side: str | None, gm: list[SSAValue]) -> None:
         self.queues = queues
+        self.core = core
+        self.side = side
+        self.gm = gm  # the kernel's GM pointers: what a cross-core flag publishes
+        self.in_side = False  # inside a core-side block of `side`
         self.breaks: list[list[State]] = []
         self.continues: list[list[State]] = []
+
+    def place(self, op: Operation, sync: Operation) -> None:
+        if self.side is not None and not self.in_side:
+            sync = asc.CoreSideOp(attributes={"side": StringAttr(self.side)}, regions=[Region(Block([sync]))])
+            sync.location = op.location
+            sync.body.block.first_op.location = op.location  # type: ignore[union-attr]
+        _insert_before(op, sync)
+
+    def sync_op(self, p: str, q: str) -> Operation:
+        """PipeBarrier<PIPE_P> for P == Q, else SetFlag/WaitFlag<P_Q>, or PipeBarrier<PIPE_ALL> where P_Q is missing."""
+        if p == q:
+            return asc.BarrierOp(attributes={"pipe": StringAttr(f"PIPE_{p}")})
+        if cubeops.event_exists(p, q, self.core):
+            return asc.FlagOp(attributes={"event": StringAttr(f"{p}_{q}")})
+        where = f"on the {self.core.upper()} core" if self.core else "in CANN 8.1"
+        return asc.BarrierOp(attributes={"pipe": StringAttr("PIPE_ALL"), "note": StringAttr(
+            f"{p} -> {q}: HardEvent::{p}_{q} does not exist {where}, so every pipe drains")})
 
     def block(self, block: Block, state: State, emit: bool) -> State:
         for op in list(block.ops):
@@ -231,6 +336,28 @@ class _Sync:
     def op(self, op: Operation, state: State, emit: bool) -> State:  # noqa: C901
         if isinstance(op, asc.ForOp | asc.LoopOp):
             return self.loop(op.body.block, state, emit)
+        if isinstance(op, asc.CoreSideOp):
+            if op.side.data != self.side:
+                return state  # the other core type runs it
+            saved, self.in_side = self.in_side, True
+            try:
+                return self.block(op.body.block, state, emit)
+            finally:
+                self.in_side = saved
+        if isinstance(op, asc.CrossCoreOp):
+            if op.kind.data == "set":
+                # The flag tells the other side that this side's GM accesses so far are done: CrossCoreSetFlag
+                # runs on one pipe, so every other pipe with pending GM accesses is ordered before it first.
+                assert self.side is not None
+                q = cubeops.PUBLISH_PIPE[self.side]
+                op.pipe = StringAttr(q)
+                need = sorted({p for (res, p, _), synced in state.items() if res in self.gm and p != q
+                               and q not in synced})
+                for p in need:
+                    if emit:
+                        self.place(op, self.sync_op(p, q))
+                    state = {k: (v | {q} if k[1] == p or p in v else v) for k, v in state.items()}
+            return state
         if isinstance(op, scf.IfOp):
             then = self.block(op.true_region.block, dict(state), emit)
             other = self.block(op.false_region.block, dict(state), emit) if op.false_region.blocks else dict(state)
@@ -263,10 +390,12 @@ class _Sync:
                 # Sync first from the pipe that already waited for the most other needed pipes: its
                 # flag orders their work too, so fewer flags remain (e.g. V_MTE3 covers MTE2 -> V -> MTE3).
                 p = max(sorted(need), key=lambda c: sum(c in synced for k, synced in state.items() if k[1] in need))
+                sync = self.sync_op(p, q)
                 if emit:
-                    sync = asc.BarrierOp(attributes={"pipe": StringAttr(f"PIPE_{p}")}) if p == q else \
-                        asc.FlagOp(attributes={"event": StringAttr(f"{p}_{q}")})
-                    _insert_before(op, sync)
+                    self.place(op, sync)
+                if isinstance(sync, asc.BarrierOp) and sync.pipe.data == "PIPE_ALL":
+                    state = {k: frozenset(SYNC_ALL) for k in state}
+                    continue
                 for k, synced in list(state.items()):
                     if k[1] == p or p in synced:
                         state[k] = synced | {q}
@@ -296,14 +425,22 @@ class _Sync:
         return out
 
 
-def insert_sync(fn: func.FuncOp) -> None:
+SYNC_ALL = ("S", "V", "MTE1", "MTE2", "MTE3", "M", "FIX")  # every pipe: what PipeBarrier<PIPE_ALL> orders
+
+
+def insert_sync(fn: func.FuncOp, soc: str = "Ascend910B3") -> None:
     queues = {op.result for op in fn.body.block.ops
               if isinstance(op, asc.UbAllocOp) and op.role is not None and op.role.data != "calc"}
-    _Sync(queues).block(fn.body.block, {}, True)
+    gm = [a for a in fn.body.block.args if isinstance(a.type, MemRefType)]
+    if fn.attributes["ascend.kernel_kind"].data == "mix":  # type: ignore[attr-defined]
+        for side in ("aic", "aiv"):  # each core type runs the common code and its own blocks
+            _Sync(queues, None if soc_family(soc) == "310P" else side, side, gm).block(fn.body.block, {}, True)
+    else:
+        _Sync(queues, _core(fn, soc), None, gm).block(fn.body.block, {}, True)
 
 
 def run_passes(module: ModuleOp, soc: str) -> None:
     for fn in module.ops:
         if isinstance(fn, func.FuncOp):
             plan_buffers(fn, soc)
-            insert_sync(fn)
+            insert_sync(fn, soc)

@@ -21,14 +21,29 @@ from ascendpy.std.intrinsics import (
     cast,
     compare,
     compares,
+    cross_core_set_flag,
+    cross_core_wait_flag,
     device_only,
     div,
     duplicate,
+    fixpipe,
+    get_subblock_idx,
+    is_aic,
+    is_aiv,
+    l0a_alloc,
+    l0b_alloc,
+    l0c_alloc,
+    l1_alloc,
     load,
+    load_l0a,
+    load_l0b,
+    load_l0b_trans,
+    load_nz,
     max,
     maxs,
     min,
     mins,
+    mmad,
     mul,
     muls,
     pipe_barrier,
@@ -69,11 +84,20 @@ __all__ = [
     "RoundMode", "CMPMODE", "ub_alloc", "load", "store", "pipe_barrier", "add", "sub", "mul", "div", "min", "max",
     "adds", "muls", "maxs", "mins", "abs", "rsqrt", "reciprocal", "relu", "duplicate", "cast", "compare",
     "compares", "select", "reduce_max", "reduce_min", "reduce_sum", "ops",
+    "cube_kernel", "mix_kernel", "l1_alloc", "l0a_alloc", "l0b_alloc", "l0c_alloc", "load_nz", "load_l0a",
+    "load_l0b", "load_l0b_trans", "mmad", "fixpipe", "is_aic", "is_aiv", "cross_core_set_flag",
+    "cross_core_wait_flag", "get_subblock_idx",
 ]
+
+KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name
 
 
 class KernelFunction:
-    """A Python function marked as an NPU vector kernel; compiled on demand."""
+    """A Python function marked as an NPU kernel; compiled on demand.
+
+    `kind` is the core type it runs on: "aiv" (vector cores), "aic" (cube cores) or "mix" (on 910B one AIC
+    and two AIVs per group, each side in its `if std.is_aic():` / `if std.is_aiv():` blocks).
+    """
 
     def __init__(self, fn: Callable[..., Any], kind: str) -> None:
         self.fn = fn
@@ -89,7 +113,7 @@ class KernelFunction:
         )
 
     def __repr__(self) -> str:
-        return f"<aiv_kernel {self.name} from {self.filename}>"
+        return f"<{KERNEL_KINDS.get(self.kind, self.kind)} {self.name} from {self.filename}>"
 
 
 class InlineFunction:
@@ -118,6 +142,20 @@ def no_source_message(what: str, exc: Exception) -> str:
 def aiv_kernel(fn: Callable[..., Any]) -> KernelFunction:
     """Mark `fn` as a vector-core (AIV) kernel entry point."""
     return KernelFunction(fn, "aiv")
+
+
+def cube_kernel(fn: Callable[..., Any]) -> KernelFunction:
+    """Mark `fn` as a cube-core (AIC) kernel: L1/L0 buffers, std.load_nz, std.mmad, std.fixpipe (docs/cube.md)."""
+    return KernelFunction(fn, "aic")
+
+
+def mix_kernel(fn: Callable[..., Any]) -> KernelFunction:
+    """Mark `fn` as a mix kernel: on 910B each block is a group of one AIC and two AIVs (docs/cube.md).
+
+    Cube work goes in `if std.is_aic():` blocks, vector work in `if std.is_aiv():` blocks; the sides hand
+    data over through global memory and `std.cross_core_set_flag` / `std.cross_core_wait_flag`.
+    """
+    return KernelFunction(fn, "mix")
 
 
 def inline(fn: Callable[..., Any]) -> InlineFunction:

@@ -82,3 +82,24 @@ reduce_max = device_only("reduce_max")  # reduce_max(src, count) -> scalar; redu
 reduce_min = device_only("reduce_min")
 reduce_sum = device_only("reduce_sum")
 # exp, ln and sqrt are shared with the scalar forms: std.exp(x) or std.exp(dst, src, count).
+
+# ---- cube buffers (2-D matrix tiles, compile-time shapes; docs/cube.md)
+l1_alloc = device_only("l1_alloc")  # l1_alloc(dtype, rows, cols): L1 tile, NZ (TPosition A1, or B1 when it feeds L0B)
+l0a_alloc = device_only("l0a_alloc")  # l0a_alloc(dtype, m, k): L0A tile (A2), Zz
+l0b_alloc = device_only("l0b_alloc")  # l0b_alloc(dtype, k, n): L0B tile (B2), Zn, logical [k, n]
+l0c_alloc = device_only("l0c_alloc")  # l0c_alloc(f32 | i32, m, n): L0C tile (CO1), Nz
+
+# ---- cube data path and compute (dst first, as in AscendC)
+load_nz = device_only("load_nz")  # load_nz(dst_l1, src_ptr, offset, rows, cols, ld): GM ND window -> L1 NZ
+load_l0a = device_only("load_l0a")  # load_l0a(dst_a2, src_l1, row0, col0[, m, k]): L1 window -> L0A Zz
+load_l0b = device_only("load_l0b")  # load_l0b(dst_b2, src_l1, row0, col0[, k, n]): L1 B [K x N] -> L0B Zn (transposing)
+load_l0b_trans = device_only("load_l0b_trans")  # load_l0b_trans(dst_b2, src_l1, row0, col0[, k, n]): L1 B^T [N x K]
+mmad = device_only("mmad")  # mmad(dst_l0c, a_l0a, b_l0b, m, n, k, accumulate)
+fixpipe = device_only("fixpipe")  # fixpipe(dst_ptr, offset, src_l0c, rows, cols, ld, relu): L0C Nz -> GM ND
+
+# ---- mix kernels: core sides and cross-core flags
+is_aic = device_only("is_aic")  # `if std.is_aic():` -- the block runs on the cube core (ASCEND_IS_AIC)
+is_aiv = device_only("is_aiv")  # `if std.is_aiv():` -- the block runs on the two vector cores (ASCEND_IS_AIV)
+cross_core_set_flag = device_only("cross_core_set_flag")  # CrossCoreSetFlag<2, PIPE>(flag_id), flag_id 0..15
+cross_core_wait_flag = device_only("cross_core_wait_flag")  # CrossCoreWaitFlag(flag_id)
+get_subblock_idx = device_only("get_subblock_idx")  # GetSubBlockIdx(): 0 or 1 on the AIVs of a group, 0 on the AIC
