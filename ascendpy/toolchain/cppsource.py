@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # AscendC/CCE qualifiers and keywords the tree-sitter C++ grammar does not know (reference 1.1). They are
 # replaced by spaces before parsing; their positions are kept so the entry check can still see them.
 BLANK_WORDS = ("__global__", "__aicore__", "__gm__", "__inline__", "__vector__", "__cube__", "__host__",
-               "__ubuf__", "__cbuf__")
+               "__ubuf__", "__cbuf__", "__ca__", "__cb__", "__cc__", "__biasbuf__", "__fbuf__")  # L0A/L0B/L0C/BT/FB
 BLANK_CALLS = ("__mix__", "__schedmode__")  # qualifiers with an argument list: `__mix__(1, 2)`
 
 # sizeof of the scalar types kernels use (reference 1.10), and integer widths for casts.

@@ -7,7 +7,11 @@ program order (into member functions and `__aicore__` helpers, loops twice, both
 tracking which pipe last wrote each LocalTensor and which orderings (PipeBarrier<PIPE_ALL>,
 SetFlag/WaitFlag, TQue EnQue/DeQue, bisheng's scalar auto-sync) the later reader is behind. The
 pipe and position rules are the simulator's (ascendpy/sim/include/ascendpy_sim/{tpipe,race}.h), so the
-validator and the simulator agree. When it cannot tell (an alias, an unknown call) it stays silent:
+validator and the simulator agree. The cube unit is followed the same way, from each buffer's
+TPosition: GM -> A1/B1 on MTE2 (DataCopy, Nd2NzParams), L1 -> A2/B2 on MTE1 (LoadData), A2/B2 -> CO1
+on M (Mmad), CO1 -> GM on FIX (Fixpipe, 910B) or CO1 -> CO2 in UB on the vector pipe (310P), with
+the memories' operand alignment (L0A/L0B 512 bytes, L0C 64) and what CANN 8.1 lacks per SoC
+(Fixpipe, cross-core flags and mix kernel types on 310P; half-accumulating Mmad on 910B). When it cannot tell (an alias, an unknown call) it stays silent:
 a false alarm on a correct kernel costs more than a missed report the simulator will catch.
 """
 
@@ -54,6 +58,8 @@ CODES = {
     "unsynced-copy-out": "error on explicit-sync targets or without auto-sync, else warning",
     "dma-length": "error", "unsupported-api": "error", "unsupported-type": "error", "parse": "warning",
     "mask-placeholder": "warning",
+    "unsynced-cube": "error on explicit-sync targets or without auto-sync, else warning",
+    "misaligned-cube": "error",
 }
 
 _ENTRY_FORM = 'extern "C" __global__ __aicore__ void NAME(GM_ADDR x, GM_ADDR y, ...)'
@@ -90,6 +96,25 @@ _POSITIONS = {"GM", "A1", "A2", "B1", "B2", "C1", "C2", "CO1", "CO2", "VECIN", "
 _PIPES = ("S", "V", "M", "MTE1", "MTE2", "MTE3", "FIX")
 _ALL = frozenset(_PIPES)
 _PIPE_LABEL = {"V": "vector", "MTE2": "MTE2 (GM->UB DMA)", "MTE3": "MTE3 (UB->GM DMA)", "S": "scalar"}
+_CUBE_LABEL = {"MTE2": "MTE2 (GM->L1 DMA)", "MTE1": "MTE1 (L1->L0A/L0B)", "M": "cube (M)", "FIX": "FIX (L0C->GM/L1)",
+               "V": "vector", "MTE3": "MTE3"}
+# CANN 8.1's `enum class HardEvent` (impl/kernel_event.h): a hint names a SetFlag/WaitFlag pair only if it exists.
+_HARD_EVENTS = frozenset((
+    "MTE2_MTE1 MTE1_MTE2 MTE1_M M_MTE1 MTE2_V V_MTE2 MTE3_V V_MTE3 M_V V_M V_V MTE3_MTE1 MTE1_MTE3 MTE1_V MTE2_M "
+    "M_MTE2 V_MTE1 M_FIX FIX_M MTE3_MTE2 MTE2_MTE3 S_V V_S S_MTE2 MTE2_S S_MTE3 MTE3_S MTE2_FIX FIX_MTE2 FIX_S M_S "
+    "FIX_MTE3 MTE1_FIX FIX_MTE1 FIX_FIX").split())
+# Operand start alignment per cube memory (reference 1.9 and 2; asc-devkit 通用说明和约束.md table 2).
+_CUBE_ALIGN = {"L1": 32, "L0A": 512, "L0B": 512, "L0C": 64}
+# Mmad's (dst, fm, filter) element types, as CANN 8.1's MmadCal asserts them (impl/dav_c220 and dav_m200
+# kernel_operator_mm_impl.h; int4b_t has no size the validator knows, so it is never judged).
+_MMAD_TYPES = {
+    "910B": {("int32_t", "int8_t", "int8_t"), ("float", "half", "half"), ("float", "float", "float"),
+             ("float", "bfloat16_t", "bfloat16_t")},
+    "310P": {("int32_t", "int8_t", "int8_t"), ("int32_t", "uint8_t", "int8_t"), ("int32_t", "uint8_t", "uint8_t"),
+             ("half", "half", "half"), ("float", "half", "half")},
+}
+# LoadData with LoadData2DParams on 310P (dav_m200 CheckLoadData2DType).
+_LOAD2D_TYPES_310P = ("uint8_t", "int8_t", "uint16_t", "int16_t", "half")
 
 
 @dataclass
@@ -448,8 +473,8 @@ def _enum_text(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _ParamsV:  # a DataCopyParams-like struct: marks the strided DataCopy form
-    pass
+class _ParamsV:  # a DataCopyParams-like struct: marks the strided DataCopy form; `kind` is its type name
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -595,7 +620,11 @@ _REDUCE_TMP = {"ReduceMax", "ReduceMin", "ReduceSum"}
 _PLACEHOLDERS = {"MASK_PLACEHOLDER", "MASK_PLACEHOLDER_LIST"}
 _DST_READ = {"FusedMulAdd", "MulAddDst"}
 _CASTS = {"static_cast", "reinterpret_cast", "const_cast"}
-_PARAM_TYPES = {"DataCopyParams", "DataCopyExtParams", "DataCopyPadExtParams", "DataCopyPadParams"}
+_PARAM_TYPES = {"DataCopyParams", "DataCopyExtParams", "DataCopyPadExtParams", "DataCopyPadParams",
+                "Nd2NzParams", "Nz2NdParamsFull", "DataCopyEnhancedParams", "DataCopyCO12DstParams",
+                "LoadData2DParams", "LoadData2DParamsV2", "LoadData2dTransposeParams", "LoadData2dTransposeParamsV2",
+                "LoadData3DParamsV2", "LoadData3DParamsV2Pro", "MmadParams", "FixpipeParamsV220"}
+_CUBE_OPS = {"LoadData", "LoadDataWithTranspose", "Mmad", "Fixpipe"}
 _MAX_DEPTH = 8
 
 
@@ -604,6 +633,11 @@ def _memory(pos: str | None, family: str) -> str | None:
     p310 = family == "310P"
     return {"VECIN": "UB", "VECOUT": "UB", "VECCALC": "UB", "A1": "L1", "B1": "L1", "A2": "L0A", "B2": "L0B",
             "CO1": "L0C", "C1": "UB" if p310 else "L1", "CO2": "UB" if p310 else None}.get(pos or "")
+
+
+def _buffer_pos(q: _QueV) -> str | None:
+    """The TPosition of a queue's buffers: its source, or its destination for a queue fed from GM (tpipe.h)."""
+    return q.dst if q.src == "GM" else q.src
 
 
 def _producer(pos: str | None) -> str | None:
@@ -680,6 +714,7 @@ class _Checker:
         self._memo_busy: set[tuple[str, str]] = set()
         self._offset_toks: dict[tuple[int, str], int] = {}
         self._building: list[str] = []  # classes whose members are being created
+        self._tok_pos: dict[int, str | None] = {}  # a local tensor's buffer -> its TPosition, where known
 
     # --- reporting -------------------------------------------------------------------------------------------
     def report(self, severity: str, code: str, line: int | None, message: str, hint: str,
@@ -795,6 +830,7 @@ class _Checker:
                             "Copy whole 32-byte blocks with DataCopy and handle the tail element by element "
                             "(GetValue/SetValue), or guard the DataCopyPad path with "
                             "`#if __CCE_AICORE__ == 220` and give 310P an `#else` path.")
+        self._check_cube_support()
         if t.bf16 is False:
             lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\bbfloat16_t\b", text)]
             if lines:
@@ -804,6 +840,79 @@ class _Checker:
                             f"bfloat16_t is used but {t.name} has no bfloat16 type{more}",
                             "Use half or float on this target, or guard the bfloat16 code with "
                             "`#if __CCE_AICORE__ == 220`.")
+
+    def _check_cube_support(self) -> None:
+        """Cube and mix-kernel APIs a SoC lacks in CANN 8.1 (dav-c220 = 910B, dav-m200 = 310P): the header
+        declares no such overload (Fixpipe on 310P), or its implementation reports "... is not supported on
+        current device" (a run-time abort in CPU debug builds, nothing at all on the NPU)."""
+        text, t = self.unit.text, self.target
+
+        def calls(word: str, args: str = r"") -> list[int]:
+            pat = rf"\b{word}\s*(?:<[^;(){{}}]*>)?\s*\({args}"
+            return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(pat, text)]
+
+        def words(pattern: str) -> list[tuple[int, str]]:
+            return [(text.count("\n", 0, m.start()) + 1, m.group(0)) for m in re.finditer(pattern, text)]
+
+        def report(line: int, message: str, hint: str) -> None:
+            self.report("error", "unsupported-api", line, message, hint)
+
+        coupled = ("310P AI Cores are coupled: one core holds the cube and the vector units, so there are no "
+                   "separate AIC and AIV cores to mix or to flag between (g_coreType is MIX there, so `if "
+                   "ASCEND_IS_AIC` and `if ASCEND_IS_AIV` blocks never run)")
+        one_kernel = ("Write one kernel that uses both units in order (KERNEL_TYPE_AICORE, or no "
+                      "KERNEL_TASK_TYPE_DEFAULT): Mmad, then move CO1 to a TPosition::CO2 tensor with "
+                      "DataCopy(co2, co1, DataCopyParams, DataCopyEnhancedParams) and order the vector work "
+                      "after it with HardEvent::M_V; or guard the mix path with `#if __CCE_AICORE__ == 220`.")
+        if t.family == "310P":
+            for line in calls("Fixpipe"):
+                report(line, f"Fixpipe is not available on {t.name}: CANN 8.1 declares Fixpipe(..., "
+                             "FixpipeParamsV220) for 910B (dav-c220) only; 310P has no FIX pipe from L0C to GM",
+                       "Move L0C out through the Unified Buffer: `DataCopy(co2Local, co1Local, DataCopyParams{1, "
+                       "fractals, 0, 0}, enhanced)` with a DataCopyEnhancedParams `enhanced` whose blockMode is "
+                       "BlockMode::BLOCK_MODE_MATRIX (blockLen counts 16x16 fractals) into a TPosition::CO2 tensor "
+                       "(UB on 310P; the vector pipe: order it after the Mmad with HardEvent::M_V), then "
+                       "`DataCopy(gm, co2Local, count)` after HardEvent::V_MTE3. Or guard the Fixpipe path with "
+                       "`#if __CCE_AICORE__ == 220`.")
+            for line in calls("LoadDataWithTranspose"):
+                report(line, f"LoadDataWithTranspose is not available on {t.name}: CANN 8.1's dav-m200 implementation "
+                             "reports \"LoadDataWithTranspose is not supported\"",
+                       "Use LoadData(dst, src, LoadData2DParams) with ifTranspose = true (16x16 fractals of half or "
+                       "int8_t), or guard the path with `#if __CCE_AICORE__ == 220`.")
+            for api in ("CrossCoreSetFlag", "CrossCoreWaitFlag", "SetSyncBaseAddr"):
+                for line in calls(api):
+                    report(line, f"{api} is not available on {t.name} (CANN 8.1's dav-m200 reports it unsupported): "
+                             f"{coupled}", one_kernel)
+            for line in calls("SyncAll", r"\s*\)"):
+                report(line, f"the hardware SyncAll() is not available on {t.name} (CANN 8.1's dav-m200 reports "
+                             "\"Hardware SyncAll is not supported\")",
+                       "Use the software barrier SyncAll(gmWorkspace, ubWorkspace, usedCores) with an int32_t GM "
+                       "workspace, or guard the path with `#if __CCE_AICORE__ == 220`.")
+            for line, word in words(r"\bKERNEL_TYPE_MIX_(?:AIV_1_0|AIC_1_0|AIC_1_1|AIC_1_2)\b"):
+                report(line, f"{word} is not a kernel type of {t.name} (KERNEL_TASK_TYPE_DEFAULT there takes "
+                             f"KERNEL_TYPE_AICORE or KERNEL_TYPE_MIX_VECTOR_CORE): {coupled}", one_kernel)
+            for offset, word in self.unit.sites:
+                if word == "__mix__":
+                    m = re.match(r"__mix__\s*\([^()]*\)", self.unit.pre.text[offset:])
+                    spelled = m.group(0) if m else "__mix__(...)"
+                    report(self.unit.pre.text.count("\n", 0, offset) + 1,
+                           f"`{spelled}` asks for a mix kernel, which {t.name} cannot run as one: {coupled}",
+                           one_kernel)
+        if t.family in ("310P", "910B"):
+            wrong = ("KERNEL_TYPE_VECTORCORE", "KERNEL_TYPE_MIX_AICORE") if t.family == "310P" else (
+                "KERNEL_TYPE_AICORE", "KERNEL_TYPE_VECTORCORE", "KERNEL_TYPE_MIX_AICORE", "KERNEL_TYPE_MIX_VECTOR_CORE")
+            valid = ("KERNEL_TYPE_AICORE or KERNEL_TYPE_MIX_VECTOR_CORE" if t.family == "310P" else
+                     "KERNEL_TYPE_AIV_ONLY, KERNEL_TYPE_AIC_ONLY, KERNEL_TYPE_MIX_AIV_1_0, KERNEL_TYPE_MIX_AIC_1_0, "
+                     "KERNEL_TYPE_MIX_AIC_1_1 or KERNEL_TYPE_MIX_AIC_1_2")
+            for line, word in words(r"\bKERNEL_TYPE_(?:AICORE|VECTORCORE|MIX_AICORE|MIX_VECTOR_CORE)\b"):
+                if word in wrong:
+                    report(line, f"{word} is not a kernel type of {t.name} (CANN's KERNEL_TASK_TYPE_DEFAULT: "
+                                 f"{t.family} takes {valid})", f"Use {valid}.")
+            for line, word in words(r"\bLoadData2(?:DParamsV2|dTransposeParamsV2)\b"):
+                report(line, f"{word} is not available on {t.name}: CANN 8.1's {t.cce_arch} LoadData reports "
+                             f"\"LoadData with {word} is not supported\" (it is the Ascend 950 form)",
+                       "Use LoadData2DParams (or LoadData2dTransposeParams with LoadDataWithTranspose on 910B), or "
+                       "guard the path with `#if __NPU_ARCH__ == 3510`.")
 
     # --- the walk --------------------------------------------------------------------------------------------
     def _walk_root(self, fn: _Func, kernel: str) -> None:
@@ -1057,7 +1166,7 @@ class _Checker:
         if base == "TQueSync" and len(args) == 2:
             return "sync", (_pipe(args[0]), _pipe(args[1]))
         if base in _PARAM_TYPES:
-            return "params", None
+            return "params", base
         if base in self.unit.classes:
             spec = f"{base}<{','.join(self.resolve_text(a, fr) for a in args)}>"
             return "obj", (self.unit.classes.get(spec, self.unit.classes[base]), args)
@@ -1113,10 +1222,13 @@ class _Checker:
                 val = _TRef(init_val.tok, tkind, dtype or init_val.dtype, name, init_val.sub, init_val.off)
             else:
                 val = _TRef(next(self._ids), tkind, dtype, name)
+                if init is not None and init.type == "argument_list" and init.named_child_count:
+                    # `LocalTensor<T> t(TPosition::A1, addr, len)` (the asc-devkit samples' form, not in 8.1)
+                    self._tok_pos[val.tok] = self._position(cs.node_text(init.named_children[0]), fr)
         elif k == "sync":
             val = _SyncV(*info) if None not in info else None
         elif k == "params":
-            val = _ParamsV()
+            val = _ParamsV(info)
         elif k == "obj":
             cls, args = info
             if cls.key in self._building or len(self._building) > 8:  # a member of its own class type
@@ -1409,7 +1521,8 @@ class _Checker:
         if fn.type in ("primitive_type", "type_identifier", "template_type"):  # functional cast / temporary
             for a in argv:
                 self._expr(a, st, fr)
-            return None
+            name = cs.norm_type(cs.node_text(fn)).split("::")[-1]
+            return _ParamsV(name) if name in _PARAM_TYPES else None
         recv, name, targs_node, scope = self._callee(fn)
         if recv is not None:
             rv = fr.obj if recv.type == "this" else self._expr(recv, st, fr)
@@ -1424,6 +1537,9 @@ class _Checker:
         line = node.start_point[0] + 1
         if name in ("DataCopy", "DataCopyPad"):
             self._data_copy(name, argv, vals, line, st, fr)
+            return None
+        if name in _CUBE_OPS:
+            self._cube(name, argv, vals, line, st, fr)
             return None
         if name in _VECTOR_OPS:
             self._mask_placeholder(name, argv, self._targs(targs_node, st, fr), line, fr)
@@ -1538,10 +1654,12 @@ class _Checker:
             dtype = self.resolve_type(targs[0].text, fr) if targs else None
             if rv.cls == "TBuf":
                 if name == "Get":
+                    self._tok_pos[rv.qid] = rv.src
                     return _TRef(rv.qid, "local", dtype, rv.name)
                 if name == "GetWithOffset":
                     off = re.sub(r"\s+", "", cs.node_text(argv[1])) if len(argv) > 1 else "?"
                     tok = self._offset_toks.setdefault((rv.qid, off), next(self._ids))
+                    self._tok_pos[tok] = rv.src
                     return _TRef(tok, "local", dtype, rv.name)
                 return None
             return self._queue(rv, name, dtype, argv, vals, st, fr)
@@ -1617,6 +1735,7 @@ class _Checker:
         if name == "AllocTensor":
             self._make_visible(st, st.freed.get(q.qid, frozenset()), _producer(q.src))
             ref = _TRef(next(self._ids), "local", dtype, q.name)
+            self._tok_pos[ref.tok] = _buffer_pos(q)
             if argv:
                 self._bind_out(argv[0], ref, st, fr)
                 return None
@@ -1633,6 +1752,7 @@ class _Checker:
                 self._make_visible(st, snap, _consumer(q.dst, fam))
             if ref is None:
                 ref = _TRef(next(self._ids), "local", dtype, q.name)
+                self._tok_pos[ref.tok] = _buffer_pos(q)
             elif dtype:
                 ref = _TRef(ref.tok, "local", dtype, ref.name)
             if argv:
@@ -1686,9 +1806,13 @@ class _Checker:
                 out.append((rid, rec))
         return out
 
-    def _sync_hint(self, src: str, dst: str, queue: str) -> str:
-        fix = (f"order them: `SetFlag<HardEvent::{src}_{dst}>(id); WaitFlag<HardEvent::{src}_{dst}>(id);` "
-               f"between the two, or PipeBarrier<PIPE_ALL>(), or {queue}")
+    def _sync_hint(self, src: str, dst: str, queue: str | None) -> str:
+        ev = f"{src}_{dst}"
+        if ev in _HARD_EVENTS:
+            fix = (f"order them: `SetFlag<HardEvent::{ev}>(id); WaitFlag<HardEvent::{ev}>(id);` between the two, "
+                   f"or PipeBarrier<PIPE_ALL>()" + (f", or {queue}" if queue else ""))
+        else:  # no HardEvent orders these two pipes directly
+            fix = "order them with PipeBarrier<PIPE_ALL>() between the two" + (f", or {queue}" if queue else "")
         if self.sync_severity == "warning":
             return (f"bisheng's --cce-auto-sync may insert this wait on {self.target.name}; run the kernel on the "
                     f"simulator (target 'sim'), whose race checker will confirm or clear it. To be explicit, {fix}.")
@@ -1765,7 +1889,11 @@ class _Checker:
             dtype = ref.dtype if isinstance(ref, _TRef) and ref.dtype else (
                 src.dtype if isinstance(src, _TRef) else None)
             self._dma_length(count, dtype, cs.node_text(third), line, fr)
-        if d_local and not s_local:
+        d_mem = self._mem(dst) if d_local else None
+        s_mem = self._mem(src) if s_local else None
+        if api == "DataCopy" and (d_mem in _CUBE_ALIGN or s_mem in _CUBE_ALIGN):
+            self._cube_copy(api, dst, src, d_mem, s_mem, d_local, s_local, line, st, fr, strided, count)
+        elif d_local and not s_local:
             self._new_rec(st, "MTE2", dst, line, api, strided, fr, count if api == "DataCopy" else None)
         elif s_local and d_global:
             for rid, rec in self._hazards(st, src, "MTE3", ("V", "MTE2"), strided):
@@ -1773,6 +1901,201 @@ class _Checker:
             self._new_rec(st, "MTE3", dst, line, api, strided, fr)
         elif s_local and d_local:  # UB -> UB runs on the vector pipe
             self._vector(api, vals[:2], line, st, fr)
+
+    # --- 3b. the cube unit: pipes, alignment, what each SoC has ----------------------------------------------
+    def _mem(self, ref: _TRef) -> str | None:
+        """The on-chip memory of a local tensor's buffer, when its TPosition is known."""
+        return _memory(self._tok_pos.get(ref.tok), self.target.family)
+
+    def _cube_copy(self, api: str, dst: Any, src: Any, d_mem: str | None, s_mem: str | None, d_local: bool,
+                   s_local: bool, line: int, st: _State, fr: _Frame, strided: bool, count: int | None) -> None:
+        """A DataCopy with an L1/L0 side. GM -> L1 (plain or Nd2NzParams) is MTE2; L1 -> L1/BT/L0C is MTE1;
+        L0C -> UB (CO1 -> CO2 with DataCopyEnhancedParams) is the vector pipe on 310P and does not exist on 910B;
+        L0C -> GM/L1 (DataCopyCO12DstParams) is the FIX pipe; UB -> L1 and L1 -> GM are MTE3 (reference 1.8)."""
+        self._cube_align(api, [r for r, loc in ((dst, d_local), (src, s_local)) if loc], line, fr)
+        if not s_local:
+            if d_local:
+                self._new_rec(st, "MTE2", dst, line, api, strided, fr, count)
+            return
+        if s_mem == "L0C":
+            d_pos = self._tok_pos.get(dst.tok) if d_local else None
+            if self.target.family == "910B" and d_local and (d_mem == "UB" or d_pos == "CO2"):
+                shown, _ = self.display_line(line, fr)
+                self.report("error", "unsupported-api", shown,
+                            f"DataCopy from CO1 (L0C) to `{dst.name}` in the Unified Buffer is not available on "
+                            f"{self.target.name}: CANN 8.1's dav-c220 DataCopy(CO2, CO1, DataCopyParams, "
+                            f"DataCopyEnhancedParams) reports \"DataCopy from CO1 to CO2 is not supported\" "
+                            f"({fr.kernel})",
+                            "On 910B L0C leaves through the FIX pipe: `Fixpipe(gm, co1Local, FixpipeParamsV220{nSize, "
+                            "mSize, srcStride, dstStride, false})` (L0C -> GM) or Fixpipe into an A1/B1 tensor; the "
+                            "CO1 -> CO2 DataCopy is the 310P route.")
+                return
+            pipe = "V" if self.target.family == "310P" and d_mem in ("UB", None) else "FIX"
+            self._cube_read(api, src, pipe, line, st, fr, 1)
+            if d_local:
+                self._new_rec(st, pipe, dst, line, api, strided, fr)
+            return
+        if s_mem == "L1":
+            pipe = "MTE3" if not d_local else "MTE1"
+            self._cube_read(api, src, pipe, line, st, fr, 1)
+            if d_local:
+                self._new_rec(st, pipe, dst, line, api, strided, fr)
+            return
+        if d_local:  # UB -> L1 on MTE3; UB -> L0C (310P's C2 and CO1 from CO2) on the vector pipe
+            pipe = "V" if d_mem == "L0C" else "MTE3"
+            self._cube_read(api, src, pipe, line, st, fr, 1)
+            self._new_rec(st, pipe, dst, line, api, strided, fr)
+
+    def _cube(self, api: str, argv: list[Any], vals: list[Any], line: int, st: _State, fr: _Frame) -> None:
+        """LoadData (L1 -> L0A/L0B on MTE1, GM -> L1/L0 on MTE2), Mmad (M: reads A2/B2 and the bias, writes CO1)
+        and Fixpipe (FIX: reads CO1, writes GM or L1), with their operands' alignment and element types."""
+        refs = [(i, v) for i, v in enumerate(vals) if isinstance(v, _TRef) and v.kind == "local"]
+        if not refs or len(vals) < 3:
+            return
+        dst = vals[0] if isinstance(vals[0], _TRef) and vals[0].kind == "local" else None
+        self._cube_align(api, [v for _, v in refs], line, fr)
+        kind = self._params_kind(argv[-1], vals[-1])
+        if api in ("LoadData", "LoadDataWithTranspose"):
+            src = vals[1]
+            if dst is None or not isinstance(src, _TRef):
+                return
+            pipe = "MTE2" if src.kind == "global" else "MTE1"
+            if src.kind == "local":
+                self._cube_read(api, src, pipe, line, st, fr, 1)
+            if self.target.family == "310P" and api == "LoadData" and kind == "LoadData2DParams" and \
+                    dst.dtype and dst.dtype not in _LOAD2D_TYPES_310P:
+                shown, _ = self.display_line(line, fr)
+                self.report("error", "unsupported-type", shown,
+                            f"LoadData with LoadData2DParams on {dst.dtype} is not available on {self.target.name}: "
+                            f"CANN 8.1's dav-m200 LoadData2D moves {', '.join(_LOAD2D_TYPES_310P)} only "
+                            f"({fr.kernel})",
+                            "Feed the cube half (or int8_t) operands on 310P: Cast to half in UB before the copy "
+                            "to L1.")
+            self._new_rec(st, pipe, dst, line, api, False, fr)
+        elif api == "Mmad":
+            operands = [(i, v) for i, v in refs if i in (1, 2, 3) and v is not dst]
+            for i, ref in operands:
+                self._cube_read(api, ref, "M", line, st, fr, i)
+            self._mmad_support(vals, refs, line, fr)
+            if dst is not None:
+                self._new_rec(st, "M", dst, line, api, False, fr)
+        elif api == "Fixpipe":
+            if self.target.family == "310P":
+                return  # no FIX pipe there: the call itself is the finding (unsupported-api)
+            for i, ref in refs:
+                if i >= 1:
+                    self._cube_read(api, ref, "FIX", line, st, fr, i)
+            if dst is not None:
+                self._new_rec(st, "FIX", dst, line, api, False, fr)
+
+    @staticmethod
+    def _params_kind(node: Any, val: Any) -> str | None:
+        """The struct type of a parameter argument: a declared variable's, or a temporary's `T(...)`/`T{...}`."""
+        if isinstance(val, _ParamsV):
+            return val.kind or None
+        if node is not None and node.type in ("call_expression", "compound_literal_expression"):
+            name = re.split(r"[({]", cs.node_text(node), maxsplit=1)[0]
+            return cs.norm_type(name).split("::")[-1].split("<")[0]
+        return None
+
+    def _mmad_support(self, vals: list[Any], refs: list[tuple[int, _TRef]], line: int, fr: _Frame) -> None:
+        fam, name = self.target.family, self.target.name
+        shown, _ = self.display_line(line, fr)
+        if fam == "310P" and len(vals) >= 5 and any(i == 3 for i, _ in refs):
+            self.report("error", "unsupported-api", shown,
+                        f"Mmad with a bias tensor is not available on {name}: CANN 8.1's dav-m200 Mmad reports "
+                        f"\"Mmad with biasLocal is not supported\" ({fr.kernel})",
+                        "Start the accumulation from the bias instead: copy the bias into CO1 first and call "
+                        "Mmad(c, a, b, MmadParams) with cmatrixInitVal = false.")
+        types = tuple(v.dtype if isinstance(v, _TRef) else None for v in vals[:3])
+        allowed = _MMAD_TYPES.get(fam)
+        if allowed is None or None in types or types in allowed:
+            return
+        pairs = "; ".join(f"({', '.join(t)})" for t in sorted(allowed))
+        self.report("error", "unsupported-type", shown,
+                    f"Mmad with dst {types[0]}, fm {types[1]}, filter {types[2]} is not available on {name}: "
+                    f"CANN 8.1's Mmad on {fam} takes (dst, fm, filter) = {pairs} ({fr.kernel})",
+                    "Cast the inputs in UB to a supported pair before they go to L1"
+                    + (" (310P: half or int8_t inputs; no float or bfloat16_t cube)." if fam == "310P" else "."))
+
+    def _cube_align(self, api: str, refs: list[Any], line: int, fr: _Frame) -> None:
+        """A constant sub-view offset into L1/L0A/L0B/L0C that breaks the memory's operand alignment."""
+        for ref in refs:
+            if not isinstance(ref, _TRef) or ref.sub is None or ref.off is None:
+                continue
+            mem = self._mem(ref)
+            size = cs.TYPE_SIZES.get(ref.dtype or "")
+            align = _CUBE_ALIGN.get(mem or "")
+            if align is None or size is None or (ref.off * size) % align == 0:
+                continue
+            shown, via = self.display_line(line, fr)
+            step = align // size if align % size == 0 else align
+            view = ref.name + (ref.sub if ref.sub.startswith("[") else f"[{ref.sub}]")
+            self.report("error", "misaligned-cube", shown,
+                        f"{api}{via} gets `{view}`, which starts {ref.off * size} bytes into its {mem} buffer: "
+                        f"{mem} operands must start on {align}-byte boundaries ({fr.kernel})",
+                        f"Offset {mem} views by whole multiples of {step} {ref.dtype} elements ({align} bytes)"
+                        + ("; one 16x16 fractal of half is 512 bytes" if mem in ("L0A", "L0B") else "") + ".",
+                        key=(ref.sub,))
+
+    def _cube_read(self, api: str, ref: Any, pipe: str, line: int, st: _State, fr: _Frame, arg: int) -> None:
+        """`pipe` reads `ref`: every pending write of it by another pipe that nothing orders before `pipe`."""
+        if not isinstance(ref, _TRef) or ref.kind != "local":
+            return
+        for rid in st.recs.get(ref.tok, ()):
+            v = st.vis.get(rid)
+            if v is None or pipe in v:
+                continue
+            rec = self._recs[rid]
+            if rec.pipe in (pipe, "S") or not self._cube_overlap(rec, ref):
+                continue
+            self._report_cube(rid, rec, ref, pipe, api, line, st, fr, arg)
+
+    @staticmethod
+    def _cube_overlap(rec: _Rec, ref: _TRef) -> bool:
+        """A whole-tensor write or read overlaps; two views only when they are the same (when unsure: silent)."""
+        if rec.sub is None or ref.sub is None:
+            return True
+        if rec.off is not None and ref.off is not None:
+            return rec.off == ref.off
+        return rec.sub == ref.sub
+
+    def _report_cube(self, rid: int, rec: _Rec, ref: _TRef, pipe: str, api: str, line: int, st: _State,
+                     fr: _Frame, arg: int) -> None:
+        shown, via = self.display_line(line, fr)
+        src = rec.pipe
+        pos = self._tok_pos.get(ref.tok)
+        queue = None
+        if pos is not None and _producer(pos) == src and _consumer(pos, self.target.family) == pipe:
+            queue = (f"pass the tensor through a TQue<TPosition::{pos}> (EnQue after the {rec.api}, DeQue before "
+                     f"the {api})")
+        msg = (f"{api}{via} ({_CUBE_LABEL.get(pipe, pipe)} pipe) reads `{ref.name}` while the {rec.api} into "
+               f"`{rec.name}` at {self.where(rec.line)}{rec.via} ({_CUBE_LABEL.get(src, src)} pipe) may still be "
+               f"writing it: nothing orders {src} before {pipe} between them ({fr.kernel})")
+        self.report(self.sync_severity, "unsynced-cube", shown, msg, self._sync_hint(src, pipe, queue),
+                    key=(arg, False))
+        v = st.vis.get(rid)
+        if v is not None:  # report each pair once per path
+            st.vis[rid] = v | {pipe}
+
+    def _buffer_alignment(self, q: _QueV, mem: str, before: int, num: int, size: int, line: int,
+                          fr: _Frame) -> None:
+        """TPipe packs a memory's buffers back to back, each length rounded up to 32 bytes only (kernel_tpipe_impl.h
+        InitBuffer), so an L0A/L0B buffer after one that is not whole 512-byte fractals starts misaligned."""
+        align = _CUBE_ALIGN.get(mem)
+        if align is None or align <= 32:
+            return
+        starts = [before + i * size for i in range(num)]
+        bad = next((i for i, o in enumerate(starts) if o % align), None)
+        if bad is None:
+            return
+        which = f"buffer {bad} of `{q.name}`" if num > 1 else f"`{q.name}`"
+        self.report("error", "misaligned-cube", line,
+                    f"InitBuffer places {which} at byte {starts[bad]} of {mem} on {self.target.name}: {mem} operands "
+                    f"must start on {align}-byte boundaries, and TPipe rounds each buffer length up to 32 bytes only "
+                    f"({fr.kernel})",
+                    f"Make every {mem} buffer a whole multiple of {align} bytes (a 16x16 half fractal is 512 bytes, "
+                    "16x16 float in L0C 1024), or declare the odd-sized buffer last.")
 
     # --- 4. DMA lengths ----------------------------------------------------------------------------------------
     def _dma_length(self, count: int, dtype: str | None, text: str, line: int, fr: _Frame) -> None:
@@ -1839,6 +2162,7 @@ class _Checker:
         if any(u.site == site and u.qid == q.qid for u in uses):
             return  # the same InitBuffer again in a loop's second walk
         before = sum(u.num * u.size for u in uses)
+        self._buffer_alignment(q, mem, before, num, size, line, fr)
         uses = uses + (_BufUse(q.name, line, num, size, site, q.qid),)
         st.usage[key] = uses
         total = before + num * size
