@@ -291,6 +291,8 @@ class Acl(Resource):
 
     def __init__(self, config_path: str | os.PathLike[str] | None = None) -> None:
         for other in list(_open_acls):
+            if not other.closed and getattr(other, "_implicit", False):
+                other.close()  # the runtime ascendpy.ops opened on its own yields to an explicit one
             if not other.closed:
                 raise AscendpyError(
                     f"an Acl is already open in this process (created at {other._created_at}); ACL is "

@@ -47,7 +47,7 @@ def _globals_read(kernels: list[KernelFunction]) -> str:
 
 
 def _inline_sources(kernels: list[KernelFunction]) -> str:
-    """Sources of @std.inline helpers the kernels can reach outside ascendpy (imported from other modules)."""
+    """Sources of @std.inline helpers the kernels import from elsewhere (std composites: in the compiler digest)."""
     from ascendpy.std import InlineFunction
 
     seen: dict[str, str] = {}
@@ -57,7 +57,7 @@ def _inline_sources(kernels: list[KernelFunction]) -> str:
             if isinstance(value, types.ModuleType) and not value.__name__.startswith("ascendpy"):
                 candidates = [v for v in vars(value).values() if isinstance(v, InlineFunction)]
             for fn in candidates:
-                if fn.filename not in seen and not fn.fn.__module__.startswith("ascendpy."):
+                if fn.filename not in seen and not fn.fn.__module__.startswith("ascendpy.std"):
                     try:
                         seen[fn.filename] = Path(fn.filename).read_text()
                     except OSError:

@@ -1,0 +1,1 @@
+"""The device-language kernels behind ascendpy.ops, one module per operator family."""

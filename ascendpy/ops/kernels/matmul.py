@@ -1,0 +1,81 @@
+"""Cube kernels behind `ascendpy.ops.matmul`: C[b] = A[b] @ B[b] (or @ B[b]^T), tiled over the blocks.
+
+Every operand is row-major in GM. The output of each batch is cut into TILE_M x TILE_N tiles, dealt
+round-robin to the blocks (one AIC each); a tile walks k in TILE_K steps: A and B tiles go GM -> L1 with
+the ND -> NZ conversion, L1 -> L0A / L0B (B transposed fractal by fractal when it is given [K x N]), and
+Mmad accumulates into L0C; one Fixpipe converts the f32 accumulator to the output type on the way to GM.
+Tails need no padding: the copies move only what is there and ND2NZ zero-fills k to a whole fractal.
+A batch stride of 0 shares one 2-D operand across the batch.
+
+Budget per block (f16): L1 2 x 32 KiB, L0A 32 KiB, L0B 32 KiB, L0C 64 KiB (f32 128 x 128).
+"""
+
+from ascendpy import std
+from ascendpy.std import Ptr, f16, f32, u32
+
+TILE_M, TILE_N, TILE_K = 128, 128, 128
+assert TILE_N == TILE_K, "the one L1 tile for B holds [k x n] or [n x k]"
+
+
+@std.inline
+def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
+    """Every output tile of every batch assigned to this block; `trans`: b holds B^T as [n x k]."""
+    a1 = std.l1_alloc(dtype, TILE_M, TILE_K)
+    b1 = std.l1_alloc(dtype, TILE_K, TILE_K)  # B [k x n] or B^T [n x k]: square, as TILE_N == TILE_K
+    a2 = std.l0a_alloc(dtype, TILE_M, TILE_K)
+    b2 = std.l0b_alloc(dtype, TILE_K, TILE_N)
+    c1 = std.l0c_alloc(f32, TILE_M, TILE_N)
+    tiles_n = (n + TILE_N - 1) // TILE_N
+    per_batch = (m + TILE_M - 1) // TILE_M * tiles_n
+    total = std.u64(per_batch) * batch
+    t = std.u64(std.get_block_idx())
+    while t < total:
+        bi = t // per_batch
+        r = std.u32(t % per_batch)
+        row = r // tiles_n * TILE_M
+        col = r % tiles_n * TILE_N
+        mm = min(TILE_M, m - row)
+        nn = min(TILE_N, n - col)
+        a0 = bi * a_bs + std.u64(row) * k
+        b0 = bi * b_bs
+        k0: u32 = 0
+        while k0 < k:
+            kk = min(TILE_K, k - k0)
+            std.load_nz(a1, a, a0 + k0, mm, kk, k)
+            std.load_l0a(a2, a1, 0, 0, mm, kk)
+            if trans:
+                std.load_nz(b1, b, b0 + std.u64(col) * k + k0, nn, kk, k)
+                std.load_l0b_trans(b2, b1, 0, 0, kk, nn)
+            else:
+                std.load_nz(b1, b, b0 + std.u64(k0) * n + col, kk, nn, n)
+                std.load_l0b(b2, b1, 0, 0, kk, nn)
+            std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
+            k0 += TILE_K
+        std.fixpipe(c, bi * m * n + std.u64(row) * n + col, c1, mm, nn, n, False)
+        t += std.u64(std.get_block_num())
+
+
+# One kernel per (input type, output type, B layout); ascendpy.ops.matmul looks them up by name. The
+# bf16 ones live in matmul_bf16.py: 310P has no bf16, and this module must build for it.
+@std.cube_kernel
+def matmul_f16_f32(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+                   b_bs: u32):
+    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, False)
+
+
+@std.cube_kernel
+def matmul_f16_f32_bt(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+                      b_bs: u32):
+    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, True)
+
+
+@std.cube_kernel
+def matmul_f16_f16(a: Ptr[f16], b: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+                   b_bs: u32):
+    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, False)
+
+
+@std.cube_kernel
+def matmul_f16_f16_bt(a: Ptr[f16], b: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+                      b_bs: u32):
+    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, True)
