@@ -11,7 +11,8 @@ validator and the simulator agree. The cube unit is followed the same way, from 
 TPosition: GM -> A1/B1 on MTE2 (DataCopy, Nd2NzParams), L1 -> A2/B2 on MTE1 (LoadData), A2/B2 -> CO1
 on M (Mmad), CO1 -> GM on FIX (Fixpipe, 910B) or CO1 -> CO2 in UB on the vector pipe (310P), with
 the memories' operand alignment (L0A/L0B 512 bytes, L0C 64) and what CANN 8.1 lacks per SoC
-(Fixpipe, cross-core flags and mix kernel types on 310P; half-accumulating Mmad on 910B). When it cannot tell (an alias, an unknown call) it stays silent:
+(Fixpipe, cross-core flags and mix kernel types on 310P; half-accumulating Mmad on 910B).
+When it cannot tell (an alias, an unknown call) it stays silent:
 a false alarm on a correct kernel costs more than a missed report the simulator will catch.
 """
 
@@ -2005,8 +2006,9 @@ class _Checker:
             self.report("error", "unsupported-api", shown,
                         f"Mmad with a bias tensor is not available on {name}: CANN 8.1's dav-m200 Mmad reports "
                         f"\"Mmad with biasLocal is not supported\" ({fr.kernel})",
-                        "Start the accumulation from the bias instead: copy the bias into CO1 first and call "
-                        "Mmad(c, a, b, MmadParams) with cmatrixInitVal = false.")
+                        "Add the bias after the product on the vector unit (an Add on the CO2 tensor in UB), or "
+                        "preload CO1 with the broadcast bias (DataCopy CO2 -> CO1) and call Mmad(c, a, b, "
+                        "MmadParams) with cmatrixInitVal = false.")
         types = tuple(v.dtype if isinstance(v, _TRef) else None for v in vals[:3])
         allowed = _MMAD_TYPES.get(fam)
         if allowed is None or None in types or types in allowed:
