@@ -62,7 +62,7 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
     kern = _runtime.kernel(matmul_bf16 if "bf16" in name else kernels, name, stream)
     nb = batch or 1
     tiles = nb * -(-m // kernels.TILE_M) * -(-n // kernels.TILE_N)
-    block_dim = max(1, min(tiles, _cube_cores(stream)))
+    block_dim = max(1, min(tiles, stream.context.device.ai_core_count or 1))  # one AIC per block
     a_dev = DeviceBuffer.from_numpy(np.ascontiguousarray(x).ravel(), context=stream.context)
     b_dev = DeviceBuffer.from_numpy(np.ascontiguousarray(y).ravel(), context=stream.context)
     c_dev = DeviceBuffer.empty(out_dt, result.size, context=stream.context)
@@ -102,9 +102,3 @@ def _out_array(out: Any, shape: tuple[int, ...], dt: np.dtype) -> np.ndarray:
     if not arr.flags.writeable:
         raise ValueError(f"{_OP}: out is read-only")
     return arr
-
-
-def _cube_cores(stream: Stream) -> int:
-    from ascendpy.toolchain.targets import get_target
-
-    return get_target(stream.context.device.soc_name).ai_cores or 1
