@@ -409,12 +409,49 @@ def test_mix_kernel_on_310p_says_to_use_a_cube_kernel():
     assert "Ascend310P3 has coupled AI Cores" in text and "@std.cube_kernel" in text, text
 
 
-def test_310p_cube_kernel_without_the_fixpipe_route_is_refused():
-    fn = cube_matmul.matmul_f16
-    with pytest.raises(CompileError) as info:
-        kernel_cpp(fn, soc="310P")
-    text = str(info.value)
-    assert "std.fixpipe is not available on Ascend310P3" in text and "CO1 -> CO2" in text, text
+def test_310p_fixpipe_goes_through_a_ub_staging_tensor():
+    from tests.kernels import cube_matmul_310p
+
+    cpp = compile_module(cube_matmul_310p, "310P").cpp
+    lines = _body(cpp, "matmul_f16_any")
+    _index(lines, r"^AscendC::TBuf<AscendC::TPosition::VECCALC> apy_co2_buf;$")
+    _index(lines, r"^apy_pipe\.InitBuffer\(apy_co2_buf, 16384\);$")  # the 64 x 64 f32 L0C tile
+    fix = _index(lines, r"^apy_fixpipe_via_ub\(c_gm\[static_cast<uint64_t>\(t\d+\)\], matmul_tiles_c1, apy_co2_buf, ")
+    assert "apy_flag<AscendC::HardEvent::M_V>();" in lines[fix - 2:fix], lines[fix - 3:fix + 1]
+    assert "AscendC::Fixpipe" not in cpp and "PIPE_FIX" not in cpp and "HardEvent::FIX" not in cpp
+    # CANN's 310P ND2NZ routine writes L1 on MTE3: L0A/L0B loads wait for MTE3, L1 reloads for MTE1.
+    assert "apy_flag<AscendC::HardEvent::MTE3_MTE1>();" in lines and "apy_flag<AscendC::HardEvent::MTE1_MTE3>();" \
+        in lines
+    helper = cpp.split("apy_fixpipe_via_ub(AscendC", 1)[1].split("\n}\n", 1)[0]
+    assert "enhanced.blockMode = AscendC::BlockMode::BLOCK_MODE_MATRIX;" in helper
+    assert "AscendC::DataCopy(ub, src, params, enhanced);" in helper and "apy_copy_out(" in helper
+    f16_out = _body(cpp, "matmul_f16_any_bt_relu_f16")
+    _index(f16_out, r"^apy_pipe\.InitBuffer\(apy_co2_buf, 8192\);$")  # staged as f16
+    assert f16_out[_index(f16_out, r"^apy_fixpipe_via_ub\(")].endswith(", true);")
+
+
+@std.cube_kernel
+def l0c_staging_over_ub_310p(a: Ptr[f16], c: Ptr[f32]):
+    a1 = std.l1_alloc(f16, 16, 16)
+    c1 = std.l0c_alloc(f32, 250, 256)  # padded to 256 x 256: staged through all 256 KiB of UB
+    std.fixpipe(c, 0, c1, 250, 256, 256, False)
+    std.load_nz(a1, a, 0, 16, 16, 16)  # ND2NZ: CANN's routine needs 8 KiB of UB more
+
+
+@std.cube_kernel
+def l0c_staging_full_ub_310p(a: Ptr[f16], c: Ptr[f32]):
+    a1 = std.l1_alloc(f16, 16, 16)
+    c1 = std.l0c_alloc(f32, 240, 256)  # staged through 240 KiB: with the ND2NZ routine's 8 KiB, it fits
+    std.load_nz(a1, a, 0, 16, 16, 16)
+    std.fixpipe(c, 0, c1, 240, 256, 256, False)
+
+
+def test_310p_staging_counts_against_the_ub():
+    kernel_cpp(l0c_staging_full_ub_310p, soc="310P")
+    _expect(l0c_staging_over_ub_310p, "# ND2NZ", "bytes of Unified Buffer but Ascend310P3 has 262144",
+            "staging of std.fixpipe on 310P (L0C -> UB -> GM): 262144 bytes",
+            "CANN 8.1's ND2NZ staging (std.load_nz on 310P: the top 8 KiB): 8192 bytes", "total 270336 > 262144",
+            soc="310P")
 
 
 def test_kinds_and_reprs():

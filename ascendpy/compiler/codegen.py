@@ -34,7 +34,7 @@ from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
 from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
-from ascendpy.compiler.passes import QUEUE_DEPTH
+from ascendpy.compiler.passes import QUEUE_DEPTH, fixpipe_staging_bytes
 from ascendpy.errors import CompileError
 from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES
 
@@ -297,7 +297,44 @@ __aicore__ inline void apy_fixpipe(AscendC::GlobalTensor<DstT> dst, AscendC::Loc
     AscendC::Fixpipe<DstT, SrcT, AscendC::CFG_ROW_MAJOR>(dst, src, params);
 }
 """,
+    "fixpipe_ub": """\
+// 310P has no Fixpipe. L0C [rows x cols] (Nz, srcRows rows per 16-column block) goes to the UB through
+// the vector unit (DataCopy CO1 -> CO2 in BLOCK_MODE_MATRIX: the Nz layout kept, converted to DstT,
+// optionally through ReLU), then each 16-column block to GM, row-major with row pitch ld: one strided
+// DataCopy where the block is whole and ld is a whole number of 32-byte blocks, else row by row (the
+// 310P path of apy_copy_out: the tail element by element). GM outside the window is never written.
+template <typename DstT, typename SrcT>
+__aicore__ inline void apy_fixpipe_via_ub(AscendC::GlobalTensor<DstT> dst, AscendC::LocalTensor<SrcT> src,
+                                          AscendC::TBuf<AscendC::TPosition::VECCALC>& staging, uint32_t rows,
+                                          uint32_t cols, uint32_t srcRows, uint32_t ld, bool relu)
+{
+    if (rows == 0 || cols == 0) return;
+    AscendC::LocalTensor<DstT> ub = staging.Get<DstT>();
+    const uint32_t nb = (cols + 15) / 16;
+    apy_flag<AscendC::HardEvent::MTE3_V>();  // the last std.fixpipe's copies out of the staging tensor are done
+    apy_flag<AscendC::HardEvent::S_V>();
+    AscendC::DataCopyParams params(1, static_cast<uint16_t>(nb * srcRows / 16), 0, 0);  // blockLen in fractals
+    AscendC::DataCopyEnhancedParams enhanced;
+    enhanced.blockMode = AscendC::BlockMode::BLOCK_MODE_MATRIX;
+    enhanced.isRelu = relu;
+    AscendC::DataCopy(ub, src, params, enhanced);
+    apy_flag<AscendC::HardEvent::V_MTE3>();
+    for (uint32_t j = 0; j < nb; ++j) {
+        const uint32_t w = cols - j * 16 < 16 ? cols - j * 16 : 16;
+        if (w == 16 && ld * sizeof(DstT) % 32 == 0) {
+            AscendC::DataCopyParams out(static_cast<uint16_t>(rows), static_cast<uint16_t>(16 * sizeof(DstT) / 32), 0,
+                                        static_cast<uint16_t>((ld - 16) * sizeof(DstT) / 32));
+            AscendC::DataCopy(dst[j * 16], ub[j * srcRows * 16], out);
+        } else {
+            for (uint32_t r = 0; r < rows; ++r) {
+                apy_copy_out(dst[static_cast<uint64_t>(r) * ld + j * 16], ub[(j * srcRows + r) * 16], w);
+            }
+        }
+    }
 }
+""",
+}
+_STAGING = "apy_co2_buf"  # the UB tensor 310P's std.fixpipe stages L0C through
 _KERNEL_TYPE = {"aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
 _SIDE_MACRO = {"aic": "ASCEND_IS_AIC", "aiv": "ASCEND_IS_AIV"}
 
@@ -461,6 +498,11 @@ class CppEmitter:
         if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.CubeAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
             f.used.add("apy_pipe")
+        staging = fixpipe_staging_bytes(fn)
+        if staging:
+            prologue.append(f"AscendC::TBuf<AscendC::TPosition::VECCALC> {_STAGING};")
+            prologue.append(f"apy_pipe.InitBuffer({_STAGING}, {staging});")
+            f.used.add(_STAGING)
         scratch_init: list[str] = []
         if scalar_math:
             self.helpers.update({"scalar_math", "flag"})
@@ -802,9 +844,14 @@ class CppEmitter:
                     "  // m (rounded up to 16), n, k, unitFlag, cmatrixSource, cmatrixInitVal",
                     f"{rows} = {m16};"]
         assert name == "fixpipe" and op.relu is not None
-        self.helpers.add("fixpipe")
         gm, elem = f.gm[a[0]]
         src = a[2]
+        if op.route is not None:  # 310P: no Fixpipe
+            self.helpers.update({"fixpipe_ub", "flag", "copy"})
+            return [f"apy_fixpipe_via_ub({gm}[static_cast<uint64_t>({v(a[1])})], {f.bufs[src][0]}, {_STAGING}, "
+                    f"{u32(a[3])}, {u32(a[4])}, {f.tile_m[src]}, {u32(a[5])}, "
+                    f"{'true' if op.relu.value.data else 'false'});"]
+        self.helpers.add("fixpipe")
         quant = cubeops.FIXPIPE_QUANT[(asc.buffer_dtype(src), _DTYPE_OF_CPP[elem])]
         relu = "true" if op.relu.value.data else "false"
         return [f"apy_fixpipe({gm}[static_cast<uint64_t>({v(a[1])})], {f.bufs[src][0]}, {u32(a[3])}, {u32(a[4])}, "

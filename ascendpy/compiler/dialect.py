@@ -186,6 +186,7 @@ class CubeOp(IRDLOperation):
     args = var_operand_def()
     fn = attr_def(StringAttr)
     relu = opt_attr_def(IntegerAttr)  # fixpipe: compile-time ReLU
+    route = opt_attr_def(StringAttr)  # fixpipe on 310P: "ub" (L0C -> UB staging -> GM; set by plan_buffers)
 
 
 @irdl_op_definition

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import func, memref, scf
-from xdsl.dialects.builtin import FileLineColLoc, MemRefType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import FileLineColLoc, IntegerType, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from ascendpy.compiler import cubeops
@@ -81,6 +81,10 @@ def accesses(op: Operation) -> list[Access]:
     if isinstance(op, asc.VecOp):
         written = BY_CPP[op.fn.data].written
         return [Access(v, "V", i in written) for i, v in enumerate(op.args) if isinstance(v.type, MemRefType)]
+    if isinstance(op, asc.CubeOp) and op.route is not None:  # 310P, where the cube path goes through the UB
+        if op.fn.data == "load_nz":  # CANN's ND2NZ routine: GM -> UB (MTE2), V, UB -> L1 (MTE3)
+            return [Access(op.args[1], "MTE2", False), Access(op.args[0], "MTE3", True)]
+        return [Access(op.args[2], "V", False), Access(op.args[0], "MTE3", True)]  # fixpipe: L0C -> UB -> GM
     if isinstance(op, asc.CubeOp):
         sig = cubeops.BY_NAME[op.fn.data]
         out = [Access(op.args[i], sig.pipe, False) for i in sig.reads if i not in sig.writes]
@@ -186,16 +190,17 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
             _insert_after(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("free")}))
     if any(op.name in ("math.exp", "math.log", "math.sqrt") for op in fn.walk()):
         rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
+    rows += _cube_ub_rows(fn, soc)
     lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
              f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
              f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
-    _check_budget("Unified Buffer", ub_capacity(soc), [(r[4], r[5]) for r in rows], lines, bufs, soc, kernel,
+    _check_budget("Unified Buffer", ub_capacity(soc), [(r[4], r[5]) for r in rows], lines, bufs or [fn], soc, kernel,
                   "use smaller tiles (queue buffers count twice: double buffering)")
     _plan_cube(fn, soc)
 
 
 def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], lines: list[str],
-                  bufs: list[Operation], soc: str, kernel: str, advice: str) -> None:
+                  bufs: list[Operation], soc: str, kernel: str, advice: str) -> None:  # bufs[0] names the file
     """A CompileError at the line of the buffer that crosses `limit`, listing every buffer of that memory."""
     total = sum(size for size, _ in sizes)
     if total <= limit:
@@ -210,6 +215,41 @@ def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], 
     raise CompileError(
         f"on-chip buffers need {total} bytes of {memory} but {soc} has {limit} bytes ({limit // 1024} KiB):\n"
         + "\n".join(lines) + f"\n  total {total} > {limit}; {advice}", filename, at, kernel)
+
+
+FIXPIPE_STAGING = "staging of std.fixpipe on 310P (L0C -> UB -> GM)"
+ND2NZ_STAGING = 8 * 1024  # CANN 8.1 on 310P: the ND2NZ DataCopy stages through UB [TMP_UB_OFFSET, +8 KiB)
+
+
+def fixpipe_staging_bytes(fn: func.FuncOp) -> int:
+    """Bytes of the UB tensor that 310P's std.fixpipe stages L0C through: the largest L0C tile, converted."""
+    need = 0
+    for op in fn.walk():
+        if isinstance(op, asc.CubeOp) and op.route is not None and op.fn.data == "fixpipe":
+            shape = op.args[2].type.get_shape()  # type: ignore[attr-defined]
+            elem = op.args[0].type.element_type  # type: ignore[attr-defined]
+            nbytes = (elem.width.data if isinstance(elem, IntegerType) else elem.bitwidth) // 8
+            need = max(need, shape[0] * shape[1] * nbytes)
+    return need
+
+
+def _cube_ub_rows(fn: func.FuncOp, soc: str) -> list[tuple[str, str, int, int, int, int | None]]:
+    """What the cube path takes from the UB on 310P (coupled cores): Fixpipe staging and CANN's ND2NZ buffer."""
+    if soc_family(soc) != "310P":
+        return []
+    rows: list[tuple[str, str, int, int, int, int | None]] = []
+    for op in fn.walk():
+        if isinstance(op, asc.CubeOp) and op.fn.data in ("fixpipe", "load_nz"):
+            op.route = StringAttr("ub")
+    first = {name: next((op for op in fn.walk() if isinstance(op, asc.CubeOp) and op.fn.data == name), None)
+             for name in ("fixpipe", "load_nz")}
+    staging = fixpipe_staging_bytes(fn)
+    if staging:
+        rows.append((FIXPIPE_STAGING, "-", 0, 1, staging, _where(first["fixpipe"])[1]))  # type: ignore[arg-type]
+    if first["load_nz"] is not None:
+        rows.append(("CANN 8.1's ND2NZ staging (std.load_nz on 310P: the top 8 KiB)", "-", 0, 1, ND2NZ_STAGING,
+                     _where(first["load_nz"])[1]))
+    return rows
 
 
 def _plan_cube(fn: func.FuncOp, soc: str) -> None:
@@ -235,10 +275,6 @@ def _plan_cube(fn: func.FuncOp, soc: str) -> None:
                 and asc.buffer_dtype(op.args[0]) == "i8":
             raise _error(op, f"std.load_nz of i8 is not available on {soc}: CANN 8.1's ND2NZ DataCopy on 310P "
                              "takes 16- and 32-bit types only", kernel)
-        if isinstance(op, asc.CubeOp) and op.fn.data == "fixpipe" and family == "310P":
-            raise _error(op, f"std.fixpipe is not available on {soc}: 310P has no Fixpipe, and ascendpy does not "
-                             "emit the L0C -> UB (DataCopy CO1 -> CO2) -> GM route yet; run cube kernels on 910B",
-                         kernel)
     # L1 tiles that only feed L0B are B1, the others A1 (the position is informational: both are L1).
     for t in tiles:
         mem = asc.cube_mem(t.result)
