@@ -135,6 +135,11 @@ def test_wrong_layout_move_gives_wrong_numbers(cube, runtime, rng):
     assert _rel_err(got, seen @ b.astype(np.float64)) < 1e-3
 
 
+def _slack(x: np.ndarray) -> DeviceBuffer:
+    """`x` with 32 bytes after it: CANN 8.1's 310P ND2NZ copy reads each row up to a whole 32-byte block."""
+    return DeviceBuffer.from_numpy(np.concatenate([x.ravel(), np.zeros(32 // x.itemsize, x.dtype)]))
+
+
 @pytest.mark.parametrize("m,n,k", [(30, 40, 70), (100, 33, 77)])
 def test_310p_matmul_through_the_ub(runtime310, rng, m, n, k):
     """310P has no Fixpipe: L0C leaves through a UB staging tensor; f32 out, and f16 out with ReLU (B^T)."""
@@ -145,14 +150,37 @@ def test_310p_matmul_through_the_ub(runtime310, rng, m, n, k):
     a = rng.uniform(-1, 1, (m, k)).astype(np.float16)
     b = rng.uniform(-1, 1, (k, n)).astype(np.float16)
     c = DeviceBuffer.empty(np.float32, m * n)
-    loader.get_kernel("matmul_f16_any")[2, stream](DeviceBuffer.from_numpy(a), DeviceBuffer.from_numpy(b), c, m, n, k)
+    loader.get_kernel("matmul_f16_any")[2, stream](_slack(a), _slack(b), c, m, n, k)
     want = a.astype(np.float64) @ b.astype(np.float64)
     assert _rel_err(c.to_numpy().reshape(m, n), want) < 1e-3
     h = DeviceBuffer.empty(np.float16, m * n)
-    loader.get_kernel("matmul_f16_any_bt_relu_f16")[2, stream](DeviceBuffer.from_numpy(a),
-                                                               DeviceBuffer.from_numpy(np.ascontiguousarray(b.T)),
-                                                               h, m, n, k)
+    loader.get_kernel("matmul_f16_any_bt_relu_f16")[2, stream](_slack(a), _slack(np.ascontiguousarray(b.T)), h, m, n,
+                                                               k)
     assert _rel_err(h.to_numpy().reshape(m, n), np.maximum(want, 0)) < 1e-3
+
+
+def test_310p_load_nz_of_a_row_tail_reads_to_the_next_32_bytes(runtime310, rng):
+    """Without the slack, the last row's rounded-up read leaves the allocation: a GlobalMemoryFault at load_nz."""
+    from ascendpy import GlobalMemoryFault
+    from tests.kernels import cube_matmul_310p
+
+    stream = runtime310
+    loader = KernelLoader.from_module(cube_matmul_310p, soc="310P")
+    m, n, k = 30, 40, 70
+    a = DeviceBuffer.from_numpy(rng.uniform(-1, 1, (m, k)).astype(np.float16))
+    with pytest.raises(GlobalMemoryFault) as info:
+        loader.get_kernel("matmul_f16_any")[1, stream](a, _slack(np.zeros((k, n), np.float16)),
+                                                       DeviceBuffer.empty(np.float32, m * n), m, n, k)
+        stream.synchronize()
+    # Inlined code reports the call site: the kernel's line that calls matmul_tiles.
+    assert info.value.filename == cube_matmul_310p.__file__, info.value
+    assert info.value.lineno == _line(cube_matmul_310p.matmul_f16_any, "matmul_tiles("), info.value
+    assert "DataCopy with Nd2NzParams" in str(info.value)
+
+
+def _line(fn, marker: str) -> int:
+    lines, first = inspect.getsourcelines(fn.fn)
+    return first + next(i for i, t in enumerate(lines) if marker in t)
 
 
 # ---------------------------------------------------------------------------------- mix kernels
