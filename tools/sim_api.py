@@ -281,7 +281,7 @@ def generated_kernels(out: Path) -> list[tuple[Path, str]]:
 
     made = []
     for path in sorted([*ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/kernels/*.py")]):
-        if "aiv_kernel" not in path.read_text():
+        if not re.search(r"\b(?:aiv|cube|mix)_kernel\b", path.read_text()):  # vector, cube and mix kernels
             continue
         name = "apy_gen_" + re.sub(r"\W", "_", path.relative_to(ROOT).with_suffix("").as_posix())
         spec = importlib.util.spec_from_file_location(name, path)
