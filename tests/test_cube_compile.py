@@ -658,3 +658,23 @@ def test_cann_81_headers_accept_the_generated_cube_cpp(tmp_path):
     proc = subprocess.run(["bash", str(CHECK_SH), "--soc", "910B", *sources], capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ============================================================ (h) vector and cube kernels in one file
+@std.aiv_kernel
+def plain_vector(x: Ptr[f32], n: u32):
+    x[0] = x[1] * 2.0
+
+
+def test_vector_kernels_beside_cube_kernels_are_tagged():
+    """Untagged, a file is vector-only; beside cube kernels, vector kernels say AIV_ONLY and the file builds mix."""
+    from ascendpy.compiler.api import compile_kernels
+    from ascendpy.toolchain.bisheng import detect_core
+
+    alone = compile_kernels([plain_vector], __file__, "910B").cpp
+    assert "KERNEL_TASK_TYPE_DEFAULT" not in alone and detect_core(alone) == "aiv"
+    assert detect_core(compile_module(cube_matmul, "910B").cpp) == "aic"
+    both = compile_kernels([plain_vector, cube_matmul.matmul_f16], __file__, "910B").cpp
+    assert _body(both, "plain_vector")[2] == "KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);"
+    assert detect_core(both) == "mix"
+    assert detect_core(compile_module(mix_matmul, "910B").cpp) == "mix"

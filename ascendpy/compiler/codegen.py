@@ -335,7 +335,7 @@ __aicore__ inline void apy_fixpipe_via_ub(AscendC::GlobalTensor<DstT> dst, Ascen
 """,
 }
 _STAGING = "apy_co2_buf"  # the UB tensor 310P's std.fixpipe stages L0C through
-_KERNEL_TYPE = {"aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
+_KERNEL_TYPE = {"aiv": "KERNEL_TYPE_AIV_ONLY", "aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
 _SIDE_MACRO = {"aic": "ASCEND_IS_AIC", "aiv": "ASCEND_IS_AIV"}
 
 
@@ -394,6 +394,9 @@ class CppEmitter:
         self.module = module
         self.source_name = source_name
         self.helpers: set[str] = set()
+        # Vector kernels are tagged KERNEL_TYPE_AIV_ONLY only beside cube or mix kernels (untagged, a file is vector).
+        self.tag_aiv = any(isinstance(op, func.FuncOp) and op.attributes["ascend.kernel_kind"].data != "aiv"  # type: ignore[attr-defined]
+                           for op in module.ops)
 
     # ---------------------------------------------------------------- naming
     def fresh(self, f: _Func, base: str) -> str:
@@ -492,8 +495,9 @@ class CppEmitter:
         scalar_math = any(isinstance(o, math.ExpOp | math.LogOp | math.SqrtOp) for o in ops)
         kind = fn.attributes["ascend.kernel_kind"].data  # type: ignore[attr-defined]
         mix = kind == "mix"
-        if kind != "aiv":
-            # The kernel type tag first (kernel_utils_macros.h; read by bisheng and by ascend-compile's detect_core).
+        if kind != "aiv" or self.tag_aiv:
+            # The kernel type tag first (kernel_utils_macros.h; read by bisheng and by ascend-compile's detect_core,
+            # which builds a file holding vector and cube kernels for the whole core).
             prologue.insert(0, f"KERNEL_TASK_TYPE_DEFAULT({_KERNEL_TYPE[kind]});")
         if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.CubeAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
