@@ -135,6 +135,24 @@ def test_wrong_layout_move_gives_wrong_numbers(cube, runtime, rng):
     assert _rel_err(got, seen @ b.astype(np.float64)) < 1e-3
 
 
+def test_l0_tiles_loaded_for_other_sizes_than_the_mmad_are_refused(cube, runtime, rng):
+    """The cube would read the L0A rows at the wrong fractals; the simulator names the Mmad and the fix."""
+    from ascendpy import AlignmentFault
+
+    _, _, _, stream = runtime
+    a = rng.uniform(-1, 1, (32, 40)).astype(np.float16)
+    b = rng.uniform(-1, 1, (40, 16)).astype(np.float16)
+    with pytest.raises(AlignmentFault) as info:
+        cube.get_kernel("matmul_tail_loaded_as_full_tile")[1, stream](DeviceBuffer.from_numpy(a),
+                                                                       DeviceBuffer.from_numpy(b),
+                                                                       DeviceBuffer.empty(np.float32, 512))
+        stream.synchronize()
+    err = info.value
+    assert err.kind == "invalid_argument" and err.filename == cube_matmul.__file__, err
+    assert err.lineno == _line(cube_matmul.matmul_tail_loaded_as_full_tile, "# TAIL"), err
+    assert "reads L0A tile 'a2' as 3 fractal(s) per 16-row block, but it was loaded for m=32, k=64" in err.detail, err
+
+
 def _slack(x: np.ndarray) -> DeviceBuffer:
     """`x` with 32 bytes after it: CANN 8.1's 310P ND2NZ copy reads each row up to a whole 32-byte block."""
     return DeviceBuffer.from_numpy(np.concatenate([x.ravel(), np.zeros(32 // x.itemsize, x.dtype)]))

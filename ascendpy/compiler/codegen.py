@@ -214,6 +214,41 @@ __aicore__ inline T apy_{name}(AscendC::TBuf<AscendC::TPosition::VECCALC>& buf, 
 
 
 _CUBE_HELPERS: dict[str, str] = {
+    "mmad_check": """\
+// Mmad reads L0A as ceil(k / C0) fractals per 16-row block and L0B as ceil(n / 16) fractals per k block
+// of C0 rows: the tiles must have been loaded (std.load_l0a / load_l0b) for this Mmad's sizes, or it
+// computes another product. The simulator checks it; on the NPU this is nothing.
+__aicore__ inline void apy_check_mmad(uint32_t am, uint32_t ak, uint32_t bk, uint32_t bn, uint32_t m, uint32_t n,
+                                      uint32_t k, uint32_t c0, const char* a, const char* b, const char* file,
+                                      int line)
+{
+#ifdef __ASCENDPY_SIM__
+    const uint32_t kf = (k + c0 - 1) / c0, mb = (m + 15) / 16, nb = (n + 15) / 16;
+    const uint32_t akf = (ak + c0 - 1) / c0, amb = (am + 15) / 16, bkf = (bk + c0 - 1) / c0, bnb = (bn + 15) / 16;
+    const std::string sizes = "std.mmad(m=" + std::to_string(m) + ", n=" + std::to_string(n) + ", k=" +
+                              std::to_string(k) + ")";
+    std::string what;
+    if (amb < mb || akf < kf || (mb > 1 && akf != kf)) {
+        what = sizes + " reads L0A tile '" + a + "' as " + std::to_string(kf) + " fractal(s) per 16-row block, but "
+               "it was loaded for m=" + std::to_string(am) + ", k=" + std::to_string(ak) + " (" + std::to_string(akf) +
+               "): pass this Mmad's sizes to std.load_l0a(dst, src, row0, col0, m, k)";
+    } else if (bkf < kf || bnb < nb || (kf > 1 && bnb != nb)) {
+        what = sizes + " reads L0B tile '" + b + "' as " + std::to_string(nb) + " fractal(s) per k block, but it "
+               "was loaded for k=" + std::to_string(bk) + ", n=" + std::to_string(bn) + " (" + std::to_string(bnb) +
+               "): pass this Mmad's sizes to std.load_l0b / load_l0b_trans(dst, src, row0, col0, k, n)";
+    }
+    if (!what.empty()) {
+        ascendpy_sim::KernelFault f("invalid_argument", what);
+        f.file = file;
+        f.line = line;
+        throw f;
+    }
+#else
+    (void)am; (void)ak; (void)bk; (void)bn; (void)m; (void)n; (void)k; (void)c0; (void)a; (void)b; (void)file;
+    (void)line;
+#endif
+}
+""",
     "load_l0a": """\
 // L1 tile (NZ, srcRows rows) window at (row0, col0) -> L0A, Zz for Mmad with these m and k: one
 // LoadData per 16-row block, each ceil(k / C0) fractals (mmad.asc SplitA).
@@ -382,6 +417,7 @@ class _Func:
     bufs: dict[SSAValue, tuple[str, str, str]] = field(default_factory=dict)  # ub_alloc -> (tensor, queue, ctype)
     skip: set[Operation] = field(default_factory=set)
     tile_m: dict[SSAValue, str] = field(default_factory=dict)  # L0C tile -> its Nz row count variable
+    tile_dims: dict[SSAValue, tuple[str, str]] = field(default_factory=dict)  # L0A/L0B tile -> its loaded sizes
     counter: int = 0
     indent: int = 1
     cur_line: tuple[str, int] | None = None
@@ -565,10 +601,17 @@ class CppEmitter:
         holder = self.fresh(f, f"{base}_buf")
         f.bufs[op.result] = (tensor, holder, elem.cpp)
         decls = [f"AscendC::TBuf<AscendC::TPosition::{op.position.data}> {holder};"]
-        if asc.cube_mem(op.result) == "l0c":
+        mem = asc.cube_mem(op.result)
+        if mem == "l0c":
             rows = self.fresh(f, f"{base}_m")
             f.tile_m[op.result] = rows
             decls.append(f"uint32_t {rows} = {shape[0]};  // rows of the Nz layout the last Mmad wrote (ceil16(m))")
+        elif mem in ("l0a", "l0b"):  # the sizes its last load laid it out for (std.mmad checks them on the simulator)
+            dims = ("m", "k") if mem == "l0a" else ("k", "n")
+            names = (self.fresh(f, f"{base}_{dims[0]}"), self.fresh(f, f"{base}_{dims[1]}"))
+            f.tile_dims[op.result] = names
+            decls.append(f"uint32_t {names[0]} = {op.rows.value.data}, {names[1]} = {op.cols.value.data};  "
+                         f"// the {dims[0]} x {dims[1]} its last load laid it out for")
         return decls, [f"apy_pipe.InitBuffer({holder}, {shape[0] * shape[1] * elem.nbytes});",
                        f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"]
 
@@ -837,13 +880,21 @@ class CppEmitter:
         if name in ("load_l0a", "load_l0b", "load_l0b_trans"):
             self.helpers.add(name)
             src_rows = a[1].type.get_shape()[0]  # type: ignore[attr-defined]
+            d1, d2 = f.tile_dims[a[0]]
             return [f"apy_{name}({f.bufs[a[0]][0]}, {f.bufs[a[1]][0]}, {src_rows}, {u32(a[2])}, {u32(a[3])}, "
-                    f"{u32(a[4])}, {u32(a[5])});"]
+                    f"{u32(a[4])}, {u32(a[5])});", f"{d1} = {u32(a[4])};", f"{d2} = {u32(a[5])};"]
         if name == "mmad":
             c, rows = f.bufs[a[0]][0], f.tile_m[a[0]]
             m16 = f"(static_cast<uint32_t>({v(a[3])}) + 15) / 16 * 16"
             # m rounded up to 16: m == 1 would switch the cube to GEMV mode, which reads L0A in another layout.
-            return [f"AscendC::Mmad({c}, {f.bufs[a[1]][0]}, {f.bufs[a[2]][0]}, AscendC::MmadParams("
+            self.helpers.add("mmad_check")
+            am, ak = f.tile_dims[a[1]]
+            bk, bn = f.tile_dims[a[2]]
+            c0 = 32 // ELEMENT_TYPES[asc.buffer_dtype(a[1])].nbytes
+            names = ", ".join(f'"{_escape(asc.buffer_name(x))}"' for x in a[1:3])
+            check = (f"apy_check_mmad({am}, {ak}, {bk}, {bn}, {u32(a[3])}, {u32(a[4])}, {u32(a[5])}, {c0}, {names}, "
+                     "__FILE__, __LINE__);")
+            return [check, f"AscendC::Mmad({c}, {f.bufs[a[1]][0]}, {f.bufs[a[2]][0]}, AscendC::MmadParams("
                     f"static_cast<uint16_t>({m16}), {u16(a[4])}, {u16(a[5])}, 0, false, !{v(a[6])}));"
                     "  // m (rounded up to 16), n, k, unitFlag, cmatrixSource, cmatrixInitVal",
                     f"{rows} = {m16};"]

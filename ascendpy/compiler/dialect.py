@@ -149,6 +149,13 @@ class CubeAllocOp(IRDLOperation):
                                      "rows": IntegerAttr(rows, i64), "cols": IntegerAttr(cols, i64)})
 
 
+def buffer_name(value: SSAValue) -> str:
+    """The device-language name of a UB buffer or cube tile value."""
+    owner = value.owner
+    assert isinstance(owner, UbAllocOp | CubeAllocOp), value
+    return owner.buf_name.data
+
+
 def buffer_dtype(value: SSAValue) -> str:
     """The device-language element type of a UB buffer or cube tile value."""
     owner = value.owner

@@ -115,3 +115,19 @@ def matmul_wrong_layout(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32]):
     std.load_l0b(b2, b1, 0, 0)
     std.mmad(c1, a2, b2, 32, 32, 32, False)
     std.fixpipe(c, 0, c1, 32, 32, 32, False)
+
+
+@std.cube_kernel
+def matmul_tail_loaded_as_full_tile(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32]):
+    """A planted bug: 32 x 16 x 40 in 32 x 64 / 64 x 16 tiles, the L0 loads laid out for the whole tile (k = 64)."""
+    a1 = std.l1_alloc(f16, 32, 64)
+    b1 = std.l1_alloc(f16, 64, 16)
+    a2 = std.l0a_alloc(f16, 32, 64)
+    b2 = std.l0b_alloc(f16, 64, 16)
+    c1 = std.l0c_alloc(f32, 32, 16)
+    std.load_nz(a1, a, 0, 32, 40, 40)
+    std.load_nz(b1, b, 0, 40, 16, 16)
+    std.load_l0a(a2, a1, 0, 0)  # laid out for k = 64: 4 fractals per 16-row block
+    std.load_l0b(b2, b1, 0, 0)
+    std.mmad(c1, a2, b2, 32, 16, 40, False)  # TAIL: reads 3 fractals per row block
+    std.fixpipe(c, 0, c1, 32, 16, 16, False)
