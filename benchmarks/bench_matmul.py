@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ascendpy import Acl, Context, Device, Stream, ops  # noqa: E402
-from benchmarks.bench_vector import paired_medians, report  # noqa: E402
+from bench_vector import paired_medians, report  # noqa: E402 - beside this file
 
 OUT = ROOT / "benchmarks" / "results" / "matmul.json"
 
