@@ -136,3 +136,19 @@ def test_torch_tensors_in_and_out(runtime, rng):
                     out_dtype=torch.bfloat16, stream=runtime[3])
     assert cb.dtype == torch.bfloat16
     assert rel_error(cb.float().numpy(), reference(a.astype(BF16), b.astype(BF16))) < 8e-3
+
+
+@pytest.mark.parametrize(("m", "n", "k", "transpose_b"), [(16, 16, 16, False), (30, 40, 70, True),
+                                                          (129, 257, 130, False)])
+def test_310p_route_out_of_l0c(runtime310, rng, m, n, k, transpose_b):
+    """310P has no Fixpipe: the result leaves L0C through the Unified Buffer; same numbers."""
+    a, b = rand(rng, (m, k)), rand(rng, (n, k) if transpose_b else (k, n))
+    c = ops.matmul(a, b, transpose_b=transpose_b, stream=runtime310)
+    assert rel_error(c, reference(a, b, transpose_b)) < 1e-3
+    c16 = ops.matmul(a, b, transpose_b=transpose_b, out_dtype=np.float16, stream=runtime310)
+    assert c16.dtype == np.float16 and rel_error(c16, reference(a, b, transpose_b)) < 1e-3
+
+
+def test_310p_has_no_bf16(runtime310, rng):
+    with pytest.raises(TypeError, match="bfloat16 is not available on Ascend310P3"):
+        ops.matmul(rand(rng, (4, 4), BF16), rand(rng, (4, 4), BF16), stream=runtime310)

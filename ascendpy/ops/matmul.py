@@ -63,8 +63,10 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
     nb = batch or 1
     tiles = nb * -(-m // kernels.TILE_M) * -(-n // kernels.TILE_N)
     block_dim = max(1, min(tiles, stream.context.device.ai_core_count or 1))  # one AIC per block
-    a_dev = DeviceBuffer.from_numpy(np.ascontiguousarray(x).ravel(), context=stream.context)
-    b_dev = DeviceBuffer.from_numpy(np.ascontiguousarray(y).ravel(), context=stream.context)
+    # 310P's ND2NZ copy (software, in CANN) reads each row in whole 32-byte blocks: give it 32 bytes of slack.
+    slack = 32 // x.itemsize if family == "310P" else 0
+    a_dev, b_dev = (DeviceBuffer.from_numpy(np.concatenate([v.ravel(), np.zeros(slack, v.dtype)]),
+                                            context=stream.context) for v in (x, y))
     c_dev = DeviceBuffer.empty(out_dt, result.size, context=stream.context)
     try:
         kern[block_dim, stream](a_dev, b_dev, c_dev, nb, m, n, k, m * k if x.ndim == 3 else 0,
