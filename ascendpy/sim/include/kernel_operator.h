@@ -23,3 +23,4 @@
 #include "ascendpy_sim/mask.h"
 #include "ascendpy_sim/vec.h"
 #include "ascendpy_sim/vec_level0.h"
+#include "ascendpy_sim/cube.h"

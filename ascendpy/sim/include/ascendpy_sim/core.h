@@ -11,15 +11,19 @@
 //   too_many_buffers       more than 64 buffers in one TPipe
 //   local_out_of_bounds    a LocalTensor element / range outside its buffer
 //   uninitialized_tensor   a LocalTensor that was never allocated, or a GlobalTensor without SetGlobalBuffer
-//   misaligned             on-chip operand not 32-byte aligned, GM operand not element aligned,
+//   misaligned             on-chip operand not 32-byte aligned (L0A/L0B: 512, Mmad's L0C: 1024, Fixpipe's
+//                          L0C: 64), GM operand not element aligned,
 //                          Compare count not a multiple of 256 bytes
 //   queue_protocol         TQue misuse: Alloc with no idle buffer, DeQue of an empty queue,
 //                          EnQue beyond depth, double FreeTensor, tensor used after FreeTensor
 //   bad_event_id           SetFlag/WaitFlag/ReleaseEventID with an id outside 0..7, or event ids exhausted
-//   bad_position           operand in a buffer position the instruction cannot access
+//   bad_position           operand in a buffer position the instruction cannot access (a cube operand
+//                          outside A1/B1, A2, B2 or CO1)
 //   unsupported_position   TPipe::InitBuffer for a TPosition the simulator does not model
-//   unsupported_on_soc     API not available on the simulated SoC (DataCopyPad on Ascend310P)
-//   unsupported_cast       Cast between a pair of types the simulator does not implement
+//   unsupported_on_soc     API not available on the simulated SoC (DataCopyPad on Ascend310P, L0C -> UB
+//                          DataCopy on 910B, an Mmad / LoadData / Nd2Nz type pair the SoC lacks)
+//   unsupported_cast       Cast between a pair of types the simulator does not implement (also a Fixpipe
+//                          quantPre / L0C -> UB deqScale mode it does not model)
 //   invalid_argument       an out-of-range API parameter (negative count, bad DataCopyPad length...)
 // and by the checkers of race.h (per block, at launch only):
 //   pipe_race              two pipes touch the same on-chip or global bytes, at least one writing, with no

@@ -201,7 +201,7 @@ constexpr AscendC::TPosition buffer_pos() {
 // The pipe that fills a queue buffer of position `src` (EnQue follows it), and the pipe that
 // drains one of position `dst` (DeQue precedes it): TQue<VECIN> MTE2 -> V, TQue<VECOUT>
 // V -> MTE3, TQueBind<VECIN, VECOUT> MTE2 -> MTE3, A1/B1 MTE2 -> MTE1, A2/B2 MTE1 -> M,
-// CO1 M -> FIX (910B) or V (310P), CO2 -> MTE3. PIPE_ALL where the simulator cannot tell.
+// CO1 M -> FIX (910B) or V (310P), CO2 V -> MTE3 (310P). PIPE_ALL where the simulator cannot tell.
 inline pipe_t que_producer(AscendC::TPosition src) {
   using AscendC::TPosition;
   switch (src) {
@@ -215,6 +215,7 @@ inline pipe_t que_producer(AscendC::TPosition src) {
     case TPosition::A2:
     case TPosition::B2: return PIPE_MTE1;
     case TPosition::CO1: return PIPE_M;
+    case TPosition::CO2: return soc_is_310p() ? PIPE_V : PIPE_ALL;  // 310P: L0C -> UB runs on V
     default: return PIPE_ALL;
   }
 }
