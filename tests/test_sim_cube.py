@@ -10,13 +10,17 @@ The planted bugs in bugs.cpp each name their `// BUG` line and fault kind.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import ml_dtypes
 import numpy as np
 import pytest
+from test_faults import expect
 
 from ascendpy import DeviceBuffer, KernelLoader, Stream
+from ascendpy.errors import ValidationWarning
+from ascendpy.runtime.faults import AlignmentFault, OnChipCapacityFault, PipeRaceFault
 from ascendpy.toolchain.compile import compile_cpp
 
 CPP = Path(__file__).resolve().parent / "sim_cube"
@@ -32,6 +36,13 @@ def _build(name: str, soc: str = "Ascend910B3", **kw: object) -> KernelLoader:
 @pytest.fixture(scope="module")
 def matmul() -> KernelLoader:
     return _build("matmul.cpp")
+
+
+@pytest.fixture(scope="module")
+def bugs() -> KernelLoader:
+    with warnings.catch_warnings():  # the static validator sees some of the planted bugs too
+        warnings.simplefilter("ignore", ValidationWarning)
+        return _build("bugs.cpp")
 
 
 @pytest.fixture
@@ -110,3 +121,81 @@ def test_1024_cube_in_128_tiles_is_fast(matmul, stream, rng):
     elapsed = time.perf_counter() - start
     assert _rel(got, a.astype(np.float64) @ b.astype(np.float64)) < 1e-3
     print(f"1024^3 f16 matmul in 128-tiles on the simulator: {elapsed:.2f} s")
+
+
+# ----------------------------------------------------------------------------- one tile, flags, planted bugs
+BUGS = CPP / "bugs.cpp"
+
+
+def _tile_args(rng: np.random.Generator, m: int, n: int, k: int) -> tuple[tuple[DeviceBuffer, ...], np.ndarray]:
+    a = rng.standard_normal((m, k)).astype(np.float16)
+    b = rng.standard_normal((k, n)).astype(np.float16)
+    c = DeviceBuffer.empty(np.float32, m * n)
+    return (DeviceBuffer.from_numpy(a.ravel()), DeviceBuffer.from_numpy(b.ravel()), c), \
+        a.astype(np.float64) @ b.astype(np.float64)
+
+
+def _line_of(text: str) -> int:
+    hits = [i for i, line in enumerate(BUGS.read_text().splitlines(), 1) if text in line]
+    assert len(hits) == 1, (text, hits)
+    return hits[0]
+
+
+def test_single_tile_with_flags_is_clean_and_right(bugs, stream, rng):
+    for m, n, k in [(30, 40, 64), (64, 64, 64), (17, 5, 33)]:
+        (a, b, c), ref = _tile_args(rng, m, n, k)
+        bugs.get_kernel("single_tile")[1, stream](a, b, c, m, n, k)
+        assert _rel(c.to_numpy().reshape(m, n), ref) < 1e-3
+
+
+def test_missing_mte1_m_flag_is_a_race_at_the_mmad(bugs, stream, rng):
+    args, _ = _tile_args(rng, 30, 40, 64)
+    err = expect(PipeRaceFault, "pipe_race", bugs, "no_mte1_m", stream, 1, *args, 30, 40, 64, source=BUGS,
+                 words=("read-after-write race between PIPE_MTE1 and PIPE_M", "Mmad (M) reads",
+                        "LoadData (MTE1) wrote", "SetFlag<HardEvent::MTE1_M>"))
+    assert f"at {BUGS}:{_line_of('LoadData(a2[')}" in err.detail, str(err)
+
+
+def test_missing_m_fix_flag_is_a_race_at_the_fixpipe(bugs, stream, rng):
+    args, _ = _tile_args(rng, 30, 40, 64)
+    err = expect(PipeRaceFault, "pipe_race", bugs, "no_m_fix", stream, 1, *args, 30, 40, 64, source=BUGS,
+                 words=("read-after-write race between PIPE_M and PIPE_FIX", "Fixpipe (FIX) reads",
+                        "of the TBuf<CO1>", "SetFlag<HardEvent::M_FIX>"))
+    assert f"at {BUGS}:{_line_of('Mmad(c1, a2, b2, p);')}" in err.detail, str(err)
+
+
+def test_l0b_operand_off_the_512_byte_grid(bugs, stream, rng):
+    args, _ = _tile_args(rng, 30, 40, 64)
+    expect(AlignmentFault, "misaligned", bugs, "misaligned_b2", stream, 1, *args, 30, 40, 64, source=BUGS,
+           words=("LoadData: dst LocalTensor starts at byte 256 of the L0B buffer", "not 512-byte aligned"))
+
+
+def test_fractals_beyond_the_buffer(bugs, stream, rng):
+    args, _ = _tile_args(rng, 30, 40, 64)
+    expect(OnChipCapacityFault, "local_out_of_bounds", bugs, "a2_range", stream, 1,
+           *args, 30, 40, 64, source=BUGS, words=("LoadData",))
+
+
+def test_l0a_overflow_in_init_buffer(bugs, stream):
+    expect(OnChipCapacityFault, "l0a_overflow", bugs, "l0a_overflow", stream, 1, DeviceBuffer.empty(np.float32, 8),
+           source=BUGS, words=("L0A buffer overflow", "capacity 65536"))
+
+
+def test_nd_copy_into_l1_gives_wrong_numbers(bugs, stream, rng):
+    m, n, k = 32, 40, 48
+    (a, b, c), ref = _tile_args(rng, m, n, k)
+    bugs.get_kernel("nd_copy")[1, stream](a, b, c, m, n, k)  # no fault: the hardware computes garbage too
+    assert _rel(c.to_numpy().reshape(m, n), ref) > 0.1
+
+
+def test_nd2nz_with_several_matrices_as_documented(bugs, stream, rng):
+    x = rng.standard_normal(2 * 384).astype(np.float16)
+    y = DeviceBuffer.empty(np.float16, 4096)
+    bugs.get_kernel("nd2nz_multi")[1, stream](DeviceBuffer.from_numpy(x), y)
+    want = np.zeros(4096, np.float16)
+    for i in range(2):  # dst element ((c // 16) * dstNzC0Stride + r * dstNzNStride) * 16 + c % 16, + padding zeros
+        for r in range(8):
+            for c in range(32):
+                v = x[i * 384 + r * 32 + c] if c < 23 else 0
+                want[i * 320 + ((c // 16) * 37 + r * 2) * 16 + c % 16] = v
+    np.testing.assert_array_equal(y.to_numpy(), want)
