@@ -19,7 +19,7 @@ import pytest
 from test_faults import expect
 
 from ascendpy import DeviceBuffer, KernelLoader, Stream
-from ascendpy.errors import ValidationWarning
+from ascendpy.errors import CompileError, ValidationWarning
 from ascendpy.runtime.faults import AlignmentFault, OnChipCapacityFault, PipeRaceFault
 from ascendpy.toolchain.compile import compile_cpp
 
@@ -199,3 +199,50 @@ def test_nd2nz_with_several_matrices_as_documented(bugs, stream, rng):
                 v = x[i * 384 + r * 32 + c] if c < 23 else 0
                 want[i * 320 + ((c // 16) * 37 + r * 2) * 16 + c % 16] = v
     np.testing.assert_array_equal(y.to_numpy(), want)
+
+
+def test_l0c_to_ub_is_refused_on_910b(bugs, stream):
+    expect(AlignmentFault, "unsupported_on_soc", bugs, "co1_to_ub", stream, 1, DeviceBuffer.empty(np.float32, 8),
+           source=BUGS, words=("L0C -> UB", "use Fixpipe"))
+
+
+# ----------------------------------------------------------------------------- 310P: L0C -> UB -> GM
+M310 = CPP / "matmul_310p.cpp"
+
+
+@pytest.fixture(scope="module")
+def matmul310() -> KernelLoader:
+    return _build("matmul_310p.cpp", soc="Ascend310P3")
+
+
+def _slack(x: np.ndarray) -> DeviceBuffer:
+    """CANN's 310P Nd2Nz reads each row in whole 32-byte blocks, so a ragged tail reads past the matrix."""
+    return DeviceBuffer.from_numpy(np.concatenate([x.ravel(), np.zeros(16, x.dtype)]))
+
+
+@pytest.mark.parametrize("m,n,k", [(30, 48, 70), (100, 80, 150)])
+def test_310p_route_through_the_unified_buffer(matmul310, runtime310, rng, m, n, k):
+    a = rng.standard_normal((m, k)).astype(np.float16)
+    b = rng.standard_normal((k, n)).astype(np.float16)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    c = DeviceBuffer.empty(np.float32, m * n)
+    matmul310.get_kernel("matmul310_f32")[2, runtime310](_slack(a), _slack(b), c, m, n, k, 0)
+    assert _rel(c.to_numpy().reshape(m, n), ref) < 1e-3
+    h = DeviceBuffer.empty(np.float16, m * n)  # float -> half and ReLU on the way out of L0C
+    matmul310.get_kernel("matmul310_f16")[2, runtime310](_slack(a), _slack(b), h, m, n, k, 1)
+    relu = np.maximum(ref, 0)
+    got = h.to_numpy().reshape(m, n)
+    assert got.dtype == np.float16 and (got >= 0).all()
+    np.testing.assert_allclose(got.astype(np.float64), relu, rtol=2e-3, atol=2e-3 * np.abs(relu).max())
+
+
+def test_310p_nd2nz_needs_the_last_8_kib_of_ub(matmul310, runtime310):
+    expect(OnChipCapacityFault, "ub_overflow", matmul310, "scratch_clobber", runtime310, 1,
+           DeviceBuffer.empty(np.float16, 256), source=M310, words=("TMP_UB_OFFSET", "leave the last 8 KiB"))
+
+
+def test_310p_has_no_fixpipe():
+    src = (CPP / "bugs.cpp").read_text()
+    with pytest.raises(CompileError) as info:
+        compile_cpp(src, source_name=str(BUGS), soc="Ascend310P3")
+    assert "Fixpipe" in str(info.value)

@@ -151,4 +151,18 @@ extern "C" __global__ __aicore__ void nd2nz_multi(GM_ADDR x, GM_ADDR y)
     WaitFlag<HardEvent::MTE2_MTE3>(EVENT_ID0);
     DataCopy(yGM, l1, L1_ELEMS);  // L1 -> GM (MTE3)
 }
+// 910B has no L0C -> UB path: Fixpipe is the way out of L0C there.
+extern "C" __global__ __aicore__ void co1_to_ub(GM_ADDR a)
+{
+    TPipe pipe;
+    TBuf<TPosition::CO1> c1Buf;
+    TBuf<TPosition::VECCALC> ubBuf;
+    pipe.InitBuffer(c1Buf, 4096);
+    pipe.InitBuffer(ubBuf, 4096);
+    DataCopyEnhancedParams e;
+    e.blockMode = BlockMode::BLOCK_MODE_MATRIX;
+    LocalTensor<float> ub = ubBuf.Get<float>();
+    DataCopy(ub, c1Buf.Get<float>(), DataCopyParams(1, 1, 0, 0), e);  // BUG co1_to_ub
+    (void)a;
+}
 // ascendc-check: 910B

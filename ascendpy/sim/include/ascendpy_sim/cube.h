@@ -52,6 +52,7 @@
 #include "fp16.h"
 #include "race.h"
 #include "tensor.h"
+#include "tpipe.h"
 #include "types.h"
 #include "vec.h"
 
@@ -857,6 +858,27 @@ __attribute__((noinline)) inline void co1_to_ub_run(const OpRec& r, const BufDes
   for (uint64_t b = 0; b < p.blockCount; ++b) conv_elems(src + b * spitch, dst + b * dpitch, p.blockLen * 256ull, c);
 }
 
+// CANN 8.1's 310P Nd2Nz stages each matrix through UB bytes [248 KiB, 256 KiB) (TMP_UB_OFFSET): TPipe
+// buffers there would be overwritten.
+__attribute__((noinline)) inline void nd2nz_310p_scratch(const PipeState* st) {
+  constexpr uint64_t kTmp = 248u << 10;
+  if (!st) return;
+  const Arena& ub = st->arenas[static_cast<int>(Hw::UB)];
+  if (ub.used > kTmp) {
+    fault("ub_overflow", cat("DataCopy with Nd2NzParams on ", soc_name(), " stages its data through Unified Buffer "
+                             "bytes [", kTmp, ", ", kTmp + 8192, ") (CANN 8.1's TMP_UB_OFFSET), but this TPipe's UB "
+                             "buffers reach byte ", ub.used, ": leave the last 8 KiB of UB free"));
+  }
+}
+
+// The flags of that routine: WaitFlag<MTE3_MTE2> before the GM read, MTE2_V and V_MTE3 between the GM read, the
+// transpose in UB and the L1 write (then a final WaitFlag<MTE3_MTE2>, recorded by the caller).
+inline void nd2nz_310p_order(BlockState& st) {
+  learn(st, PIPE_MTE2, snapshot(st, PIPE_MTE3));
+  learn(st, PIPE_V, snapshot(st, PIPE_MTE2));
+  learn(st, PIPE_MTE3, snapshot(st, PIPE_V));
+}
+
 template <typename T>
 constexpr bool nd2nz_type() {
 #if __CCE_AICORE__ == 200
@@ -893,9 +915,11 @@ inline void DataCopy(const LocalTensor<T>& dstLocal, const GlobalTensor<T>& srcG
   }
   ascendpy_sim::Nd2NzGeom g;
   if (!ascendpy_sim::nd2nz_geometry(intriParams, sizeof(T), p310, &g)) return;
+  if (p310) ascendpy_sim::nd2nz_310p_scratch(GetTPipePtr() ? GetTPipePtr()->sim_state() : nullptr);
   ascendpy_sim::check_local_range(dstLocal, g.l1_span, op, "dst");
   ascendpy_sim::check_gm(srcGlobal, op, "src");
   srcGlobal.sim_access(srcGlobal.address_, g.gm_span, false, op, false);
+  if (p310 && rd.st) ascendpy_sim::nd2nz_310p_order(*rd.st);
   ascendpy_sim::nd2nz_run(rd, wr, dstLocal.sim_buf_, reinterpret_cast<uint8_t*>(dstLocal.sim_addr_),
                           reinterpret_cast<const uint8_t*>(srcGlobal.address_), intriParams, sizeof(T), g);
   if (p310 && rd.st) ascendpy_sim::learn(*rd.st, PIPE_MTE2, ascendpy_sim::snapshot(*rd.st, PIPE_MTE3));

@@ -566,6 +566,9 @@ class TPipe {
                                                           "): all ", QUE_MAX_EVENT, " event ids are allocated"));
   }
 
+  // ---- simulator internals ----
+  ascendpy_sim::PipeState* sim_state() const { return st_.get(); }
+
  private:
   std::unique_ptr<ascendpy_sim::PipeState> st_;
 };
