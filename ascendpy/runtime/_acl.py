@@ -597,6 +597,7 @@ SIM_EXTENSIONS: dict[str, _Proto] = {
     "ascendpySimConstants": (ctypes.c_char_p, []),
     "ascendpySimAbortReport": (ctypes.c_char_p, [_vp]),
     "ascendpySimKernelArgsSetExtent": (_err, [_vp, _vp, ctypes.c_uint64]),
+    "ascendpySimKernelType": (_err, [_vp, ctypes.POINTER(ctypes.c_int32)]),
     "__ascendpy_sim_block_idx": (_i64, []),
     "__ascendpy_sim_block_num": (_i64, []),
     "__ascendpy_sim_soc_name": (ctypes.c_char_p, []),

@@ -2,8 +2,9 @@
 
 The simulator reports a fault at the launch's stream synchronisation as
 ACL_ERROR_RT_VECTOR_CORE_EXCEPTION with the text
-`kernel 'NAME' block B: KIND at FILE:LINE: DETAIL`; `fault_for` turns that into
-the subclass for KIND, carrying kernel, block, file, line and detail.
+`kernel 'NAME' block B: KIND at FILE:LINE: DETAIL` (`block B AIC`, `block B AIV` or `block B AIV S` for
+a core of an AIC-only or mix kernel on 910B); `fault_for` turns that into the subclass for KIND, carrying
+kernel, block, core, sub-block, file, line and detail.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from ascendpy.runtime._acl import KernelExecutionError
 class KernelFault(KernelExecutionError):
     """A kernel did something the NPU turns into garbage or an AI core exception.
 
-    `kind` is the simulator's fault kind, `kernel` and `block` say who, `filename`
+    `kind` is the simulator's fault kind, `kernel` and `block` say who (`block` is the built-in block_idx: the
+    group of a mix kernel; `core` is "AIC" or "AIV" for a core of an AIC-only or mix kernel, else None, and
+    `sub_block` the AIV's index in its group of a 1:1 / 1:2 mix kernel, else None), `filename`
     and `lineno` where in the kernel source (the Python line for ascendpy kernels,
     the C++ line for hand-written AscendC; None when unknown), `detail` what.
     """
@@ -25,6 +28,8 @@ class KernelFault(KernelExecutionError):
     kind: str = ""
     kernel: str | None = None
     block: int | None = None
+    core: str | None = None
+    sub_block: int | None = None
     filename: str | None = None
     lineno: int | None = None
     detail: str = ""
@@ -50,7 +55,7 @@ class AlignmentFault(KernelFault):
     """An alignment or size rule of the hardware, or an API the SoC does not have."""
 
     kinds = frozenset({"misaligned", "invalid_argument", "bad_event_id", "unsupported_on_soc", "bad_position",
-                       "unsupported_position", "unsupported_cast"})
+                       "unsupported_position", "unsupported_cast", "unsupported_kernel_type"})
 
 
 class QueueProtocolFault(KernelFault):
@@ -66,9 +71,9 @@ class PipeRaceFault(KernelFault):
 
 
 class DeadlockFault(KernelFault):
-    """A WaitFlag that no SetFlag can satisfy: the NPU would hang."""
+    """A WaitFlag (or CrossCoreWaitFlag) that no SetFlag can satisfy, or a flag set too often: the NPU would hang."""
 
-    kinds = frozenset({"deadlock"})
+    kinds = frozenset({"deadlock", "flag_overflow"})
 
 
 class ArithmeticFault(KernelFault):
@@ -87,7 +92,8 @@ FAULT_CLASSES: tuple[type[KernelFault], ...] = (GlobalMemoryFault, OnChipCapacit
                                                 QueueProtocolFault, PipeRaceFault, DeadlockFault, ArithmeticFault,
                                                 AssertionFault)
 _BY_KIND = {kind: cls for cls in FAULT_CLASSES for kind in cls.kinds}
-_REPORT = re.compile(r"kernel '(?P<kernel>[^']*)' block (?P<block>\d+): (?P<kind>[a-z_0-9]+)"
+_REPORT = re.compile(r"kernel '(?P<kernel>[^']*)' block (?P<block>\d+)(?: (?P<core>AIC|AIV)(?: (?P<sub>\d+))?)?: "
+                     r"(?P<kind>[a-z_0-9]+)"
                      r"(?: at (?P<file>.+?):(?P<line>\d+))?: (?P<detail>.*)", re.S)
 
 
@@ -101,6 +107,8 @@ def fault_for(code: int, function: str, message: str) -> KernelExecutionError:
     err.kind = m["kind"]
     err.kernel = m["kernel"]
     err.block = int(m["block"])
+    err.core = m["core"]
+    err.sub_block = int(m["sub"]) if m["sub"] else None
     err.filename = m["file"]
     err.lineno = int(m["line"]) if m["line"] else None
     err.detail = m["detail"]

@@ -16,6 +16,7 @@ from ascendpy.errors import KernelNotFoundError, LaunchError, ToolchainError
 from ascendpy.runtime.memory import DeviceBuffer, _queue_on
 from ascendpy.runtime.objects import Context, Resource, Stream
 from ascendpy.toolchain.compile import Artifact
+from ascendpy.toolchain.entries import KERNEL_TYPES, SPLIT_KERNEL_TYPES
 
 _SCALAR_FORMATS: dict[str, tuple[str, str]] = {  # dtype -> (struct format, kind)
     "u8": ("B", "u"), "i8": ("b", "i"), "u16": ("H", "u"), "i16": ("h", "i"), "u32": ("I", "u"),
@@ -45,6 +46,7 @@ class _LoadedBinary(Resource):
         self._lib.call("aclrtBinaryLoadFromFile", os.fsencode(library), None, ctypes.byref(handle))
         self.handle = handle
         self.functions: dict[str, ctypes.c_void_p] = {}
+        self._typed: set[str] = set()  # kernels whose type the driver was found to agree on
         self._own(self._lib, "aclrtBinaryUnLoad", handle)
 
     def function(self, name: str) -> ctypes.c_void_p:
@@ -55,6 +57,19 @@ class _LoadedBinary(Resource):
             self._lib.call("aclrtBinaryGetFunction", self.handle, name.encode(), ctypes.byref(f))
             self.functions[name] = f
         return f
+
+    def check_kernel_type(self, name: str, kernel_type: str, where: str) -> None:
+        """The simulator runs `name` as the kernel type the artifact's metadata says (its cores depend on it)."""
+        if name in self._typed or not self._lib.has("ascendpySimKernelType"):
+            return
+        got = ctypes.c_int32()
+        self._lib.call("ascendpySimKernelType", self.function(name), ctypes.byref(got))
+        have = KERNEL_TYPES[got.value] if 0 <= got.value < len(KERNEL_TYPES) else f"KernelMetaType {got.value}"
+        want = kernel_type if kernel_type in SPLIT_KERNEL_TYPES else "KERNEL_TYPE_AIV_ONLY"  # 310P's: ignored
+        if have != want:
+            raise LaunchError(f"kernel '{name}' of {where} is {kernel_type} in its kernel.json, but the library "
+                              f"declares {have}: the artifact's metadata and library disagree; rebuild it")
+        self._typed.add(name)
 
 
 class KernelLoader:
@@ -158,6 +173,9 @@ class Kernel:
         self.loader = loader
         self.name = name
         self.params: list[dict[str, Any]] = meta["params"]
+        # "aiv" | "aic" | "mix", and the KernelMetaType name: which cores a launch runs (910B).
+        self.kind: str = meta.get("kind", "aiv")
+        self.kernel_type: str = meta.get("kernel_type", "KERNEL_TYPE_AIV_ONLY")
         sig = meta.get("signature")
         self.signature: list[tuple[str, str]] | None = [tuple(s) for s in sig] if sig else None  # type: ignore[misc]
         # Per parameter, worked out once: its description for errors and the element dtype it requires.
@@ -255,6 +273,7 @@ class Kernel:
                                   "pass tiling data through a GM buffer")
         binary = self.loader._binary(ctx)
         func = binary.function(self.name)
+        binary.check_kernel_type(self.name, self.kernel_type, self.loader.artifact.metadata["source"])
         lib = ctx._lib
         for b in buffers:  # ordered after other streams' queued work on these buffers
             b._wait(except_stream=stream)

@@ -145,8 +145,22 @@ def _self_digest() -> str:
     return h.hexdigest()
 
 
-def _stubs(found: list[entries.Entry]) -> str:
-    """Per entry: the bisheng-ABI argument struct, an unpacking entry point and its layout."""
+def kernel_types(source: str, found: list[entries.Entry], core: str | None = None) -> dict[str, str]:
+    """Each entry's KernelMetaType name: what it declares (entries.declared_kernel_type), else the unit's kind.
+
+    The unit's kind is `core` (CompileConfig.core) when given, else bisheng.detect_core of the source; in a unit
+    where other entries declare their type, an entry that declares none is vector-only (the compiler tags every
+    kernel of such a unit).
+    """
+    from ascendpy.toolchain.bisheng import detect_core
+
+    if core is None:
+        core = detect_core(source) if all(e.kernel_type is None for e in found) else "aiv"
+    return {e.name: e.kernel_type or entries.TYPE_OF_KIND[core] for e in found}
+
+
+def _stubs(found: list[entries.Entry], types: dict[str, str] | None = None) -> str:
+    """Per entry: the bisheng-ABI argument struct, an unpacking entry point, its layout and kernel type."""
     out = ["", '#line 1 "<ascendpy launch stubs>"']
     for e in found:
         k = e.name
@@ -172,13 +186,17 @@ def _stubs(found: list[entries.Entry]) -> str:
             f'extern "C" __attribute__((visibility("default"))) const uint64_t __ascendpy_layout_{k}[] = '
             f"{{{len(e.params)}, {size}{', ' + layout if layout else ''}}};"
         )
+        kernel_type = (types or {}).get(k, "KERNEL_TYPE_AIV_ONLY")
+        out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t __ascendpy_kernel_type_{k} = '
+                   f"{entries.KERNEL_TYPES.index(kernel_type)};  // {kernel_type}")
     names = ", ".join(f'"{e.name}"' for e in found)
     out.append(f'extern "C" __attribute__((visibility("default"))) const char* const '
                f"__ascendpy_kernel_names[] = {{{names}{', ' if names else ''}nullptr}};")
     return "\n".join(out) + "\n"
 
 
-def sim_translation_unit(source: str, source_name: str, found: list[entries.Entry]) -> str:
+def sim_translation_unit(source: str, source_name: str, found: list[entries.Entry],
+                         types: dict[str, str] | None = None) -> str:
     # Kernel symbols are renamed so that a kernel called `exp` or `log` cannot capture
     # the C library's function of that name inside its own library.
     renames = "".join(f"#define {e.name} __apy_kernel_{e.name}\n" for e in found)
@@ -189,12 +207,13 @@ def sim_translation_unit(source: str, source_name: str, found: list[entries.Entr
         + source
         + ("\n" if not source.endswith("\n") else "")
         + "".join(f"#undef {e.name}\n" for e in found)
-        + _stubs(found)
+        + _stubs(found, types)
     )
 
 
 def _metadata(found: list[entries.Entry], config: CompileConfig, library: str, source_name: str,
-              signatures: dict[str, list[tuple[str, str]]] | None, diagnostics: list[Diagnostic]) -> dict:
+              signatures: dict[str, list[tuple[str, str]]] | None, diagnostics: list[Diagnostic],
+              types: dict[str, str]) -> dict:
     return {
         "format": ARTIFACT_FORMAT,
         "target": "sim" if config.sim else config.soc_name,
@@ -207,6 +226,8 @@ def _metadata(found: list[entries.Entry], config: CompileConfig, library: str, s
             e.name: {
                 "params": [p.to_json() for p in e.params],
                 "signature": [list(s) for s in signatures[e.name]] if signatures and e.name in signatures else None,
+                "kind": entries.kind_of(types[e.name]),  # "aiv" | "aic" | "mix"
+                "kernel_type": types[e.name],  # the KernelMetaType the simulator runs it as (910B)
             }
             for e in found
         },
@@ -257,7 +278,7 @@ def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel
                  *(f"-D{d}" for d in config.defines), *(["-iquote", config.source_dir] if config.source_dir else []),
                  *(f"-I{i}" for i in config.includes), *config.extra_flags]
         key = cache.cache_key([*common, "sim", soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest()])
-        unit = sim_translation_unit(source, source_name, found)
+        unit = sim_translation_unit(source, source_name, found, kernel_types(source, found, config.core))
 
         def sim_command(d: Path) -> list[str]:
             return [cxx.path, *flags, "-I", str(simbuild.include_dir()), "-MMD", "-MF", str(d / "kernel.d"),
@@ -306,11 +327,14 @@ def _validate(source: str, source_name: str, config: CompileConfig) -> list[Diag
 
 def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "sim", soc: str | None = None,
                 signatures: dict[str, list[tuple[str, str]]] | None = None,
-                extra_flags: list[str] | None = None, config: CompileConfig | None = None) -> Artifact:
+                extra_flags: list[str] | None = None, config: CompileConfig | None = None,
+                kinds: dict[str, str] | None = None) -> Artifact:
     """Compile one AscendC translation unit, through the cache.
 
     `target` is "sim" (the simulator, enforcing `soc`'s limits) or a SoC name for bisheng; or pass a
     full `config`. Validator findings are attached to the artifact and issued as ValidationWarning.
+    `kinds` ("aiv" | "aic" | "mix" per kernel, from a generator such as ascendpy's compiler) must agree
+    with the kernel types the source declares; kernel.json records both per kernel.
     """
     if config is None:
         config = CompileConfig(soc=soc, sim=True) if target == "sim" else CompileConfig(soc=target)
@@ -322,6 +346,13 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
             _validate(source, source_name, replace(config, sim=False))  # raises, with the no-entry finding
         raise CompileError('no kernel entry found; an AscendC kernel is declared '
                            '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
+    types = kernel_types(source, found, config.core)
+    for name, kind in (kinds or {}).items():
+        if name in types and entries.kind_of(types[name]) != kind:
+            line = next(e.line for e in found if e.name == name)
+            raise CompileError(f"kernel '{name}' is a {kind} kernel, but its C++ makes it {types[name]} "
+                               f"({entries.kind_of(types[name])}): the generator must tag it "
+                               f"KERNEL_TASK_TYPE_DEFAULT({entries.TYPE_OF_KIND[kind]})", source_name, line, name)
     # An NPU build validates first, so its errors show even where CANN is missing; a simulator build
     # validates only on a cache miss (the findings are kept in the artifact), keeping warm loads light.
     early = None if config.sim else _validate(source, source_name, config)
@@ -340,7 +371,7 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
             from ascendpy.toolchain import bisheng
 
             bisheng.run_bisheng(cmd, source_name=source_name, work_source=out.parent / plan.source_file)
-        meta = _metadata(found, config, plan.library, source_name, signatures, diagnostics)
+        meta = _metadata(found, config, plan.library, source_name, signatures, diagnostics, types)
         out.with_name("kernel.json").write_text(json.dumps(meta, indent=1))
 
     lib = cache.cached_build("kernels", plan.key, plan.library, build, depfile=plan.depfile, covered=plan.covered)

@@ -46,6 +46,72 @@ class Entry:
     name: str
     params: tuple[Param, ...]
     line: int
+    kernel_type: str | None = None  # what the entry itself declares (see declared_kernel_type); None: nothing
+
+
+# KernelMetaType of CANN 8.1 (impl/utils/kernel_utils_macros.h), in enum order: the value is the index. The
+# first six are the split-core (910B) types; the last four are 310P's (coupled), which 910B ignores.
+KERNEL_TYPES = ("KERNEL_TYPE_AIV_ONLY", "KERNEL_TYPE_AIC_ONLY", "KERNEL_TYPE_MIX_AIV_1_0", "KERNEL_TYPE_MIX_AIC_1_0",
+                "KERNEL_TYPE_MIX_AIC_1_1", "KERNEL_TYPE_MIX_AIC_1_2", "KERNEL_TYPE_AICORE", "KERNEL_TYPE_VECTORCORE",
+                "KERNEL_TYPE_MIX_AICORE", "KERNEL_TYPE_MIX_VECTOR_CORE")
+SPLIT_KERNEL_TYPES = KERNEL_TYPES[:6]
+# __mix__(cube, vec): the ratios asc-devkit's SIMD-BuiltIn关键字.md allows, and the kernel type each means.
+MIX_RATIOS = {(1, 0): "KERNEL_TYPE_MIX_AIC_1_0", (0, 1): "KERNEL_TYPE_MIX_AIV_1_0", (1, 1): "KERNEL_TYPE_MIX_AIC_1_1",
+              (1, 2): "KERNEL_TYPE_MIX_AIC_1_2"}
+# The toolchain's core kind ("aiv" | "aic" | "mix", bisheng's --cce-aicore-arch) of each kernel type, and the type
+# an entry that declares nothing gets from the unit's kind (detect_core, or CompileConfig.core).
+KIND_OF_TYPE = {"KERNEL_TYPE_AIV_ONLY": "aiv", "KERNEL_TYPE_AIC_ONLY": "aic"}
+TYPE_OF_KIND = {"aiv": "KERNEL_TYPE_AIV_ONLY", "aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
+
+
+def kind_of(kernel_type: str) -> str:
+    """"aiv", "aic" or "mix" for a KernelMetaType name (every KERNEL_TYPE_MIX_* is "mix")."""
+    return KIND_OF_TYPE.get(kernel_type, "mix" if kernel_type.startswith("KERNEL_TYPE_MIX_AI") else "aiv")
+
+
+_SIDE_QUAL = re.compile(r"\b(__vector__|__cube__)\b|\b__mix__\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)")
+_TASK_TYPE = re.compile(r"\bKERNEL_TASK_TYPE_DEFAULT\s*\(\s*(\w+)\s*\)")
+
+
+def declared_kernel_type(qualifiers: str, body: str, name: str, line: int, source_name: str | None = None) -> str | None:
+    """The kernel type an entry declares: its `__vector__`/`__cube__`/`__mix__(c, v)` qualifier, else the
+    `KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_...)` statement in its body (reference 1.1); None if neither."""
+    m = _SIDE_QUAL.search(qualifiers)
+    if m:
+        if m.group(1):
+            return "KERNEL_TYPE_AIV_ONLY" if m.group(1) == "__vector__" else "KERNEL_TYPE_AIC_ONLY"
+        ratio = (int(m.group(2)), int(m.group(3)))
+        if ratio not in MIX_RATIOS:
+            raise CompileError(f"kernel '{name}' is declared __mix__{ratio}: the cube:vector ratios are (1, 0), (0, 1), "
+                               "(1, 1) and (1, 2)", source_name, line, name)
+        return MIX_RATIOS[ratio]
+    found = {t.group(1) for t in _TASK_TYPE.finditer(body)}
+    if len(found) > 1:
+        raise CompileError(f"kernel '{name}' has KERNEL_TASK_TYPE_DEFAULT with {', '.join(sorted(found))}: give the "
+                           "kernel one type", source_name, line, name)
+    if not found:
+        return None
+    kernel_type = found.pop()
+    if kernel_type not in KERNEL_TYPES:
+        raise CompileError(f"KERNEL_TASK_TYPE_DEFAULT({kernel_type}) in kernel '{name}': not a KernelMetaType; the "
+                           f"910B ones are {', '.join(SPLIT_KERNEL_TYPES)}", source_name, line, name)
+    return kernel_type
+
+
+def _body(clean: str, start: int) -> str:
+    """The brace-balanced body following offset `start` (just after an entry's parameter list), or ""."""
+    i = start
+    while i < len(clean) and clean[i] not in "{;":
+        i += 1
+    if i >= len(clean) or clean[i] == ";":
+        return ""  # a declaration
+    depth, j = 0, i
+    while j < len(clean):
+        depth += {"{": 1, "}": -1}.get(clean[j], 0)
+        j += 1
+        if depth == 0:
+            break
+    return clean[i:j]
 
 
 def strip_comments(src: str) -> str:
@@ -112,5 +178,9 @@ def find_entries(source: str, source_name: str | None = None) -> list[Entry]:
             raise CompileError(f"kernel '{name}' has {len(params)} parameters, more than the {MAX_PARAMS} the launch "
                                "ABI takes (aclrtKernelArgsAppend); pass related values together through one GM "
                                "buffer (a tiling struct or array)", source_name, line, name)
-        entries.append(Entry(name, tuple(params), line))
+        # A qualifier may also stand before `extern "C"` (`__mix__(1, 2) extern "C" __global__ ...`).
+        stmt = max(clean.rfind(c, 0, m.start()) for c in ";}{")
+        quals = clean[stmt + 1:m.start()] + " " + m.group(1)
+        kernel_type = declared_kernel_type(quals, _body(clean, j), name, line, source_name)
+        entries.append(Entry(name, tuple(params), line, kernel_type))
     return entries

@@ -103,4 +103,5 @@ def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dic
 
 def build_module(module: types.ModuleType, *, target: str = "sim", soc: str | None = None) -> Artifact:
     cpp, sigs, source_name = generate(module, soc)
-    return compile_cpp(cpp, source_name=source_name + ".cpp", target=target, soc=soc, signatures=sigs)
+    kinds = {k.name: k.kind for k in _kernels(module)}  # checked against the generated KERNEL_TASK_TYPE_DEFAULT
+    return compile_cpp(cpp, source_name=source_name + ".cpp", target=target, soc=soc, signatures=sigs, kinds=kinds)

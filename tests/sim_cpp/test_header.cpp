@@ -26,8 +26,27 @@ static int64_t g_block_idx = 0;
 static int64_t g_block_num = 1;
 static const char* g_soc = "Ascend910B3";
 static uint64_t g_ub_bytes = 192 * 1024;
+static __ascendpy_sim_core_t g_core = {0, 1, 0, 1, 2 /* AIV */, 0 /* KERNEL_TYPE_AIV_ONLY */};
 extern "C" int64_t __ascendpy_sim_block_idx(void) { return g_block_idx; }
 extern "C" int64_t __ascendpy_sim_block_num(void) { return g_block_num; }
+extern "C" const __ascendpy_sim_core_t* __ascendpy_sim_core(void) {
+  g_core.block_idx = g_block_idx;
+  g_core.block_num = g_block_num;
+  return &g_core;
+}
+// Cross-core flags outside a mix launch (the real ones are tested through the simulator library).
+static const char* no_scheduler(const char** what, void** other) {
+  *what = "no cross-core scheduler outside a mix launch";
+  *other = nullptr;
+  return "unsupported_kernel_type";
+}
+extern "C" const char* __ascendpy_sim_cross_core_set(int32_t, int32_t, const char*, void*, const char** what,
+                                                     void** other) {
+  return no_scheduler(what, other);
+}
+extern "C" const char* __ascendpy_sim_cross_core_wait(int32_t, void*, const char** what, void** other) {
+  return no_scheduler(what, other);
+}
 extern "C" const char* __ascendpy_sim_soc_name(void) { return g_soc; }
 extern "C" uint64_t __ascendpy_sim_ub_bytes(void) { return g_ub_bytes; }
 // Host arrays stand in for device memory here: every pointer is "live" over the whole address space.
@@ -1038,6 +1057,34 @@ TEST(enums_macros_and_blocks) {
   g_block_idx = 5;
   g_block_num = 8;
   CHECK(GetBlockIdx() == 5 && GetBlockNum() == 8 && GetSubBlockIdx() == 0 && GetSubBlockNum() == 1, "blocks");
+  CHECK(GetTaskRation() == 1 && g_coreType == AscendC::AIV, "task ration, core type");
+  g_core.sub_block_idx = 1;  // AIV 1 of group 5 of a 1:2 mix kernel, then its AIC
+  g_core.sub_block_num = 2;
+  CHECK(GetBlockIdx() == 11 && GetSubBlockIdx() == 1 && GetSubBlockNum() == 2 && GetTaskRation() == 2, "mix AIV");
+  g_core.core_type = AscendC::AIC;
+  g_core.sub_block_idx = 0;
+  g_core.sub_block_num = 1;
+  path = 0;
+  if ASCEND_IS_AIV { path += 1; }
+  if ASCEND_IS_AIC { path += 10; }
+  if ASCEND_IS_NOT_AIV { path += 100; }
+  if ASCEND_IS_NOT_AIC { path += 1000; }
+  CHECK(path == 110 && GetBlockIdx() == 5 && GetSubBlockIdx() == 0 && g_coreType == AscendC::AIC, "mix AIC");
+  g_core.core_type = AscendC::AIV;
+  bool threw = false;
+  try {
+    CrossCoreSetFlag<2, PIPE_MTE3>(0);
+  } catch (const ascendpy_sim::KernelFault& e) {
+    threw = e.kind == "unsupported_kernel_type";
+  }
+  CHECK(threw, "CrossCoreSetFlag outside a mix launch");
+  threw = false;
+  try {
+    CrossCoreSetFlag<0, PIPE_S>(0);
+  } catch (const ascendpy_sim::KernelFault& e) {
+    threw = e.kind == "invalid_argument";
+  }
+  CHECK(threw, "CrossCoreSetFlag on PIPE_S");
   g_block_idx = 0;
   g_block_num = 1;
   GM_ADDR p = nullptr;

@@ -22,11 +22,40 @@
 extern "C" {
 #endif
 
-// Logical block index / count of the block running on the calling thread.
-// Set by the simulator's launch workers before calling an entry; 0 / 1 on a
-// thread that is not running a block.
+// The built-in block_idx / block_num of the core running on the calling thread (see
+// __ascendpy_sim_core); 0 / 1 on a thread that is not running a block.
 int64_t __ascendpy_sim_block_idx(void);
 int64_t __ascendpy_sim_block_num(void);
+
+// The core the calling thread simulates, as the 8.1 headers see it (set by the launch workers for
+// each core they run; outside a launch: block 0 of 1, an AIV of an AIV-only kernel).
+//   block_idx      the built-in block_idx: the block of an AIV-/AIC-only kernel, the group of a mix one
+//   block_num      numBlocks of the launch (GetBlockNum on every core)
+//   sub_block_idx  the AIV's index in its group (0, 1 in a 1:2 mix); 0 on an AIC
+//   sub_block_num  the built-in subblockdim (GetTaskRation/GetSubBlockNum): AIVs per group on an AIV
+//                  (2 in a 1:2 mix, else 1), 1 on an AIC
+//   core_type      AscendC::MIX (0: a coupled 310P AI Core), AIC (1) or AIV (2)
+//   kernel_type    the KernelMetaType the kernel was launched as (KERNEL_TYPE_AIV_ONLY .. KERNEL_TYPE_MIX_AIC_1_2)
+typedef struct {
+  int64_t block_idx, block_num;
+  int32_t sub_block_idx, sub_block_num;
+  int32_t core_type, kernel_type;
+} __ascendpy_sim_core_t;
+const __ascendpy_sim_core_t* __ascendpy_sim_core(void);
+
+// CrossCoreSetFlag<mode, pipe>(flag) / CrossCoreWaitFlag(flag) of the calling core (flag already
+// reduced to its low 4 bits, as the hardware does; `pipe` names the Set's pipe for messages, `site`
+// is the return address into the caller, for later messages). A wait blocks until the core's counter
+// of `flag` is nonzero. NULL when done; otherwise the fault kind to raise ("deadlock", "flag_overflow",
+// "unsupported_kernel_type", "invalid_argument", "cancelled"), with *what its text and *other a return
+// address the text names (ASCENDPY_SIM_OTHER_AT) or NULL; both valid until the next call on this thread.
+const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, const char* pipe, void* site,
+                                          const char** what, void** other);
+const char* __ascendpy_sim_cross_core_wait(int32_t flag, void* site, const char** what, void** other);
+
+// Kernel libraries export, per entry NAME, `extern "C" const int32_t __ascendpy_kernel_type_NAME`: the
+// KernelMetaType the toolchain found for it (its __vector__/__cube__/__mix__(c, v) qualifier or its
+// KERNEL_TASK_TYPE_DEFAULT). A library without it is KERNEL_TYPE_AIV_ONLY.
 
 // Name of the SoC whose limits the simulator enforces (ASCENDPY_SIM_SOC,
 // default "Ascend910B3") and its Unified Buffer size in bytes.

@@ -128,8 +128,19 @@ const SocInfo* effective_soc() {
 thread_local std::string tl_err;      // message of the last failure on this thread
 thread_local std::string tl_err_out;  // what aclGetRecentErrMsg last returned
 thread_local uint64_t tl_ctx = 0;     // current context id (0: none)
-thread_local int64_t tl_block_idx = 0;
-thread_local int64_t tl_block_num = 1;
+// The core the calling thread simulates (__ascendpy_sim_core); outside a launch block 0 of 1 of an AIV.
+constexpr int32_t kCoreMix = 0, kCoreAic = 1, kCoreAiv = 2;  // AscendC::MIX / AIC / AIV
+// KernelMetaType (kernel_utils_macros.h), as kernel libraries export it per entry.
+enum : int32_t { kAivOnly = 0, kAicOnly, kMixAiv10, kMixAic10, kMixAic11, kMixAic12, kKernelTypes = 10 };
+const char* ktype_name(int32_t t) {
+  static const char* const names[] = {"KERNEL_TYPE_AIV_ONLY", "KERNEL_TYPE_AIC_ONLY", "KERNEL_TYPE_MIX_AIV_1_0",
+                                      "KERNEL_TYPE_MIX_AIC_1_0", "KERNEL_TYPE_MIX_AIC_1_1", "KERNEL_TYPE_MIX_AIC_1_2",
+                                      "KERNEL_TYPE_AICORE", "KERNEL_TYPE_VECTORCORE", "KERNEL_TYPE_MIX_AICORE",
+                                      "KERNEL_TYPE_MIX_VECTOR_CORE"};
+  return t >= 0 && t < kKernelTypes ? names[t] : "KERNEL_TYPE_?";
+}
+constexpr __ascendpy_sim_core_t kNoCore = {0, 1, 0, 1, kCoreAiv, kAivOnly};
+thread_local __ascendpy_sim_core_t tl_core = kNoCore;
 
 // The global memory each pointer argument of a launch reaches, when the caller said so
 // (ascendpySimKernelArgsSetExtent): sorted by base, overlapping regions merged.
@@ -458,6 +469,7 @@ struct Func {
   std::shared_ptr<Binary> bin;  // keeps the library loaded while launches use it
   std::string name;
   EntryFn entry = nullptr;
+  int32_t ktype = 0;                                   // KernelMetaType (__ascendpy_kernel_type_NAME)
   uint64_t size = 0;                                   // bytes of the args struct
   std::vector<std::pair<uint64_t, uint64_t>> params;  // (offset, size)
 };
@@ -772,8 +784,12 @@ void release_device(State& s, int dev, Graveyard& g) {
 }
 
 // ------------------------------------------------------------ launch pool
+struct Gang;
+
 struct Job {
-  std::function<std::string(int64_t)> body;  // runs one block; "" or a fault text
+  // Runs one core (block `b`, or one AIC/AIV of a mix kernel's group); "" or a fault text.
+  std::function<std::string(const __ascendpy_sim_core_t&)> body;
+  __ascendpy_sim_core_t core = kNoCore;  // what the pool's blocks are (block_idx set per block)
   int64_t num = 0, next = 0, active = 0;
   bool stop = false, done = false;
   std::string fault;
@@ -784,12 +800,283 @@ struct Job {
   std::atomic<bool> cancel{false};
   bool fault_is_cancel = false;
   bool abandoned = false;
+  std::shared_ptr<Gang> gang;  // a mix kernel's launch: run by run_gang on threads of its own, not the pool
 };
 
 // The cancel flag of the launch whose block runs on this thread, and whether that block has been
-// told it is cancelled (it then throws the "cancelled" fault).
+// told it is cancelled (it then throws the "cancelled" fault). `tl_halt`: a mix launch that stopped
+// (one core faulted or deadlocked): its other cores stop at their next API call, as if cancelled.
 thread_local const std::atomic<bool>* tl_cancel = nullptr;
 thread_local bool tl_cancel_seen = false;
+thread_local const std::atomic<bool>* tl_halt = nullptr;
+
+// -------------------------------------------------------- mix kernels: cores that run together
+// A mix kernel's launch (KERNEL_TYPE_MIX_*, 910B) runs as units that start together, each core on a
+// thread of its own, so the cores of a unit can wait for each other (a pool of 2 workers would starve):
+// a unit is one group (1 AIC + 1 or 2 AIVs) of a 1:1 / 1:2 kernel, one AIV (AIC) of a 1:0 one. At most
+// `cap` units run at once (the physical cores; a 1:1 / 1:2 launch may not ask for more, a 1:0 one runs
+// in waves as the hardware would). The cross-core flags (sync.h) live here, under the gang's lock.
+constexpr int kXcFlags = 16;  // flags per core (flagId's low 4 bits)
+constexpr int kXcMax = 15;    // a flag counter's range is 0..15
+
+struct GangCore {
+  int32_t core = kCoreAiv;  // AIC / AIV
+  int64_t block = 0;        // the built-in block_idx: the unit
+  int32_t sub = 0;          // AIV index in its group
+  enum State : uint8_t { kUnstarted, kRunning, kWaiting, kDone } state = kUnstarted;
+  int32_t wait_flag = -1;
+  uint64_t wait_seq = 0;
+  uint8_t counter[kXcFlags] = {};   // what CrossCoreWaitFlag(f) consumes
+  uint8_t held[3][kXcFlags] = {};   // sets the scheduler holds until the others of the mode set too:
+                                    // [0] mode 0, [1] mode 1, [2] mode 2 on an AIV (towards its AIC)
+  void* raised_by[kXcFlags] = {};   // the CrossCoreSetFlag that last raised counter[f]
+  std::string error;
+  bool cancel_seen = false;
+};
+
+struct Gang {
+  std::mutex m;
+  std::condition_variable cv;
+  std::string kernel;
+  int32_t ktype = kMixAic12;
+  int aic = 1, aiv = 2;  // cores per unit
+  int64_t units = 0, cap = 0;
+  std::vector<GangCore> cores;  // unit-major: [AIC][AIV 0][AIV 1]
+  std::vector<int> alive;       // per unit: its cores not done
+  int64_t next_unit = 0, live_units = 0;
+  int running = 0, waiting = 0;
+  size_t done = 0;
+  bool stopped = false, deadlocked = false, halt_counted = false;
+  int primary = -1;  // the core whose fault is the launch's
+  std::string deadlock_what;
+  void* deadlock_other = nullptr;
+  std::atomic<bool> halt{false};
+  const std::atomic<bool>* cancel = nullptr;
+  uint64_t seq = 0;
+
+  int per_unit() const { return aic + aiv; }
+  GangCore& at(int64_t unit, int k) { return cores[static_cast<size_t>(unit * per_unit() + k)]; }
+  bool grouped() const { return ktype == kMixAic11 || ktype == kMixAic12; }
+
+  std::string describe(const GangCore& c) const {
+    if (grouped()) {
+      return c.core == kCoreAic ? cat("the AIC of block ", c.block)
+                                : cat("AIV ", c.sub, " of block ", c.block);
+    }
+    return cat(c.core == kCoreAic ? "AIC" : "AIV", " block ", c.block);
+  }
+
+  // Stops the launch with core `i`'s fault: no unit starts any more, waiting cores are released and
+  // running ones stop at their next API call (tl_halt). Caller holds m.
+  void stop(int i) {
+    if (stopped) return;
+    stopped = true;
+    primary = i;
+    halt.store(true);
+    if (!halt_counted) {
+      halt_counted = true;
+      __atomic_fetch_add(&__ascendpy_sim_cancel_pending, 1, __ATOMIC_RELAXED);
+    }
+    drop_unstarted();
+    cv.notify_all();
+  }
+  void drop_unstarted() {
+    for (; next_unit < units; ++next_unit) {
+      for (int k = 0; k < per_unit(); ++k) at(next_unit, k).state = GangCore::kDone;
+      done += static_cast<size_t>(per_unit());
+    }
+  }
+
+  // A deadlock: no core runs, and every waiting one waits on a flag that is zero. Caller holds m.
+  void check_deadlock() {
+    if (stopped || running > 0 || waiting == 0) return;
+    int first = -1;
+    for (size_t i = 0; i < cores.size(); ++i) {
+      const GangCore& c = cores[i];
+      if (c.state != GangCore::kWaiting) continue;
+      if (c.counter[c.wait_flag] > 0) return;  // raised, the waiter is about to run
+      if (first < 0 || c.wait_seq < cores[static_cast<size_t>(first)].wait_seq) first = static_cast<int>(i);
+    }
+    if (first < 0) return;
+    deadlocked = true;
+    deadlock_what = deadlock_text(cores[static_cast<size_t>(first)]);
+    stop(first);
+  }
+
+  std::string who_raises(const GangCore& c, int f) const {
+    if (c.core == kCoreAiv) {
+      std::string out = grouped() ? cat("an AIV's flag ", f, " is raised by CrossCoreSetFlag<2, pipe>(", f,
+                                        ") on its group's AIC, by <1, pipe>(", f, ") once every AIV of its group "
+                                        "has called it, and by <0, pipe>(", f, ") once every AIV of the launch has")
+                                  : cat("an AIV's flag ", f, " is raised by CrossCoreSetFlag<0, pipe>(", f,
+                                        ") once every AIV of the launch has called it");
+      return out;
+    }
+    return grouped() ? cat("an AIC's flag ", f, " is raised by CrossCoreSetFlag<2, pipe>(", f, ") once every AIV of "
+                           "its group has called it, and by <0, pipe>(", f, ") once every AIC of the launch has")
+                     : cat("an AIC's flag ", f, " is raised by CrossCoreSetFlag<0, pipe>(", f, ") once every AIC of "
+                           "the launch has called it");
+  }
+
+  std::string deadlock_text(const GangCore& c) {
+    const int f = c.wait_flag;
+    std::vector<std::string> fin, wait;
+    for (const GangCore& o : cores) {
+      if (&o == &c) continue;
+      if (o.state == GangCore::kDone) fin.push_back(describe(o));
+      if (o.state == GangCore::kWaiting) wait.push_back(cat(describe(o), " (flag ", o.wait_flag, ")"));
+    }
+    auto list = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (size_t i = 0; i < v.size() && i < 4; ++i) out += (i ? ", " : "") + v[i];
+      if (v.size() > 4) out += cat(" and ", v.size() - 4, " more");
+      return out;
+    };
+    std::string others;
+    if (!fin.empty()) others += cat("finished: ", list(fin));
+    if (!wait.empty()) others += cat(others.empty() ? "" : "; ", "waiting: ", list(wait));
+    if (next_unit < units) others += cat("; ", units - next_unit, " unit(s) cannot start while ", live_units,
+                                         " hold the ", cap, " physical cores");
+    std::string text = cat("CrossCoreWaitFlag(", f, ") on ", describe(c), " waits for its flag ", f,
+                           ", which no core can raise any more: every core of the launch has finished or waits on "
+                           "a cross-core flag", others.empty() ? std::string() : cat(" (", others, ")"), ". ",
+                           who_raises(c, f), ", and none of those is pending");
+    deadlock_other = nullptr;
+    for (int g = 0; g < kXcFlags; ++g) {
+      if (g != f && c.counter[g] > 0) {
+        text += cat(". Its flag ", g, " holds ", static_cast<int>(c.counter[g]), " set(s) no wait consumed, raised "
+                    "by the CrossCoreSetFlag", ASCENDPY_SIM_OTHER_AT, ": a wrong flag id?");
+        deadlock_other = c.raised_by[g];
+        break;
+      }
+    }
+    return text + ". On the NPU the core would hang until the task times out";
+  }
+};
+
+void start_gang_units(const std::shared_ptr<Job>& job, Gang& g);
+
+thread_local Gang* tl_gang = nullptr;
+thread_local int tl_gang_core = -1;
+thread_local std::string tl_xc_what;  // what __ascendpy_sim_cross_core_* returned
+
+// Threads for the cores of mix launches: an idle one takes a core at once, otherwise a new one starts;
+// idle threads leave after a while. A core never waits behind another for a thread.
+class CoreThreads {
+ public:
+  void spawn(std::function<void()> f) {
+    Lock lk(m_);
+    tasks_.push_back(std::move(f));
+    if (idle_ >= tasks_.size()) {
+      cv_.notify_one();
+      return;
+    }
+    std::thread([this] { loop(); }).detach();
+  }
+
+ private:
+  void loop() {
+    Lock lk(m_);
+    for (;;) {
+      if (tasks_.empty()) {
+        ++idle_;
+        const bool got = cv_.wait_for(lk, std::chrono::seconds(10), [&] { return !tasks_.empty(); });
+        --idle_;
+        if (!got) return;
+      }
+      std::function<void()> f = std::move(tasks_.front());
+      tasks_.pop_front();
+      lk.unlock();
+      f();
+      f = nullptr;
+      lk.lock();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  size_t idle_ = 0;
+};
+
+CoreThreads* g_core_threads = new CoreThreads();
+
+// Runs one core of `job`'s gang on this thread.
+void run_gang_core(const std::shared_ptr<Job>& job, Gang& g, int i) {
+  GangCore& c = g.cores[static_cast<size_t>(i)];
+  __ascendpy_sim_core_t core{c.block, job->num, c.sub, c.core == kCoreAiv ? g.aiv : 1, c.core, g.ktype};
+  tl_gang = &g;
+  tl_gang_core = i;
+  tl_cancel = &job->cancel;
+  tl_cancel_seen = false;
+  tl_halt = &g.halt;
+  std::string err = job->body(core);
+  const bool seen = tl_cancel_seen;
+  tl_gang = nullptr;
+  tl_gang_core = -1;
+  tl_cancel = nullptr;
+  tl_halt = nullptr;
+  Lock lk(g.m);
+  c.state = GangCore::kDone;
+  --g.running;
+  ++g.done;
+  if (!err.empty()) {
+    c.error = std::move(err);
+    c.cancel_seen = seen;
+    g.stop(i);
+  }
+  if (--g.alive[static_cast<size_t>(c.block)] == 0) --g.live_units;
+  start_gang_units(job, g);
+  g.check_deadlock();
+  g.cv.notify_all();
+}
+
+// Starts units while physical cores are free. Caller holds g.m.
+void start_gang_units(const std::shared_ptr<Job>& job, Gang& g) {
+  if (g.stopped || job->cancel.load()) {
+    g.drop_unstarted();
+    return;
+  }
+  while (g.live_units < g.cap && g.next_unit < g.units) {
+    const int64_t u = g.next_unit++;
+    ++g.live_units;
+    g.alive[static_cast<size_t>(u)] = g.per_unit();
+    for (int k = 0; k < g.per_unit(); ++k) {
+      g.at(u, k).state = GangCore::kRunning;
+      ++g.running;
+      const int i = static_cast<int>(u * g.per_unit() + k);
+      std::shared_ptr<Gang> keep = job->gang;
+      g_core_threads->spawn([job, keep, i] { run_gang_core(job, *keep, i); });
+    }
+  }
+}
+
+// Runs every core of a mix launch and returns when all are done; the first fault is the launch's.
+void run_gang(const std::shared_ptr<Job>& job) {
+  Gang& g = *job->gang;
+  Lock lk(g.m);
+  start_gang_units(job, g);
+  g.cv.wait(lk, [&] { return g.done == g.cores.size(); });
+  job->next = g.next_unit;
+  int first = g.primary;
+  if (first < 0 || g.cores[static_cast<size_t>(first)].error.empty()) {
+    first = -1;
+    for (size_t i = 0; i < g.cores.size() && first < 0; ++i) {
+      if (!g.cores[i].error.empty()) first = static_cast<int>(i);
+    }
+  }
+  if (first >= 0) {
+    job->fault = g.cores[static_cast<size_t>(first)].error;
+    job->fault_is_cancel = g.cores[static_cast<size_t>(first)].cancel_seen;
+  }
+  if (g.halt_counted) __atomic_fetch_sub(&__ascendpy_sim_cancel_pending, 1, __ATOMIC_RELAXED);
+}
+
+// aclrtStreamAbort of a mix launch: waiting cores give up, no unit starts any more.
+void cancel_gang(Gang& g) {
+  Lock lk(g.m);
+  g.drop_unstarted();
+  g.cv.notify_all();
+}
 
 class Pool {
  public:
@@ -800,19 +1087,30 @@ class Pool {
     job->cancel.store(true);
     __atomic_fetch_add(&__ascendpy_sim_cancel_pending, 1, __ATOMIC_RELAXED);
     job->stop = true;
+    if (job->gang) {  // run_gang (through run) finishes it
+      lk.unlock();
+      cancel_gang(*job->gang);
+      return;
+    }
     if (job->active == 0) finish(*job);  // no block had started
   }
 
   // The blocks of cancelled `job` did not stop: give the pool new threads for the ones they hold.
   void abandon(const std::shared_ptr<Job>& job) {
     Lock lk(m_);
-    if (job->done || job->abandoned) return;
+    if (job->done || job->abandoned || job->gang) return;  // a gang's cores hold threads of their own
     job->abandoned = true;
     for (int64_t i = 0; i < job->active; ++i) std::thread([this] { worker(); }).detach();
   }
 
   // Runs every block of `job` (until one faults) and returns when all are done.
   void run(const std::shared_ptr<Job>& job) {
+    if (job->gang) {
+      run_gang(job);
+      Lock lk(m_);
+      finish(*job);
+      return;
+    }
     Lock lk(m_);
     if (!started_) {
       started_ = true;
@@ -839,7 +1137,9 @@ class Pool {
       lk.unlock();
       tl_cancel = &job->cancel;
       tl_cancel_seen = false;
-      std::string fault = job->body(b);
+      __ascendpy_sim_core_t core = job->core;
+      core.block_idx = b;
+      std::string fault = job->body(core);
       tl_cancel = nullptr;
       lk.lock();
       if (!fault.empty()) {
@@ -881,6 +1181,7 @@ void after_fork_in_child() {
   g_state = new State();
   g_state->next_seq = seq;
   g_pool = new Pool();
+  g_core_threads = new CoreThreads();
   g_soc.store(nullptr);
   tl_ctx = 0;
 }
@@ -984,6 +1285,29 @@ struct LaunchSpec {
   std::shared_ptr<const GmRegions> regions;   // what the pointer arguments reach, if the caller said
 };
 
+// The cores of a mix launch of `num` blocks (see Gang).
+std::shared_ptr<Gang> make_gang(const Func& f, int64_t num, const SocInfo& soc, const std::atomic<bool>* cancel) {
+  auto g = std::make_shared<Gang>();
+  g->kernel = f.name;
+  g->ktype = f.ktype;
+  g->aic = f.ktype == kMixAiv10 ? 0 : 1;
+  g->aiv = f.ktype == kMixAic12 ? 2 : f.ktype == kMixAic10 ? 0 : 1;
+  g->units = num;
+  g->cap = f.ktype == kMixAiv10 ? soc.vector_cores : soc.ai_cores;
+  g->cancel = cancel;
+  g->alive.assign(static_cast<size_t>(num), 0);
+  g->cores.resize(static_cast<size_t>(num * g->per_unit()));
+  for (int64_t u = 0; u < num; ++u) {
+    for (int k = 0; k < g->per_unit(); ++k) {
+      GangCore& c = g->at(u, k);
+      c.block = u;
+      c.core = k < g->aic ? kCoreAic : kCoreAiv;
+      c.sub = k - g->aic < 0 ? 0 : k - g->aic;
+    }
+  }
+  return g;
+}
+
 void run_launch(Stream& stream, LaunchSpec& spec) {
   State& s = st();
   std::vector<uint8_t> blob;
@@ -1020,30 +1344,40 @@ void run_launch(Stream& stream, LaunchSpec& spec) {
     const GmRegions* regions = spec.regions.get();
     auto job = std::make_shared<Job>();
     job->num = num;
-    job->body = [f, args, size, num, regions](int64_t b) -> std::string {
-      tl_block_idx = b;
-      tl_block_num = num;
+    // The kernel's type decides which cores run (910B); a coupled 310P runs numBlocks AI Cores whatever it says.
+    const int32_t ktype = f->ktype;
+    const SocInfo* soc = effective_soc();
+    const bool coupled = std::strncmp(soc->name, "Ascend310P", 10) == 0;
+    job->core = __ascendpy_sim_core_t{0, num, 0, 1, coupled ? kCoreMix : ktype == kAicOnly ? kCoreAic : kCoreAiv,
+                                      ktype};
+    if (!coupled && ktype >= kMixAiv10 && ktype <= kMixAic12) job->gang = make_gang(*f, num, *soc, &job->cancel);
+    const bool split = job->gang != nullptr;
+    job->body = [f, args, size, num, regions, split](const __ascendpy_sim_core_t& core) -> std::string {
+      tl_core = core;
       tl_regions = regions;
+      const int64_t b = core.block_idx;
+      // "block B" for a block of an AIV-only kernel (and a coupled core); "block B AIC", "block B AIV S" else.
+      const std::string who = core.core_type == kCoreAic ? cat(b, " AIC")
+                              : split && core.kernel_type >= kMixAic11 ? cat(b, " AIV ", core.sub_block_idx)
+                              : split ? cat(b, " AIV") : cat(b);
       std::string err;
       try {
         f->entry(args, size);
       } catch (const ascendpy_sim::KernelFault& e) {
         const std::string where = fault_location(e);
-        err = cat("kernel '", f->name, "' block ", b, ": ", e.kind, where.empty() ? "" : " at ", where, ": ",
+        err = cat("kernel '", f->name, "' block ", who, ": ", e.kind, where.empty() ? "" : " at ", where, ": ",
                   fault_detail(e));
       } catch (abi::__forced_unwind&) {
-        tl_block_idx = 0;
-        tl_block_num = 1;
+        tl_core = kNoCore;
         tl_regions = nullptr;
         throw;
       } catch (const std::exception& e) {
-        err = cat("kernel '", f->name, "' block ", b, ": ", demangle(typeid(e).name()), ": ", e.what());
+        err = cat("kernel '", f->name, "' block ", who, ": ", demangle(typeid(e).name()), ": ", e.what());
       } catch (...) {
-        err = cat("kernel '", f->name, "' block ", b, ": unknown exception: the kernel threw a value that is not "
-                  "a std::exception");
+        err = cat("kernel '", f->name, "' block ", who, ": unknown exception: the kernel threw a value that is "
+                  "not a std::exception");
       }
-      tl_block_idx = 0;
-      tl_block_num = 1;
+      tl_core = kNoCore;
       tl_regions = nullptr;
       return err;
     };
@@ -2250,6 +2584,14 @@ APY_API aclError aclrtBinaryGetFunction(const aclrtBinHandle binHandle, const ch
     f->bin = b;
     f->name = name;
     f->entry = entry;
+    if (auto kt = reinterpret_cast<const int32_t*>(dlsym(b->dl, ("__ascendpy_kernel_type_" + name).c_str()))) {
+      if (*kt < 0 || *kt >= kKernelTypes) {
+        return fail(ACL_ERROR_INVALID_FILE, cat("__ascendpy_kernel_type_", name, " in ", b->path, " is ", *kt,
+                                                ", not a KernelMetaType (0..", kKernelTypes - 1, ")"));
+      }
+      // The 310P types (KERNEL_TYPE_AICORE...) mean nothing on 910B (CANN's op compiler ignores them there).
+      f->ktype = *kt <= kMixAic12 ? *kt : kAivOnly;
+    }
     const uint64_t n = layout[0];
     f->size = layout[1];
     if (n > 128 || f->size > (1u << 20)) {
@@ -2446,9 +2788,20 @@ std::shared_ptr<const GmRegions> argument_regions(const Func& f, const Args& a) 
   return std::make_shared<const GmRegions>(std::move(merged));
 }
 
-aclError check_blocks(uint32_t numBlocks) {
+aclError check_blocks(uint32_t numBlocks, const Func& f) {
   if (numBlocks < 1 || numBlocks > 65535) {
     return fail(ACL_ERROR_INVALID_PARAM, cat("numBlocks ", numBlocks, " is outside [1, 65535]"));
+  }
+  // A 1:1 / 1:2 mix kernel's blocks are groups that run together, one per physical AI Core (asc-devkit
+  // 核函数.md, numBlocks: "不能超过物理核的核数"); a coupled 310P ignores the kernel type.
+  const SocInfo* soc = effective_soc();
+  if ((f.ktype == kMixAic11 || f.ktype == kMixAic12) && std::strncmp(soc->name, "Ascend310P", 10) != 0 &&
+      numBlocks > soc->ai_cores) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                cat("numBlocks ", numBlocks, " of kernel '", f.name, "' (", ktype_name(f.ktype), ": each block is 1 AIC + ",
+                    f.ktype == kMixAic12 ? 2 : 1, " AIV) exceeds the ", soc->ai_cores, " physical AI Cores of ", soc->name,
+                    ": a mix kernel's blocks must all run at once, so numBlocks may not exceed the AIC count "
+                    "(split the work into at most that many blocks)"));
   }
   return ACL_SUCCESS;
 }
@@ -2486,7 +2839,7 @@ APY_API aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle funcHandle, uint32_
                                                " of ", f->params.size(), " parameter(s) appended); call "
                                                "aclrtKernelArgsFinalize"));
     }
-    if (aclError e = check_blocks(numBlocks)) return e;
+    if (aclError e = check_blocks(numBlocks, *f)) return e;
     if (aclError e = check_cfg(cfg)) return e;
     std::shared_ptr<Stream> str;
     if (aclError e = resolve_stream(s, stream, &str)) return e;
@@ -2518,7 +2871,7 @@ APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlock
     if (!s.inited) return not_initialized();
     std::shared_ptr<Func> f;
     if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
-    if (aclError e = check_blocks(numBlocks)) return e;
+    if (aclError e = check_blocks(numBlocks, *f)) return e;
     if (!argsData) return null_arg("argsData");
     if (argsSize < f->size) {
       return fail(ACL_ERROR_INVALID_PARAM, cat("argsSize ", argsSize, " is smaller than the ", f->size,
@@ -2538,18 +2891,201 @@ APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlock
 
 // ================================================= contract with kernel libraries
 
-APY_API int64_t __ascendpy_sim_block_idx(void) { return tl_block_idx; }
-APY_API int64_t __ascendpy_sim_block_num(void) { return tl_block_num; }
+APY_API int64_t __ascendpy_sim_block_idx(void) { return tl_core.block_idx; }
+APY_API int64_t __ascendpy_sim_block_num(void) { return tl_core.block_num; }
+APY_API const __ascendpy_sim_core_t* __ascendpy_sim_core(void) { return &tl_core; }
 APY_API const char* __ascendpy_sim_soc_name(void) { return effective_soc()->name; }
 APY_API int __ascendpy_sim_fast(void) { return g_fast.load(std::memory_order_relaxed); }
 extern "C" {
 __attribute__((visibility("default"))) int __ascendpy_sim_cancel_pending = 0;
 }
 APY_API int __ascendpy_sim_cancelled(void) {
-  if (!tl_cancel || !tl_cancel->load(std::memory_order_relaxed)) return 0;
-  tl_cancel_seen = true;
-  return 1;
+  if (tl_cancel && tl_cancel->load(std::memory_order_relaxed)) {
+    tl_cancel_seen = true;
+    return 1;
+  }
+  return tl_halt && tl_halt->load(std::memory_order_relaxed) ? 1 : 0;  // another core of a mix launch stopped it
 }
+namespace {
+// The cross-core flags of mix launches (sync.h's CrossCoreSetFlag/CrossCoreWaitFlag; see Gang).
+const char* xc_fail(const char* kind, std::string text, const char** what, void** other, void* at = nullptr) {
+  tl_xc_what = std::move(text);
+  *what = tl_xc_what.c_str();
+  *other = at;
+  return kind;
+}
+
+// Outside a mix launch: why the kernel has no cross-core scheduler.
+const char* xc_no_scheduler(const char* call, const char** what, void** other) {
+  return xc_fail("unsupported_kernel_type",
+                 cat(call, " in a ", ktype_name(tl_core.kernel_type), " kernel: the NPU starts the cross-core "
+                     "scheduler only for mix kernels, so nothing would ever raise the flag. Declare the kernel "
+                     "__mix__(1, 2) or KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_MIX_AIC_1_2) (1:1 and the one-sided "
+                     "KERNEL_TYPE_MIX_AIV_1_0 / MIX_AIC_1_0 for mode 0 among AIVs / AICs work too)"),
+                 what, other);
+}
+
+const char* xc_released(const char** what, void** other) {
+  return xc_fail("cancelled", "another core of the launch faulted or deadlocked; this core was stopped here", what,
+                 other);
+}
+
+// Raises core c's flag f (a set reached it). Caller holds g.m. Returns false on overflow.
+bool xc_raise(Gang& g, GangCore& c, int f, void* site, std::string* text, const std::string& call) {
+  if (c.counter[f] >= kXcMax) {
+    *text = cat(call, " would raise flag ", f, " of ", g.describe(c), " to ", kXcMax + 1, ": a core's cross-core flag "
+                "counts at most ", kXcMax, " sets that its CrossCoreWaitFlag(", f, ") has not consumed yet (",
+                g.describe(c), c.state == GangCore::kDone ? " has finished" : " has not waited for them", "); on the "
+                "NPU the counter overflows and the task fails. Wait once per set, or set less often");
+    return false;
+  }
+  ++c.counter[f];
+  c.raised_by[f] = site;
+  return true;
+}
+}  // namespace
+
+APY_API const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, const char* pipe, void* site,
+                                                  const char** what, void** other) {
+  *what = nullptr;
+  *other = nullptr;
+  const std::string call = cat("CrossCoreSetFlag<", mode, ", ", pipe ? pipe : "?", ">(", flag, ")");
+  Gang* gp = tl_gang;
+  if (!gp) return xc_no_scheduler(call.c_str(), what, other);
+  Gang& g = *gp;
+  if (mode < 0 || mode > 2) {
+    return xc_fail("invalid_argument", cat(call, ": 910B's cross-core modes are 0 (every AIC, or every AIV, of the "
+                                           "launch), 1 (the AIVs of a group) and 2 (a group's AIC with its AIVs)"),
+                   what, other);
+  }
+  if (mode != 0 && !g.grouped()) {
+    return xc_fail("unsupported_kernel_type",
+                   cat(call, " in a ", ktype_name(g.ktype), " kernel: mode ", mode, " synchronises the cores of a "
+                       "group, which only the 1:1 and 1:2 mix kernels have (KERNEL_TYPE_MIX_AIC_1_1/1_2, "
+                       "__mix__(1, 1) / __mix__(1, 2)); use mode 0"),
+                   what, other);
+  }
+  Lock lk(g.m);
+  GangCore& c = g.cores[static_cast<size_t>(tl_gang_core)];
+  if (mode == 1 && c.core == kCoreAic) {
+    return xc_fail("invalid_argument", cat(call, " on ", g.describe(c), ": mode 1 synchronises the AIVs of a group "
+                                           "with each other; the AIC takes no part in it (mode 2 pairs it with its "
+                                           "AIVs)"),
+                   what, other);
+  }
+  if (g.stopped) return xc_released(what, other);
+  std::string text;
+  bool ok = true;
+  bool raised = false;
+  // The cores the scheduler waits for (`peers`, all of which must set) and the ones it then raises.
+  std::vector<GangCore*> peers, targets;
+  int slot = -1;
+  if (mode == 0) {
+    slot = 0;
+    for (GangCore& o : g.cores) {
+      if (o.core == c.core) peers.push_back(&o);
+    }
+    targets = peers;
+  } else if (mode == 1) {
+    slot = 1;
+    for (int k = g.aic; k < g.per_unit(); ++k) peers.push_back(&g.at(c.block, k));
+    targets = peers;
+  } else if (c.core == kCoreAic) {  // mode 2, AIC -> each AIV of its group
+    for (int k = g.aic; k < g.per_unit(); ++k) {
+      ok = xc_raise(g, g.at(c.block, k), flag, site, &text, call);
+      if (!ok) break;
+      raised = true;
+    }
+  } else {  // mode 2, every AIV of the group -> the AIC
+    slot = 2;
+    for (int k = g.aic; k < g.per_unit(); ++k) peers.push_back(&g.at(c.block, k));
+    targets.push_back(&g.at(c.block, 0));
+  }
+  if (slot >= 0) {
+    if (c.held[slot][flag] >= kXcMax) {
+      size_t missing = 0;
+      for (GangCore* o : peers) missing += o->held[slot][flag] == 0;
+      text = cat(call, " on ", g.describe(c), ": more than ", kXcMax, " of this core's sets of flag ", flag,
+                 " in mode ", mode, " are pending, because ", missing, " of the ", peers.size(),
+                 " cores that must all set it (", mode == 0 ? "every " : "every AIV of the group",
+                 mode == 0 ? (c.core == kCoreAic ? "AIC of the launch" : "AIV of the launch") : "",
+                 ") have not: the scheduler counts at most ", kXcMax, " outstanding sets; on the NPU the task fails");
+      ok = false;
+    } else {
+      ++c.held[slot][flag];
+      bool all = true;
+      for (GangCore* o : peers) all = all && o->held[slot][flag] > 0;
+      if (all) {
+        for (GangCore* o : peers) --o->held[slot][flag];
+        for (GangCore* t : targets) {
+          ok = xc_raise(g, *t, flag, site, &text, call);
+          if (!ok) break;
+          raised = true;
+        }
+      }
+    }
+  }
+  if (!ok) {
+    g.stop(tl_gang_core);
+    return xc_fail("flag_overflow", std::move(text), what, other);
+  }
+  if (raised) g.cv.notify_all();
+  return nullptr;
+}
+
+APY_API const char* __ascendpy_sim_cross_core_wait(int32_t flag, void* site, const char** what, void** other) {
+  (void)site;
+  *what = nullptr;
+  *other = nullptr;
+  Gang* gp = tl_gang;
+  if (!gp) return xc_no_scheduler(cat("CrossCoreWaitFlag(", flag, ")").c_str(), what, other);
+  Gang& g = *gp;
+  const int me = tl_gang_core;
+  Lock lk(g.m);
+  GangCore& c = g.cores[static_cast<size_t>(me)];
+  if (g.stopped) return xc_released(what, other);
+  if (c.counter[flag] > 0) {
+    --c.counter[flag];
+    return nullptr;
+  }
+  c.state = GangCore::kWaiting;
+  c.wait_flag = flag;
+  c.wait_seq = ++g.seq;
+  --g.running;
+  ++g.waiting;
+  g.check_deadlock();
+  g.cv.wait(lk, [&] { return c.counter[flag] > 0 || g.stopped || g.cancel->load(); });
+  c.state = GangCore::kRunning;
+  c.wait_flag = -1;
+  ++g.running;
+  --g.waiting;
+  if (g.cancel->load()) {
+    tl_cancel_seen = true;
+    return xc_fail("cancelled", "the launch was cancelled by aclrtStreamAbort (in ascendpy: Ctrl-C during a wait, or "
+                                "Stream.abort()) while this core waited in CrossCoreWaitFlag", what, other);
+  }
+  if (g.stopped) {
+    if (g.deadlocked && g.primary == me) return xc_fail("deadlock", g.deadlock_what, what, other, g.deadlock_other);
+    return xc_released(what, other);
+  }
+  --c.counter[flag];
+  return nullptr;
+}
+
+// The KernelMetaType the simulator runs `funcHandle` as (its library's __ascendpy_kernel_type_NAME).
+APY_API aclError ascendpySimKernelType(aclrtFuncHandle funcHandle, int32_t* type) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    if (!type) return null_arg("type");
+    *type = f->ktype;
+    return ACL_SUCCESS;
+  });
+}
+
 APY_API int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* size) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   AllocIndex& idx = alloc_index();

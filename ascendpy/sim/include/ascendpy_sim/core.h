@@ -32,6 +32,15 @@
 //   deadlock               WaitFlag with no pending SetFlag of the same event and id (the NPU hangs), or a
 //                          second SetFlag while the first is still pending (undefined: a set is lost)
 //   tensor_leak            a TQue tensor still allocated or queued when the kernel returns
+// and by the cross-core flags (CrossCoreSetFlag/CrossCoreWaitFlag, sync.h; per launch):
+//   deadlock               a CrossCoreWaitFlag that nothing can satisfy any more: every other core of the
+//                          launch has finished or waits on a flag itself (the NPU hangs)
+//   flag_overflow          a cross-core flag counter (or the scheduler's count of one core's sets not yet
+//                          matched by the other cores of its mode) would exceed 15
+//   unsupported_kernel_type  a cross-core flag in a kernel type without the cross-core scheduler
+//                          (KERNEL_TYPE_AIV_ONLY / AIC_ONLY), or a mode the kernel type lacks
+//   invalid_argument       a modeId other than 0, 1, 2, mode 1 on an AIC, CrossCoreSetFlag on PIPE_S/PIPE_ALL
+//   unsupported_on_soc     cross-core flags and SetSyncBaseAddr on Ascend310P
 // and by every API call of a launch that aclrtStreamAbort cancels (poll_cancel):
 //   cancelled              the block stopped at this call (reported by the abort, not as a fault)
 #pragma once
@@ -111,13 +120,50 @@
 #define KERNEL_TASK_TYPE_DEFAULT(value)
 #endif
 
-// The simulator runs vector (AIV) code: `if ASCEND_IS_AIV { ... }` is taken,
-// `if ASCEND_IS_AIC { ... }` is not.
-#ifndef ASCEND_IS_AIV
-#define ASCEND_IS_AIV (true)
-#endif
-#ifndef ASCEND_IS_AIC
-#define ASCEND_IS_AIC (false)
+// The core type (kernel_utils_macros.h of 8.1): AscendC::MIX / AIC / AIV, `g_coreType`, and
+// ASCEND_IS_AIV / ASCEND_IS_AIC / ASCEND_IS_NOT_AIV / ASCEND_IS_NOT_AIC, usable exactly where 8.1's
+// device build allows them: right after `if` (`if ASCEND_IS_AIC { ... } else { ... }`), where the device
+// macro expands to `constexpr(g_coreType == AscendC::AIC)`.
+//  * 910B (split cores): as CANN's CPU-debug build, a runtime test of the core the calling thread
+//    simulates (a launch runs an AIV-only kernel's blocks as AIVs, an AIC-only kernel's as AICs, a mix
+//    kernel's groups as 1 AIC + 1 or 2 AIVs, see __ascendpy_sim_core). The macro is an if-statement's
+//    init-statement and condition, `(bool v = ...; v)`, so `bool b = ASCEND_IS_AIV;` or
+//    `if (ASCEND_IS_AIV)`, which the device build rejects, do not compile here either. g_coreType
+//    converts to the core type but is not a constant (`if constexpr (g_coreType == AIV)` is refused, as
+//    in the CPU-debug build, whose g_coreType is an extern variable).
+//  * 310P (coupled, __CCE_AICORE__ 200): the device definition: g_coreType is the constant MIX (neither
+//    __DAV_C220_CUBE__ nor __DAV_C220_VEC__ is defined for dav-m200), so both ASCEND_IS_AIV and
+//    ASCEND_IS_AIC are false and code inside them does not run; __mix__/__cube__/KERNEL_TASK_TYPE_DEFAULT
+//    have no effect there (every kernel runs numBlocks AI Cores).
+namespace AscendC {
+constexpr int32_t MIX = 0;
+constexpr int32_t AIC = 1;
+constexpr int32_t AIV = 2;
+}  // namespace AscendC
+
+namespace ascendpy_sim {
+// AscendC::MIX / AIC / AIV: the core the calling thread simulates.
+inline int32_t core_type() { return __ascendpy_sim_core()->core_type; }
+inline const char* core_name(int32_t t) { return t == AscendC::AIC ? "AIC" : t == AscendC::AIV ? "AIV" : "AI Core"; }
+}  // namespace ascendpy_sim
+
+#if __CCE_AICORE__ == 220
+namespace ascendpy_sim {
+struct CoreTypeVar {
+  operator int32_t() const { return core_type(); }  // NOLINT: converts like 8.1's int32_t g_coreType
+};
+}  // namespace ascendpy_sim
+inline constexpr ::ascendpy_sim::CoreTypeVar g_coreType{};
+#define ASCEND_IS_AIV (bool apy_core_is_ = ::ascendpy_sim::core_type() == ::AscendC::AIV; apy_core_is_)
+#define ASCEND_IS_AIC (bool apy_core_is_ = ::ascendpy_sim::core_type() == ::AscendC::AIC; apy_core_is_)
+#define ASCEND_IS_NOT_AIV (bool apy_core_is_ = ::ascendpy_sim::core_type() != ::AscendC::AIV; apy_core_is_)
+#define ASCEND_IS_NOT_AIC (bool apy_core_is_ = ::ascendpy_sim::core_type() != ::AscendC::AIC; apy_core_is_)
+#else
+constexpr int32_t g_coreType = AscendC::MIX;
+#define ASCEND_IS_AIV constexpr(g_coreType == AscendC::AIV)
+#define ASCEND_IS_AIC constexpr(g_coreType == AscendC::AIC)
+#define ASCEND_IS_NOT_AIV constexpr(g_coreType != AscendC::AIV)
+#define ASCEND_IS_NOT_AIC constexpr(g_coreType != AscendC::AIC)
 #endif
 
 #ifndef __PLUGIN__KERNEL_META_TYPE_ENUME_DEFINED__
