@@ -118,3 +118,13 @@ def test_safety_case_studies(capsys, rng, monkeypatch):
     else:
         assert race.cpp.error is None, race.cpp.detail
     assert race.py.error is None and "MTE2_V and V_MTE3" in race.py.summary and "matches numpy" in race.py.summary
+
+
+# ---- matmul on the cube unit, and mix kernels with vector epilogues
+
+def test_matmul_program(capsys, rng):
+    from examples.matmul import main as matmul
+
+    assert matmul.main(shapes=[(16, 16, 16), (130, 70, 77)], fused=(100, 150, 45), seed=int(rng.integers(1 << 31)))
+    out = capsys.readouterr().out
+    assert out.count(" ok") == 4 and "MISMATCH" not in out
