@@ -418,13 +418,54 @@ _CASE = ("static void apy_case_{i}() {{ using T = {t}; using S = {s}; constexpr 
          "g.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(apy_gm), N); (void)s; (void)m; (void)g; {body} }}")
 
 
+# The cube path (ascendpy_sim/cube.h): each on-chip buffer of a case is a TBuf of its own position.
+_CUBE_BUFS = {"l1": "A1", "a2": "A2", "b2": "B2", "c1": "CO1"}
+_CUBE_FORMS = {
+    "nd2nz": (("DataCopy.nd2nz",), "DataCopy(l1.Get<T>(), g, Nd2NzParams(1, 16, 16, 0, 16, 16, 1, 0));"),
+    "load2d": (("LoadData",), "LoadData(a2.Get<T>(), l1.Get<T>(), LoadData2DParams(0, 2, 1, 0, 0, false, 0));"),
+}
+_MMAD = ("MmadParams p; p.m = 16; p.n = 16; p.k = 16; Mmad(c1.Get<{d}>(), a2.Get<{a}>(), b2.Get<{b}>(), p);")
+_FIXPIPE = ("FixpipeParamsV220 f; f.nSize = 16; f.mSize = 16; f.srcStride = 16; f.dstStride = 16; "
+            "f.deqScalar = 0x3F800000; f.quantPre = QuantMode_t::{q}; Fixpipe(g, c1.Get<S>(), f);")
+_CO1_TO_UB = ("DataCopyEnhancedParams e; e.blockMode = BlockMode::BLOCK_MODE_MATRIX; e.deqScale = DeqScale::{q}; "
+              "e.deqValue = 0x3C00; DataCopy(d, c1.Get<S>(), DataCopyParams(1, 1, 0, 0), e);")
+
+
+def _quant(dst: str, src: str) -> str:
+    """The quantPre CANN 8.1 requires for a Fixpipe type pair (NoQuant where it names none)."""
+    return {("half", "float"): "F322F16", ("bfloat16_t", "float"): "F322BF16", ("half", "int32_t"): "DEQF16",
+            ("int8_t", "float"): "QF322B8_PRE", ("uint8_t", "float"): "QF322B8_PRE",
+            ("int8_t", "int32_t"): "REQ8", ("uint8_t", "int32_t"): "REQ8"}.get((dst, src), "NoQuant")
+
+
+def _cube_body(body: str) -> str:
+    bufs = " ".join(f"TBuf<TPosition::{pos}> {name}; pipe.InitBuffer({name}, 16384);"
+                    for name, pos in _CUBE_BUFS.items() if f"{name}." in body)
+    return f"{bufs} {body}"
+
+
 def matrix_cases() -> list[tuple[str, str, str, str]]:
-    """(case name, T, S, body): ops over TYPES, then Cast<T, S> (dst T, src S) for every pair."""
+    """(case name, T, S, body): ops over TYPES, then Cast<T, S> (dst T, src S) for every pair, then the cube
+    path: Nd2Nz and LoadData per type, Mmad per (dst, fm, filter), Fixpipe and L0C -> UB per (dst, src)."""
     out = []
     for ops, body in _FORMS.values():
         for op in ops:
             out += [(f"{op}<{t}>", t, t, body.replace("{op}", op)) for t in TYPES]
     out += [(f"Cast<{t},{s}>", t, s, "Cast(d, s, RoundMode::CAST_RINT, N);") for t in TYPES for s in TYPES if s != t]
+    for ops, body in _CUBE_FORMS.values():
+        for op in ops:
+            out += [(f"{op}<{t}>", t, t, _cube_body(body)) for t in TYPES]
+    ins = ("half", "bfloat16_t", "float", "int8_t", "uint8_t")
+    triples = [(d, a, a) for d in ("float", "int32_t", "half") for a in ins] + \
+        [("int32_t", "uint8_t", "int8_t"), ("int32_t", "int8_t", "uint8_t")]
+    out += [(f"Mmad<{d},{a},{b}>", d, a, _cube_body(_MMAD.format(d=d, a=a, b=b))) for d, a, b in triples]
+    out += [(f"Fixpipe<{t},{s}>", t, s, _cube_body(_FIXPIPE.format(q=_quant(t, s))))
+            for s in ("float", "int32_t") for t in TYPES]
+    pairs = [(t, t) for t in TYPES] + [("half", "float"), ("half", "int32_t"), ("int16_t", "int32_t"),
+                                       ("int8_t", "int32_t"), ("uint8_t", "int32_t")]
+    out += [(f"DataCopy.co1<{t},{s}>", t, s, _cube_body(_CO1_TO_UB.format(q="DEQ" if (t, s) == ("half", "int32_t")
+                                                                          else "DEQ_NONE")))
+            for t, s in pairs]
     return out
 
 

@@ -84,38 +84,45 @@ __aicore__ inline void SingleTile(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, u
 
 extern "C" __global__ __aicore__ void single_tile(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_NONE>(a, b, c, m, n, k);
 }
 
 extern "C" __global__ __aicore__ void no_mte1_m(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_NO_MTE1_M>(a, b, c, m, n, k);
 }
 
 extern "C" __global__ __aicore__ void no_m_fix(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_NO_M_FIX>(a, b, c, m, n, k);
 }
 
 extern "C" __global__ __aicore__ void nd_copy(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_ND_COPY>(a, b, c, m, n, k);
 }
 
 extern "C" __global__ __aicore__ void misaligned_b2(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n,
     uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_MISALIGNED_B2>(a, b, c, m, n, k);
 }
 
 extern "C" __global__ __aicore__ void a2_range(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     SingleTile<BUG_A2_RANGE>(a, b, c, m, n, k);
 }
 
 // L0A is 64 KiB: a second buffer on A2 does not fit.
 extern "C" __global__ __aicore__ void l0a_overflow(GM_ADDR a)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     TPipe pipe;
     TBuf<TPosition::A2> first;
     TQue<TPosition::A2, 1> second;
@@ -129,6 +136,7 @@ extern "C" __global__ __aicore__ void l0a_overflow(GM_ADDR a)
 // apart. The whole L1 buffer is then copied out, padding included.
 extern "C" __global__ __aicore__ void nd2nz_multi(GM_ADDR x, GM_ADDR y)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     TPipe pipe;
     TBuf<TPosition::A1> buf;
     constexpr uint32_t L1_ELEMS = 4096;
@@ -154,6 +162,7 @@ extern "C" __global__ __aicore__ void nd2nz_multi(GM_ADDR x, GM_ADDR y)
 // 910B has no L0C -> UB path: Fixpipe is the way out of L0C there.
 extern "C" __global__ __aicore__ void co1_to_ub(GM_ADDR a)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     TPipe pipe;
     TBuf<TPosition::CO1> c1Buf;
     TBuf<TPosition::VECCALC> ubBuf;

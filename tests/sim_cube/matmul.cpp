@@ -166,6 +166,7 @@ private:
 extern "C" __global__ __aicore__ void matmul_f16_kn(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<half, float, false> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -174,6 +175,7 @@ extern "C" __global__ __aicore__ void matmul_f16_kn(GM_ADDR a, GM_ADDR b, GM_ADD
 extern "C" __global__ __aicore__ void matmul_f16_nk(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<half, float, true> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -182,6 +184,7 @@ extern "C" __global__ __aicore__ void matmul_f16_nk(GM_ADDR a, GM_ADDR b, GM_ADD
 extern "C" __global__ __aicore__ void matmul_f16_kn_to_f16(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<half, half, false> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -190,6 +193,7 @@ extern "C" __global__ __aicore__ void matmul_f16_kn_to_f16(GM_ADDR a, GM_ADDR b,
 extern "C" __global__ __aicore__ void matmul_bf16_kn(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<bfloat16_t, float, false> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -198,6 +202,7 @@ extern "C" __global__ __aicore__ void matmul_bf16_kn(GM_ADDR a, GM_ADDR b, GM_AD
 extern "C" __global__ __aicore__ void matmul_bf16_nk_to_bf16(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<bfloat16_t, bfloat16_t, true> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -206,6 +211,7 @@ extern "C" __global__ __aicore__ void matmul_bf16_nk_to_bf16(GM_ADDR a, GM_ADDR 
 extern "C" __global__ __aicore__ void matmul_f32_nk(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<float, float, true> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
@@ -214,6 +220,7 @@ extern "C" __global__ __aicore__ void matmul_f32_nk(GM_ADDR a, GM_ADDR b, GM_ADD
 extern "C" __global__ __aicore__ void matmul_i8_nk(GM_ADDR a, GM_ADDR b, GM_ADDR c, uint32_t m, uint32_t n, uint32_t k,
     uint32_t relu)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);  // a cube kernel: it runs on the AIC cores
     KernelMatmul<int8_t, int32_t, true> op;
     op.Init(a, b, c, m, n, k, relu);
     op.Process();
