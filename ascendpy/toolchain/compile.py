@@ -346,6 +346,8 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
             _validate(source, source_name, replace(config, sim=False))  # raises, with the no-entry finding
         raise CompileError('no kernel entry found; an AscendC kernel is declared '
                            '`extern "C" __global__ __aicore__ void NAME(GM_ADDR x, ...)`', source_name)
+    if config.core is None and kinds and len(set(kinds.values())) == 1 and all(e.kernel_type is None for e in found):
+        config = replace(config, core=next(iter(kinds.values())))  # the generator knows; detect_core only guesses
     types = kernel_types(source, found, config.core)
     for name, kind in (kinds or {}).items():
         if name in types and entries.kind_of(types[name]) != kind:
