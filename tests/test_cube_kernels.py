@@ -8,20 +8,12 @@ of its group finish the rows). References are float64 numpy of the same (rounded
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ascendpy import DeadlockFault, DeviceBuffer, KernelLoader
 from tests.kernels import cube_matmul, mix_matmul
-
-SIM = Path(__file__).resolve().parent.parent / "ascendpy" / "sim" / "include" / "ascendpy_sim"
-# The simulator's cube data path and mix runtime are being added in parallel (cube.h; sync.h/acl_sim.cpp);
-# these tests run as soon as they are there.
-HAS_CUBE = '"ascendpy_sim/cube.h"' in (SIM.parent / "kernel_operator.h").read_text()
-HAS_MIX = HAS_CUBE and "CrossCoreSetFlag" in "".join(p.read_text() for p in SIM.glob("*.h"))
-pytestmark = pytest.mark.skipif(not HAS_CUBE, reason="the simulator has no cube data path yet (sim cube.h)")
 
 SHAPES = [(16, 16, 16), (30, 40, 70), (128, 256, 64), (100, 33, 77)]  # m, n, k
 
@@ -202,10 +194,6 @@ def _line(fn, marker: str) -> int:
 
 
 # ---------------------------------------------------------------------------------- mix kernels
-mixonly = pytest.mark.skipif(not HAS_MIX, reason="the simulator has no mix-kernel runtime yet (cross-core flags)")
-
-
-@mixonly
 @pytest.mark.parametrize("m,n,k", [(32, 64, 64), (70, 100, 50)])
 def test_mix_matmul_bias_relu(mix, runtime, rng, m, n, k):
     _, _, _, stream = runtime
@@ -219,7 +207,6 @@ def test_mix_matmul_bias_relu(mix, runtime, rng, m, n, k):
     assert _rel_err(out.to_numpy().reshape(m, n), want) < 1e-3
 
 
-@mixonly
 def test_mix_matmul_row_softmax(mix, runtime, rng):
     _, _, _, stream = runtime
     m, n, k = 50, 40, 70
@@ -234,7 +221,6 @@ def test_mix_matmul_row_softmax(mix, runtime, rng):
     np.testing.assert_allclose(out.to_numpy().reshape(m, n), want, rtol=1e-3, atol=1e-6)
 
 
-@mixonly
 def test_mix_kernel_missing_its_set_flag_deadlocks_at_the_wait(mix, runtime, rng):
     _, _, _, stream = runtime
     a = rng.uniform(-1, 1, (16, 16)).astype(np.float16)
