@@ -9,6 +9,7 @@ The planted bugs in bugs.cpp each name their `// BUG` line and fault kind.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from pathlib import Path
@@ -16,11 +17,11 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 import pytest
-from test_faults import expect
+from test_faults import bug_line
 
 from ascendpy import DeviceBuffer, KernelLoader, Stream
 from ascendpy.errors import CompileError, ValidationWarning
-from ascendpy.runtime.faults import AlignmentFault, OnChipCapacityFault, PipeRaceFault
+from ascendpy.runtime.faults import AlignmentFault, KernelFault, OnChipCapacityFault, PipeRaceFault
 from ascendpy.toolchain.compile import compile_cpp
 
 CPP = Path(__file__).resolve().parent / "sim_cube"
@@ -50,6 +51,24 @@ def stream(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> S
     monkeypatch.delenv("ASCENDPY_SIM_CHECKS", raising=False)
     monkeypatch.setenv("ASCENDPY_SIM_SOC", "Ascend910B3")
     return request.getfixturevalue("runtime")[3]
+
+
+def expect(cls: type[KernelFault], kind: str, loader: KernelLoader, name: str, stream: Stream, block_dim: int,
+           *args: object, source: Path, words: tuple[str, ...] = ()) -> KernelFault:
+    """Launch `name`, expect exactly `cls`/`kind` from block 0 at the `BUG name` line of `source` (the report
+    may name the core, `block 0 AIC`)."""
+    with pytest.raises(KernelFault) as info:
+        loader.get_kernel(name)[block_dim, stream](*args)
+        stream.synchronize()
+    err = info.value
+    text = str(err)
+    assert type(err) is cls and err.kind == kind and err.kernel == name and err.block == 0, text
+    assert err.filename == str(source) and err.lineno == bug_line(source, name), text
+    where = f"{re.escape(str(source))}:{err.lineno}"
+    assert re.search(rf"kernel '{name}' block 0( AI[CV]( \d+)?)?: {kind} at {where}: ", text), text
+    for w in words:
+        assert w in err.detail, text
+    return err
 
 
 def _run(loader: KernelLoader, name: str, stream: Stream, a: np.ndarray, b: np.ndarray, m: int, n: int, k: int,
@@ -204,6 +223,11 @@ def test_nd2nz_with_several_matrices_as_documented(bugs, stream, rng):
 def test_l0c_to_ub_is_refused_on_910b(bugs, stream):
     expect(AlignmentFault, "unsupported_on_soc", bugs, "co1_to_ub", stream, 1, DeviceBuffer.empty(np.float32, 8),
            source=BUGS, words=("L0C -> UB", "use Fixpipe"))
+
+
+def test_cube_instruction_on_an_aiv_core(bugs, stream):
+    expect(AlignmentFault, "bad_position", bugs, "aiv_cube", stream, 1, DeviceBuffer.empty(np.float32, 8),
+           source=BUGS, words=("AIV (vector) core", "KERNEL_TYPE_AIC_ONLY"))
 
 
 # ----------------------------------------------------------------------------- 310P: L0C -> UB -> GM

@@ -174,4 +174,16 @@ extern "C" __global__ __aicore__ void co1_to_ub(GM_ADDR a)
     DataCopy(ub, c1Buf.Get<float>(), DataCopyParams(1, 1, 0, 0), e);  // BUG co1_to_ub
     (void)a;
 }
+// Without KERNEL_TYPE_AIC_ONLY (or a mix kernel's `if ASCEND_IS_AIC`) a 910B kernel runs on the AIV cores,
+// which have no cube unit: CANN 8.1 skips the instruction there.
+extern "C" __global__ __aicore__ void aiv_cube(GM_ADDR a)
+{
+    TPipe pipe;
+    TBuf<TPosition::A1> l1Buf;
+    TBuf<TPosition::A2> l0Buf;
+    pipe.InitBuffer(l1Buf, 4096);
+    pipe.InitBuffer(l0Buf, 4096);
+    LoadData(l0Buf.Get<half>(), l1Buf.Get<half>(), LoadData2DParams(0, 2, 1, 0, 0, false, 0));  // BUG aiv_cube
+    (void)a;
+}
 // ascendc-check: 910B

@@ -427,6 +427,20 @@ __attribute__((noinline)) inline void check_cube_operand(const void* addr, const
   check_range(addr, buf, gen, bytes, op, role, align, false);
 }
 
+// On 910B the cube unit (MTE1, M, FIX and the L0 buffers) belongs to the AIC cores; CANN 8.1 wraps these
+// instructions in `if ASCEND_IS_AIC`, so on an AIV they silently do nothing. The simulator refuses them there.
+inline void require_aic(const char* op) {
+#if __CCE_AICORE__ == 220
+  if (block_state() && core_type() == AscendC::AIV) {
+    fault("bad_position", cat(op, " is a cube instruction, and this block runs on an AIV (vector) core, where CANN "
+                              "8.1 skips it: declare the kernel KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY), or in a "
+                              "mix kernel run it under `if ASCEND_IS_AIC`"));
+  }
+#else
+  (void)op;
+#endif
+}
+
 [[noreturn]] __attribute__((noinline, cold)) inline void bad_param(const char* op, const char* name, uint64_t v,
                                                                      const char* range) {
   fault("invalid_argument", cat(op, ": ", name, " = ", v, " is outside ", range));
@@ -497,6 +511,7 @@ __attribute__((noinline)) inline void load2d_run(const OpRec& r, const BufDesc* 
                                                  const BufDesc* sbuf, const uint8_t* src, uint32_t sgen,
                                                  const AscendC::LoadData2DParams& p, uint64_t es, const char* tname) {
   const char* op = "LoadData";
+  require_aic(op);
   check_cube_operand(src, sbuf, sgen, 0, op, "src", 32, Hw::L1, Hw::L1, "an A1/B1 tensor in the L1 buffer");
   check_cube_operand(dst, dbuf, dgen, 0, op, "dst", 512, Hw::L0A, Hw::L0B,
                      "an A2 (L0A) or B2 (L0B) tensor");
@@ -579,6 +594,7 @@ struct MmadOperands {
 
 __attribute__((noinline)) inline void mmad_run(const OpRec& r, const MmadOperands& o, const AscendC::MmadParams& p) {
   const char* op = "Mmad";
+  require_aic(op);
   const bool p310 = soc_is_310p();
   const uint64_t csz = ck_size(o.ck), asz = ck_size(o.ak);
   check_cube_operand(o.c, o.cbuf, o.cgen, 0, op, "dst", o.ck == CK::F16 ? 512 : 1024, Hw::L0C, Hw::L0C,
@@ -703,6 +719,7 @@ struct FixGeom {
 __attribute__((noinline)) inline bool fixpipe_geometry(const AscendC::FixpipeParamsV220& p, bool row_major, CK sk,
                                                        CK dk, OutConv* c, FixGeom* g) {
   const char* op = "Fixpipe";
+  require_aic(op);
   if (soc_is_310p()) {
     fault("unsupported_on_soc", cat(op, " is not available on ", soc_name(), " (CANN 8.1 declares it for dav-c220 "
                                     "only): copy L0C to UB with DataCopy(DataCopyParams, DataCopyEnhancedParams), "
