@@ -167,6 +167,16 @@ def test_single_tile_with_flags_is_clean_and_right(bugs, stream, rng):
         assert _rel(c.to_numpy().reshape(m, n), ref) < 1e-3
 
 
+def test_m_1_is_gemv_mode(bugs, stream, rng):
+    """m = 1 makes the cube read L0A as one ND row of k elements: a Zz-loaded A is right only for k <= C0."""
+    (a, b, c), ref = _tile_args(rng, 1, 32, 16)
+    bugs.get_kernel("single_tile")[1, stream](a, b, c, 1, 32, 16)
+    assert _rel(c.to_numpy().reshape(1, 32), ref) < 1e-3
+    (a, b, c), ref = _tile_args(rng, 1, 32, 64)  # row 0 of the k fractals is 256 elements apart in Zz
+    bugs.get_kernel("single_tile")[1, stream](a, b, c, 1, 32, 64)
+    assert _rel(c.to_numpy().reshape(1, 32), ref) > 0.1
+
+
 def test_missing_mte1_m_flag_is_a_race_at_the_mmad(bugs, stream, rng):
     args, _ = _tile_args(rng, 30, 40, 64)
     err = expect(PipeRaceFault, "pipe_race", bugs, "no_mte1_m", stream, 1, *args, 30, 40, 64, source=BUGS,
