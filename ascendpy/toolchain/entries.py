@@ -73,7 +73,8 @@ _SIDE_QUAL = re.compile(r"\b(__vector__|__cube__)\b|\b__mix__\s*\(\s*(\d+)\s*,\s
 _TASK_TYPE = re.compile(r"\bKERNEL_TASK_TYPE_DEFAULT\s*\(\s*(\w+)\s*\)")
 
 
-def declared_kernel_type(qualifiers: str, body: str, name: str, line: int, source_name: str | None = None) -> str | None:
+def declared_kernel_type(qualifiers: str, body: str, name: str, line: int,
+                         source_name: str | None = None) -> str | None:
     """The kernel type an entry declares: its `__vector__`/`__cube__`/`__mix__(c, v)` qualifier, else the
     `KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_...)` statement in its body (reference 1.1); None if neither."""
     m = _SIDE_QUAL.search(qualifiers)
@@ -82,8 +83,8 @@ def declared_kernel_type(qualifiers: str, body: str, name: str, line: int, sourc
             return "KERNEL_TYPE_AIV_ONLY" if m.group(1) == "__vector__" else "KERNEL_TYPE_AIC_ONLY"
         ratio = (int(m.group(2)), int(m.group(3)))
         if ratio not in MIX_RATIOS:
-            raise CompileError(f"kernel '{name}' is declared __mix__{ratio}: the cube:vector ratios are (1, 0), (0, 1), "
-                               "(1, 1) and (1, 2)", source_name, line, name)
+            raise CompileError(f"kernel '{name}' is declared __mix__{ratio}: the cube:vector ratios are (1, 0), "
+                               "(0, 1), (1, 1) and (1, 2)", source_name, line, name)
         return MIX_RATIOS[ratio]
     found = {t.group(1) for t in _TASK_TYPE.finditer(body)}
     if len(found) > 1:
