@@ -948,9 +948,11 @@ GENERATED = [
     ("tests.kernels.vector_ops_310p", ["Ascend310P3"]),
     ("examples.safety.py.01_type_confusion", SOCS), ("examples.safety.py.03_use_after_free", SOCS),
     ("examples.safety.py.04_missing_sync", SOCS), ("examples.safety.py.06_integer_overflow", SOCS),
-    ("tests.kernels.cube_matmul", ["Ascend910B3"]),  # 310P has no Fixpipe: ascendpy refuses it there
-    ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # nor mix kernels
+    ("tests.kernels.cube_matmul", ["Ascend910B3"]),  # bf16 and f32 Mmad: 910B only
+    ("tests.kernels.cube_matmul_310p", SOCS), ("tests.kernels.cube_tile", SOCS),
+    ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
+    ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
 ]
 
 
@@ -978,7 +980,9 @@ def test_other_compiled_modules_exist():
     """GENERATED lists every kernel module; the ones left out fail to compile on purpose (planted errors)."""
     listed = {m for m, _ in GENERATED}
     found = {f"examples.{p.parent.name}.kernels" for p in (ROOT / "examples").glob("*/kernels.py")}
-    found |= {f"tests.kernels.{p.stem}" for p in (ROOT / "tests" / "kernels").glob("*.py") if p.stem != "__init__"}
+    for package in ("tests/kernels", "ascendpy/ops/kernels"):
+        found |= {f"{package.replace('/', '.')}.{p.stem}" for p in (ROOT / package).glob("*.py")
+                  if p.stem != "__init__"}
     assert found <= listed
 
 

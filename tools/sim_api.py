@@ -272,7 +272,8 @@ def vendor_availability(names: list[Name], socs: tuple[str, ...] = SOCS) -> dict
 
 
 def generated_kernels(out: Path) -> list[tuple[Path, str]]:
-    """The AscendC of every ascendpy kernel module in examples/ and tests/kernels/, for each SoC it compiles for."""
+    """The AscendC of every ascendpy kernel module in examples/, tests/kernels/ and ascendpy/ops/kernels/, for each
+    SoC it compiles for."""
     import importlib.util
 
     sys.path.insert(0, str(ROOT))
@@ -280,7 +281,8 @@ def generated_kernels(out: Path) -> list[tuple[Path, str]]:
     from ascendpy.errors import CompileError
 
     made = []
-    for path in sorted([*ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/kernels/*.py")]):
+    for path in sorted([*ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/kernels/*.py"),
+                        *ROOT.glob("ascendpy/ops/kernels/*.py")]):
         if not re.search(r"\b(?:aiv|cube|mix)_kernel\b", path.read_text()):  # vector, cube and mix kernels
             continue
         name = "apy_gen_" + re.sub(r"\W", "_", path.relative_to(ROOT).with_suffix("").as_posix())
