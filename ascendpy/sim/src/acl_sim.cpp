@@ -18,6 +18,13 @@
 //   stops the launch; the fault is reported by the next synchronisation of the
 //   stream as ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, with the text in
 //   aclGetRecentErrMsg(), and the stream stays usable.
+// - The kernel's type (its library's __ascendpy_kernel_type_NAME) decides the cores on 910B: an AIV-only
+//   kernel's blocks are AIVs, an AIC-only kernel's AICs (both on the pool); a mix kernel's (KERNEL_TYPE_MIX_*)
+//   blocks are groups of 1 AIC + 2 (1:2) or 1 (1:1) AIVs, or single AIVs / AICs (MIX_AIV_1_0 / MIX_AIC_1_0),
+//   whose cores run together on threads of their own (Gang) so that they can wait for each other's
+//   cross-core flags; a 1:1 / 1:2 launch may not ask for more groups than the SoC has AI Cores. A 310P
+//   (coupled) runs every kernel as numBlocks AI Cores. __ascendpy_sim_core() tells the headers which core
+//   the calling thread is.
 // - aclrtStreamAbort drops a stream's queued tasks and cancels its running
 //   launch: each block stops at its next AscendC API call (poll_cancel in the
 //   headers). A kernel that makes no API call cannot be stopped; its stream is
