@@ -483,7 +483,7 @@ def test_cube_kernel_entry_and_buffers(cube_cpp):
         _index(lines, rf"^AscendC::LocalTensor<\w+> matmul_tiles_{name} = matmul_tiles_{name}_buf\.Get<\w+>\(\);$", j)
     assert "ASCEND_IS_A" not in "\n".join(lines)
     # B given transposed lives in B1 too; the plain-ND planted bug keeps its A tile in A1.
-    assert "AscendC::TBuf<AscendC::TPosition::B1> matmul_tiles_bt_b1_buf;" in cube_cpp
+    assert "AscendC::TBuf<AscendC::TPosition::B1> matmul_tiles_b1_buf;" in _body(cube_cpp, "matmul_f16_bt")
 
 
 def test_cube_calls(cube_cpp):
@@ -507,7 +507,7 @@ def test_cube_calls(cube_cpp):
     bf = _body(cube_cpp, "matmul_bf16")
     assert "QuantMode_t::NoQuant, false);" in bf[_index(bf, r"^apy_fixpipe\(")]
     bt = _body(cube_cpp, "matmul_f16_bt")
-    _index(bt, r"^apy_load_l0b_trans\(matmul_tiles_bt_b2, matmul_tiles_bt_b1, 64, ")
+    _index(bt, r"^apy_load_l0b_trans\(matmul_tiles_b2, matmul_tiles_b1, 64, ")
     wrong = _body(cube_cpp, "matmul_wrong_layout")
     _index(wrong, r"^AscendC::DataCopy\(a1, a_gm\[static_cast<uint64_t>\(t\d+\)\], static_cast<uint32_t>\(t\d+\)\);$")
     # The helpers: transposing LoadData per 16-row k block, plain per k fractal column, Fixpipe NZ2ND.

@@ -676,3 +676,39 @@ def test_fill_value_must_fit_the_buffer_type():
         std.duplicate(a, 70000, n)  # MARK
 
     _expect(k, "# MARK", "70000", "does not fit in i16")
+
+
+# ---- compile-time conditions: only the taken branch is compiled (like C++'s `if constexpr`)
+
+@std.inline
+def _scale_or_cast(dst, src, n, fast):
+    if fast:
+        std.muls(dst, src, 2.0, n)
+    else:
+        std.cast(dst, src, std.RoundMode.CAST_ODD, n)  # f32 -> f32 has no CAST_ODD: an error if it were compiled
+
+
+@std.aiv_kernel
+def static_if(x: Ptr[f32], y: Ptr[f32]):
+    xb = std.ub_alloc(f32, 64)
+    yb = std.ub_alloc(f32, 64 if True else 0)  # a conditional expression on a constant stays a constant
+    std.load(xb, x, 0, 64)
+    _scale_or_cast(yb, xb, 64, True)
+    std.store(y, 0, yb, 64)
+
+
+@std.aiv_kernel
+def runtime_if(x: Ptr[f32], y: Ptr[f32], n: u32):
+    xb = std.ub_alloc(f32, 64)
+    std.load(xb, x, 0, 64)
+    if n > 3:
+        std.muls(xb, xb, 2.0, 64)
+    std.store(y, 0, xb, 64)
+
+
+def test_a_constant_condition_compiles_only_the_taken_branch():
+    cpp = kernel_cpp(static_if, soc="910B")
+    body = cpp[cpp.index("void static_if("):]
+    assert "AscendC::Muls(" in body and "AscendC::Cast(" not in body and "if (" not in body
+    assert "AscendC::Muls(" in kernel_cpp(runtime_if, soc="910B")  # a run-time condition keeps its branch
+    assert "if (" in kernel_cpp(runtime_if, soc="910B").split("void runtime_if(")[1]

@@ -473,7 +473,11 @@ class KernelFrontend(ast.NodeVisitor):
         if side is not None:
             self.side_block(node, side)
             return
-        cond = self.condition(node.test)
+        test = self.expr(node.test)
+        if test.is_literal:  # a compile-time condition (a literal, a module constant, an @std.inline argument):
+            self.visit_body(node.body if test.literal else node.orelse)  # only the taken branch is compiled
+            return
+        cond = self.truth(test, node.test)
         then = self.region(node.body, terminator=lambda: scf.YieldOp())
         orelse = self.region(node.orelse, terminator=lambda: scf.YieldOp()) if node.orelse else None
         self.set_pos(node)
@@ -753,7 +757,10 @@ class KernelFrontend(ast.NodeVisitor):
         return Val(result, boolean)
 
     def expr_IfExp(self, node: ast.IfExp) -> Val:
-        cond = self.condition(node.test)
+        test = self.expr(node.test)
+        if test.is_literal:  # compile-time: `TILE if trans else 0` stays a constant (e.g. a buffer size)
+            return self.expr(node.body if test.literal else node.orelse)
+        cond = self.truth(test, node.test)
         saved_block = self.block
         a_block, b_block = Block(), Block()
         self.block = a_block

@@ -9,6 +9,7 @@ built: the scores leave the cube through the workspace, the vector side normalis
 """
 
 from ascendpy import std
+from ascendpy.ops.kernels.matmul import accumulate  # GM -> L1 -> L0A/L0B -> Mmad, over k, for one tile
 from ascendpy.std import Ptr, f16, f32, u32
 
 BM, BN, BK = 64, 128, 128  # f16: L1 16 + 32 KiB, L0A 16 KiB, L0B 32 KiB, L0C 32 KiB (f32)
@@ -32,15 +33,7 @@ def cube_row_blocks(a, b, ws, m, n, k):
         col: u32 = 0
         while col < n:
             nn = min(BN, n - col)
-            k0: u32 = 0
-            while k0 < k:
-                kk = min(BK, k - k0)
-                std.load_nz(a1, a, row * k + k0, mm, kk, k)
-                std.load_nz(b1, b, k0 * n + col, kk, nn, n)
-                std.load_l0a(a2, a1, 0, 0, mm, kk)
-                std.load_l0b(b2, b1, 0, 0, kk, nn)
-                std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
-                k0 += BK
+            accumulate(c1, a1, b1, a2, b2, a, b, row * k, 0, col, mm, nn, k, k, n, False, BK)  # k steps of BK
             std.fixpipe(ws, row * n + col, c1, mm, nn, n, False)
             col += BN
         std.cross_core_set_flag(0)  # the row block is in the workspace

@@ -7,6 +7,7 @@ multiply only what is there (the ND2NZ copy zero-pads k to a whole fractal colum
 """
 
 from ascendpy import std
+from ascendpy.ops.kernels.matmul import accumulate
 from ascendpy.std import Ptr, bf16, f16, f32, i8, i32, u32
 
 BM, BN, BK = 64, 64, 64  # f16: L1 2 x 8 KiB, L0A/L0B 8 KiB, L0C 16 KiB
@@ -14,10 +15,11 @@ IK = 128  # i8 k step: one 64 x 128 i8 tile is 8 KiB too
 
 
 @std.inline
-def matmul_tiles(a, b, c, m, n, k, dtype, acc_t, bk, relu):
-    """B is [k x n]: loaded as is and transposed fractal by fractal on its way to L0B (16-bit types)."""
+def matmul_tiles(a, b, c, m, n, k, dtype, acc_t, bk, relu, trans):
+    """B is [k x n], or with `trans` B^T [n x k]: [k x n] is transposed fractal by fractal on its way to L0B
+    (16-bit types only); B^T's fractals already have the Zn shape L0B wants (every cube type)."""
     a1 = std.l1_alloc(dtype, BM, bk)
-    b1 = std.l1_alloc(dtype, bk, BN)
+    b1 = std.l1_alloc(dtype, BN if trans else bk, bk if trans else BN)
     a2 = std.l0a_alloc(dtype, BM, bk)
     b2 = std.l0b_alloc(dtype, bk, BN)
     c1 = std.l0c_alloc(acc_t, BM, BN)
@@ -29,76 +31,39 @@ def matmul_tiles(a, b, c, m, n, k, dtype, acc_t, bk, relu):
         col = t % tiles_n * BN
         mm = min(BM, m - row)
         nn = min(BN, n - col)
-        k0: u32 = 0
-        while k0 < k:
-            kk = min(bk, k - k0)
-            std.load_nz(a1, a, row * k + k0, mm, kk, k)
-            std.load_nz(b1, b, k0 * n + col, kk, nn, n)
-            std.load_l0a(a2, a1, 0, 0, mm, kk)
-            std.load_l0b(b2, b1, 0, 0, kk, nn)
-            std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
-            k0 += bk
-        std.fixpipe(c, row * n + col, c1, mm, nn, n, relu)
-        t += std.get_block_num()
-
-
-@std.inline
-def matmul_tiles_bt(a, bt, c, m, n, k, dtype, acc_t, bk, relu):
-    """B given transposed, [n x k]: its fractals already have the Zn shape L0B wants (every cube type)."""
-    a1 = std.l1_alloc(dtype, BM, bk)
-    b1 = std.l1_alloc(dtype, BN, bk)
-    a2 = std.l0a_alloc(dtype, BM, bk)
-    b2 = std.l0b_alloc(dtype, bk, BN)
-    c1 = std.l0c_alloc(acc_t, BM, BN)
-    tiles_n = (n + BN - 1) // BN
-    tiles = (m + BM - 1) // BM * tiles_n
-    t = std.get_block_idx()
-    while t < tiles:
-        row = t // tiles_n * BM
-        col = t % tiles_n * BN
-        mm = min(BM, m - row)
-        nn = min(BN, n - col)
-        k0: u32 = 0
-        while k0 < k:
-            kk = min(bk, k - k0)
-            std.load_nz(a1, a, row * k + k0, mm, kk, k)
-            std.load_nz(b1, bt, col * k + k0, nn, kk, k)
-            std.load_l0a(a2, a1, 0, 0, mm, kk)
-            std.load_l0b_trans(b2, b1, 0, 0, kk, nn)
-            std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
-            k0 += bk
+        accumulate(c1, a1, b1, a2, b2, a, b, row * k, 0, col, mm, nn, k, k, k if trans else n, trans, bk)
         std.fixpipe(c, row * n + col, c1, mm, nn, n, relu)
         t += std.get_block_num()
 
 
 @std.cube_kernel
 def matmul_f16(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32], m: u32, n: u32, k: u32):
-    matmul_tiles(a, b, c, m, n, k, f16, f32, BK, False)
+    matmul_tiles(a, b, c, m, n, k, f16, f32, BK, False, False)
 
 
 @std.cube_kernel
 def matmul_f16_out_f16_relu(a: Ptr[f16], b: Ptr[f16], c: Ptr[f16], m: u32, n: u32, k: u32):
-    matmul_tiles(a, b, c, m, n, k, f16, f32, BK, True)
+    matmul_tiles(a, b, c, m, n, k, f16, f32, BK, True, False)
 
 
 @std.cube_kernel
 def matmul_f16_bt(a: Ptr[f16], bt: Ptr[f16], c: Ptr[f32], m: u32, n: u32, k: u32):
-    matmul_tiles_bt(a, bt, c, m, n, k, f16, f32, BK, False)
+    matmul_tiles(a, bt, c, m, n, k, f16, f32, BK, False, True)
 
 
 @std.cube_kernel
 def matmul_bf16(a: Ptr[bf16], b: Ptr[bf16], c: Ptr[f32], m: u32, n: u32, k: u32):
-    matmul_tiles(a, b, c, m, n, k, bf16, f32, BK, False)
+    matmul_tiles(a, b, c, m, n, k, bf16, f32, BK, False, False)
 
 
 @std.cube_kernel
 def matmul_i8_bt(a: Ptr[i8], bt: Ptr[i8], c: Ptr[i32], m: u32, n: u32, k: u32):
-    matmul_tiles_bt(a, bt, c, m, n, k, i8, i32, IK, False)
+    matmul_tiles(a, bt, c, m, n, k, i8, i32, IK, False, True)
 
 
 @std.cube_kernel
 def matmul_f32_bt(a: Ptr[f32], bt: Ptr[f32], c: Ptr[f32], m: u32, n: u32, k: u32):
-    matmul_tiles_bt(a, bt, c, m, n, k, f32, f32, 32, False)
+    matmul_tiles(a, bt, c, m, n, k, f32, f32, 32, False, True)
 
 
 @std.cube_kernel

@@ -6,6 +6,7 @@ rows through the Unified Buffer and writes the final result.
 """
 
 from ascendpy import std
+from ascendpy.ops.kernels.matmul import accumulate
 from ascendpy.std import Ptr, f16, f32, u32
 
 BM, BN, BK = 32, 64, 64
@@ -26,15 +27,7 @@ def cube_side(a, b, ws, m, n, k, tiles, tiles_n):
         col = t % tiles_n * BN
         mm = min(BM, m - row)
         nn = min(BN, n - col)
-        k0: u32 = 0
-        while k0 < k:
-            kk = min(BK, k - k0)
-            std.load_nz(a1, a, row * k + k0, mm, kk, k)
-            std.load_nz(b1, b, k0 * n + col, kk, nn, n)
-            std.load_l0a(a2, a1, 0, 0, mm, kk)
-            std.load_l0b(b2, b1, 0, 0, kk, nn)
-            std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
-            k0 += BK
+        accumulate(c1, a1, b1, a2, b2, a, b, row * k, 0, col, mm, nn, k, k, n, False, BK)
         std.fixpipe(ws, row * n + col, c1, mm, nn, n, False)
         std.cross_core_set_flag(0)  # SET: the tile is in the workspace
         t += std.get_block_num()

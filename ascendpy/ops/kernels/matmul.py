@@ -18,6 +18,29 @@ assert TILE_N == TILE_K, "the one L1 tile for B holds [k x n] or [n x k]"
 
 
 @std.inline
+def accumulate(c1, a1, b1, a2, b2, a, b, a0, b0, col, mm, nn, k, lda, ldb, trans, bk):
+    """c1 (L0C) = A[mm x k] @ B[k x nn] for one output tile, k in steps of bk (the L0 tiles' depth).
+
+    The A tile starts at element a0 of `a` (row pitch lda). B is [k x n] from element b0 (row pitch ldb),
+    its tile at column `col`; with `trans` (a compile-time bool), `b` holds B^T as [n x k] and the tile is
+    rows col.. of it. a1/b1 are the L1 tiles, a2/b2 the L0A/L0B tiles: any shapes that hold the pieces.
+    """
+    k0: u32 = 0
+    while k0 < k:
+        kk = min(bk, k - k0)
+        std.load_nz(a1, a, a0 + k0, mm, kk, lda)
+        std.load_l0a(a2, a1, 0, 0, mm, kk)
+        if trans:
+            std.load_nz(b1, b, b0 + std.u64(col) * ldb + k0, nn, kk, ldb)
+            std.load_l0b_trans(b2, b1, 0, 0, kk, nn)
+        else:
+            std.load_nz(b1, b, b0 + std.u64(k0) * ldb + std.u64(col), kk, nn, ldb)
+            std.load_l0b(b2, b1, 0, 0, kk, nn)
+        std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
+        k0 += bk
+
+
+@std.inline
 def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
     """Every output tile of every batch assigned to this block; `trans`: b holds B^T as [n x k]."""
     a1 = std.l1_alloc(dtype, TILE_M, TILE_K)
@@ -36,21 +59,9 @@ def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
         col = r % tiles_n * TILE_N
         mm = min(TILE_M, m - row)
         nn = min(TILE_N, n - col)
-        a0 = bi * a_bs + std.u64(row) * k
-        b0 = bi * b_bs
-        k0: u32 = 0
-        while k0 < k:
-            kk = min(TILE_K, k - k0)
-            std.load_nz(a1, a, a0 + k0, mm, kk, k)
-            std.load_l0a(a2, a1, 0, 0, mm, kk)
-            if trans:
-                std.load_nz(b1, b, b0 + std.u64(col) * k + k0, nn, kk, k)
-                std.load_l0b_trans(b2, b1, 0, 0, kk, nn)
-            else:
-                std.load_nz(b1, b, b0 + std.u64(k0) * n + col, kk, nn, n)
-                std.load_l0b(b2, b1, 0, 0, kk, nn)
-            std.mmad(c1, a2, b2, mm, nn, kk, k0 > 0)
-            k0 += TILE_K
+        ldb = k if trans else n
+        accumulate(c1, a1, b1, a2, b2, a, b, bi * a_bs + std.u64(row) * k, bi * b_bs, col, mm, nn, k, k, ldb,
+                   trans, TILE_K)
         std.fixpipe(c, bi * m * n + std.u64(row) * n + col, c1, mm, nn, n, False)
         t += std.u64(std.get_block_num())
 
