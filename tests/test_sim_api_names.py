@@ -99,3 +99,19 @@ def test_compiler_cast_pairs_are_pairs_cann_declares(matrix):
                 continue
             case = f"Cast<{CTYPE[dst]},{CTYPE[src]}>"
             assert matrix[case][family][0], f"std.cast {src}->{dst} on {family}: CANN 8.1 has no {case}"
+
+
+def test_compiler_cube_types_are_types_cann_declares(matrix):
+    """compiler/cubeops.py's Mmad combinations, Fixpipe conversions and ND2NZ element types, tied to CANN 8.1."""
+    from ascendpy.compiler import cubeops
+
+    for (a, b), (acc, families) in cubeops.MMAD_TYPES.items():
+        case = f"Mmad<{CTYPE[acc]},{CTYPE[a]},{CTYPE[b]}>"
+        for soc in sim_api.SOCS:
+            assert matrix[case][soc][0] == (soc in families), f"std.mmad {a} x {b} -> {acc} on {soc}: CANN says " \
+                                                              f"{matrix[case][soc][0]}"
+    for src, dst in cubeops.FIXPIPE_QUANT:
+        assert matrix[f"Fixpipe<{CTYPE[dst]},{CTYPE[src]}>"]["910B"][0], f"std.fixpipe {src} -> {dst} on 910B"
+    for dtype in cubeops.CUBE_IN:
+        assert matrix[f"DataCopy.nd2nz<{CTYPE[dtype]}>"]["910B"][0], f"std.load_nz of {dtype} on 910B"
+        assert matrix[f"LoadData<{CTYPE[dtype]}>"]["910B"][0], f"std.load_l0a/l0b of {dtype} on 910B"
