@@ -273,6 +273,7 @@ def test_abort_of_a_launch_still_waiting_for_a_core(runtime, rng):
     _, _, ctx, stream = runtime
     x, dx, dy = slow_affine_inputs(rng)
     loader().get_kernel("slow_affine")[64, stream](dx, dy, len(x), ENDLESS)  # more blocks than pool threads
+    time.sleep(0.5)  # its blocks must hold every pool thread first (on a loaded machine its stream is slow to start)
     queued = Stream(ctx)
     z0 = rng.integers(-100, 100, 300, dtype=np.int32)
     dz = DeviceBuffer.from_numpy(z0)
