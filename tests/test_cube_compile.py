@@ -476,14 +476,25 @@ def mix_cpp() -> str:
 def test_cube_kernel_entry_and_buffers(cube_cpp):
     lines = _body(cube_cpp, "matmul_f16")
     assert lines[2] == "KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);", lines[:3]
-    for pos, name, size in (("A1", "a1", 8192), ("B1", "b1", 8192), ("A2", "a2", 8192), ("B2", "b2", 8192),
-                            ("CO1", "c1", 16384)):
-        i = _index(lines, rf"^AscendC::TBuf<AscendC::TPosition::{pos}> matmul_tiles_{name}_buf;$")
-        j = _index(lines, rf"^apy_pipe\.InitBuffer\(matmul_tiles_{name}_buf, {size}\);$", i)
-        _index(lines, rf"^AscendC::LocalTensor<\w+> matmul_tiles_{name} = matmul_tiles_{name}_buf\.Get<\w+>\(\);$", j)
+    # The L1 and L0A/L0B tiles are double-buffered queues (each filled once, then read by the next pipe); the
+    # L0C tile, accumulated over the k loop, is a TBuf.
+    for pos, name, size in (("A1", "a1", 8192), ("B1", "b1", 8192), ("A2", "a2", 8192), ("B2", "b2", 8192)):
+        i = _index(lines, rf"^AscendC::TQue<AscendC::TPosition::{pos}, 2> matmul_tiles_{name}_que;$")
+        _index(lines, rf"^apy_pipe\.InitBuffer\(matmul_tiles_{name}_que, 2, {size}\);$", i)
+        a = _index(lines, rf"^AscendC::LocalTensor<\w+> matmul_tiles_{name} = matmul_tiles_{name}_que\.AllocTensor")
+        e = _index(lines, rf"^matmul_tiles_{name}_que\.EnQue\(matmul_tiles_{name}\);$", a)
+        _index(lines, rf"^matmul_tiles_{name} = matmul_tiles_{name}_que\.DeQue<\w+>\(\);$", e)
+        _index(lines, rf"^matmul_tiles_{name}_que\.FreeTensor\(matmul_tiles_{name}\);$", e)
+    i = _index(lines, r"^AscendC::TBuf<AscendC::TPosition::CO1> matmul_tiles_c1_buf;$")
+    j = _index(lines, r"^apy_pipe\.InitBuffer\(matmul_tiles_c1_buf, 16384\);$", i)
+    _index(lines, r"^AscendC::LocalTensor<float> matmul_tiles_c1 = matmul_tiles_c1_buf\.Get<float>\(\);$", j)
     assert "ASCEND_IS_A" not in "\n".join(lines)
     # B given transposed lives in B1 too; the plain-ND planted bug keeps its A tile in A1.
-    assert "AscendC::TBuf<AscendC::TPosition::B1> matmul_tiles_b1_buf;" in _body(cube_cpp, "matmul_f16_bt")
+    assert "AscendC::TQue<AscendC::TPosition::B1, 2> matmul_tiles_b1_que;" in _body(cube_cpp, "matmul_f16_bt")
+    # On 310P (whose ND2NZ writes L1 on MTE3) the tiles stay TBufs with flags.
+    from tests.kernels import cube_matmul_310p
+
+    assert "AscendC::TQue<AscendC::TPosition::A1" not in compile_module(cube_matmul_310p, "310P").cpp
 
 
 def test_cube_calls(cube_cpp):
@@ -526,7 +537,8 @@ def test_mix_kernel_sides(mix_cpp):
     assert lines[2] == "KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_MIX_AIC_1_2);", lines[:3]
     # Every buffer is declared at the top; the tiles are bound on the AIC, the UB buffers on the AIVs.
     aic = _index(lines, r"^if ASCEND_IS_AIC \{$")
-    assert "AscendC::LocalTensor<half> cube_side_a1;" in lines[:aic]
+    assert "AscendC::TQue<AscendC::TPosition::A1, 2> cube_side_a1_que;" in lines[:aic]
+    assert "AscendC::LocalTensor<float> cube_side_c1;" in lines[:aic]
     assert "AscendC::TQue<AscendC::TPosition::VECIN, 2> xb_que;" in lines[:aic]
     aiv = _index(lines, r"^if ASCEND_IS_AIV \{$", aic)
     assert all("InitBuffer(cube_side" in ln or ".Get<" in ln for ln in lines[aic + 1:aiv - 1]), lines[aic:aiv]
@@ -569,9 +581,10 @@ def _flags_by_side(fn: std.KernelFunction, soc: str = "910B") -> dict[str | None
 
 def test_k_loop_back_edges_are_synchronised():
     found = _flags_by_side(cube_matmul.matmul_f16)[None]
-    # In the k loop: reload L1 after MTE1 read it, reload L0A/L0B after M read them, Mmad after the loads,
-    # reuse L0C after Fixpipe read it, Fixpipe after Mmad.
-    assert {"MTE1_MTE2", "MTE2_MTE1", "M_MTE1", "MTE1_M", "FIX_M", "M_FIX"} <= found, found
+    # In the k loop the L1 and L0A/L0B tiles are queues (EnQue/DeQue order the load before its reader,
+    # FreeTensor/AllocTensor the reader before the next load); the L0C tile is not: reuse L0C after Fixpipe
+    # read it, Fixpipe after Mmad.
+    assert {"FIX_M", "M_FIX"} <= found and not found & {"MTE1_MTE2", "MTE2_MTE1", "M_MTE1", "MTE1_M"}, found
     assert all(e in cubeops.AIC_EVENTS for e in found if not e.startswith("PIPE_")), found
     assert "PIPE_ALL" not in found
 

@@ -612,7 +612,13 @@ class CppEmitter:
             f.tile_dims[op.result] = names
             decls.append(f"uint32_t {names[0]} = {op.rows.value.data}, {names[1]} = {op.cols.value.data};  "
                          f"// the {dims[0]} x {dims[1]} its last load laid it out for")
-        return decls, [f"apy_pipe.InitBuffer({holder}, {shape[0] * shape[1] * elem.nbytes});",
+        nbytes = shape[0] * shape[1] * elem.nbytes
+        if op.role is not None and op.role.data == "que":  # its tensor is bound by AllocTensor / DeQue
+            que = self.fresh(f, f"{base}_que")
+            f.bufs[op.result] = (tensor, que, elem.cpp)
+            decls[0] = f"AscendC::TQue<AscendC::TPosition::{op.position.data}, {QUEUE_DEPTH}> {que};"
+            return decls, [f"apy_pipe.InitBuffer({que}, {QUEUE_DEPTH}, {nbytes});"]
+        return decls, [f"apy_pipe.InitBuffer({holder}, {nbytes});",
                        f"AscendC::LocalTensor<{elem.cpp}> {tensor} = {holder}.Get<{elem.cpp}>();"]
 
     def declare_buffer(self, f: _Func, op: asc.UbAllocOp) -> tuple[list[str], list[str]]:

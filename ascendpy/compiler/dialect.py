@@ -141,6 +141,7 @@ class CubeAllocOp(IRDLOperation):
     rows = attr_def(IntegerAttr)  # logical shape as written in the kernel
     cols = attr_def(IntegerAttr)
     position = opt_attr_def(StringAttr)  # set by plan_buffers: A1 / B1 / A2 / B2 / CO1
+    role = opt_attr_def(StringAttr)  # set by plan_buffers: "que" (a double-buffered TQue) or "calc" (a TBuf)
 
     def __init__(self, elem: Attribute, dtype: str, mem: str, rows: int, cols: int, padded: tuple[int, int],
                  buf_name: str) -> None:

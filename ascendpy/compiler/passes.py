@@ -124,6 +124,31 @@ def _role(buf: asc.UbAllocOp) -> tuple[str, list[Operation]]:
     return "calc", uses
 
 
+_CHAIN = {"l1": ("MTE2", "MTE1"), "l0a": ("MTE1", "M"), "l0b": ("MTE1", "M")}  # (producer, consumer) pipes
+
+
+def _cube_role(tile: asc.CubeAllocOp) -> tuple[str, list[Operation]]:
+    """'que' with the tile's uses in order (one write by the producer pipe, then reads by the consumer), or 'calc'."""
+    mem = asc.cube_mem(tile.result)
+    uses = sorted({u.operation for u in tile.result.uses}, key=_order_key)
+    if mem not in _CHAIN or len(uses) < 2:
+        return "calc", uses
+    block = uses[0].parent_block()
+    if block is None or any(u.parent_block() is not block for u in uses):
+        return "calc", uses
+    ops = list(block.ops)
+    for op in ops[ops.index(uses[0]):ops.index(uses[-1]) + 1]:
+        if any(isinstance(o, asc.BreakOp | asc.ContinueOp | asc.ReturnOp) for o in op.walk()):
+            return "calc", uses  # an early exit between AllocTensor and FreeTensor would leak the slot
+    acc = [[a for a in accesses(u) if a.res is tile.result] for u in uses]
+    producer, consumer = _CHAIN[mem]
+    if [(a.pipe, a.write) for a in acc[0]] != [(producer, True)]:
+        return "calc", uses
+    if any([(a.pipe, a.write) for a in x] != [(consumer, False)] for x in acc[1:]):
+        return "calc", uses
+    return "que", uses
+
+
 def _reads(op: Operation, buf: SSAValue) -> bool:
     return any(a.res is buf and not a.write for a in accesses(op))
 
@@ -279,6 +304,16 @@ def _plan_cube(fn: func.FuncOp, soc: str) -> None:
             raise _error(op, f"std.load_nz of i8 is not available on {soc}: CANN 8.1's ND2NZ DataCopy on 310P "
                              "takes 16- and 32-bit types only", kernel)
     # L1 tiles that only feed L0B are B1, the others A1 (the position is informational: both are L1).
+    # A tile filled by one move and then only read by the next pipe of the chain in the same block is a
+    # double-buffered TQue on 910B (L1: MTE2 -> MTE1, L0A/L0B: MTE1 -> M), like VECIN in UB: its queue
+    # carries the sync, and the next tile's load overlaps the work on this one.
+    for t in tiles:
+        role, uses = _cube_role(t) if family == "910B" else ("calc", [])
+        t.role = StringAttr(role)
+        if role == "que":
+            _insert_before(uses[0], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("alloc")}))
+            _insert_after(uses[0], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("pass")}))
+            _insert_after(uses[-1], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("free")}))
     for t in tiles:
         mem = asc.cube_mem(t.result)
         assert mem is not None
@@ -297,12 +332,14 @@ def _plan_cube(fn: func.FuncOp, soc: str) -> None:
         for t in mine:
             elem = ELEMENT_TYPES[t.dtype.data]
             shape = t.result.type.get_shape()  # type: ignore[attr-defined]
-            nbytes = shape[0] * shape[1] * elem.nbytes
+            depth = QUEUE_DEPTH if t.role is not None and t.role.data == "que" else 1
+            nbytes = shape[0] * shape[1] * elem.nbytes * depth
             line = _where(t)[1]
             padded = f", padded to {shape[0]} x {shape[1]}" if (shape[0], shape[1]) != (t.rows.value.data,
                                                                                           t.cols.value.data) else ""
+            queued = f" x {depth} (double-buffered queue)" if depth > 1 else ""
             lines.append(f"  {t.buf_name.data}: {t.rows.value.data} x {t.cols.value.data} {elem.name} "
-                         f"({spec.layout}{padded}) = {nbytes} bytes" + (f" (line {line})" if line else ""))
+                         f"({spec.layout}{padded}){queued} = {nbytes} bytes" + (f" (line {line})" if line else ""))
             sizes.append((nbytes, line))
         _check_budget(spec.capacity_key, target.capacity(spec.capacity_key), sizes, lines,
                       list(mine), soc, kernel, "use smaller tiles")
@@ -410,6 +447,13 @@ class _Sync:
         if isinstance(op, asc.BarrierOp):
             return {} if op.pipe.data == "PIPE_ALL" else state
         if isinstance(op, asc.QueOp):
+            chain = _CHAIN.get(asc.cube_mem(op.buf) or "")
+            if chain is not None and op.step.data == "pass":
+                # EnQue right after the producer, DeQue before the consumer: the consumer pipe now waits for
+                # everything the producer pipe did, as after SetFlag/WaitFlag. (AllocTensor only waits for the
+                # FreeTensor of its own slot, two tiles back: no such claim for it.)
+                p, q = chain
+                state = {k: (v | {q} if k[1] == p or p in v else v) for k, v in state.items()}
             if op.step.data == "alloc":  # a fresh slot: earlier accesses were to the other buffer
                 return {k: v for k, v in state.items() if k[0] is not op.buf}
             return state
@@ -469,7 +513,7 @@ SYNC_ALL = ("S", "V", "MTE1", "MTE2", "MTE3", "M", "FIX")  # every pipe: what Pi
 
 def insert_sync(fn: func.FuncOp, soc: str = "Ascend910B3") -> None:
     queues = {op.result for op in fn.body.block.ops
-              if isinstance(op, asc.UbAllocOp) and op.role is not None and op.role.data != "calc"}
+              if isinstance(op, asc.UbAllocOp | asc.CubeAllocOp) and op.role is not None and op.role.data != "calc"}
     gm = [a for a in fn.body.block.args if isinstance(a.type, MemRefType)]
     if fn.attributes["ascend.kernel_kind"].data == "mix":  # type: ignore[attr-defined]
         for side in ("aic", "aiv"):  # each core type runs the common code and its own blocks

@@ -12,7 +12,7 @@ from ascendpy import std
 from ascendpy.ops.kernels.matmul import accumulate  # GM -> L1 -> L0A/L0B -> Mmad, over k, for one tile
 from ascendpy.std import Ptr, f16, f32, u32
 
-BM, BN, BK = 64, 128, 128  # f16: L1 16 + 32 KiB, L0A 16 KiB, L0B 32 KiB, L0C 32 KiB (f32)
+BM, BN, BK = 64, 128, 128  # f16, double-buffered: L1 2 x (16 + 32) KiB, L0A 2 x 16, L0B 2 x 32, L0C 32 KiB (f32)
 HALF = BM // 2  # rows of a row block per AIV
 MAX_N = 2048  # softmax holds a whole row in UB: 2 buffers x 8 KiB
 

@@ -7,7 +7,8 @@ Mmad accumulates into L0C; one Fixpipe converts the f32 accumulator to the outpu
 Tails need no padding: the copies move only what is there and ND2NZ zero-fills k to a whole fractal.
 A batch stride of 0 shares one 2-D operand across the batch.
 
-Budget per block (f16): L1 2 x 32 KiB, L0A 32 KiB, L0B 32 KiB, L0C 64 KiB (f32 128 x 128).
+Budget per block (f16, 910B): the L1 and L0A/L0B tiles are double-buffered queues, L1 2 x 2 x 32 KiB,
+L0A and L0B 2 x 32 KiB each (all of them), L0C 64 KiB (f32 128 x 128).
 """
 
 from ascendpy import std
