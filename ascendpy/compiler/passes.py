@@ -7,7 +7,10 @@ block a `TQue<VECOUT, 2>`. Their queue protocol (AllocTensor, EnQue/DeQue,
 FreeTensor) carries the DMA <-> vector synchronisation on hardware flags, and
 with two buffers per queue the load of tile i+1 and the store of tile i-1
 overlap the vector work on tile i. Every other buffer is a `TBuf<VECCALC>`.
-The pass also checks the kernel's on-chip budget and what the SoC supports.
+Cube tiles follow the same rule on 910B: an L1 tile filled by one load and read
+only by L0 loads is a `TQue<A1/B1, 2>` (MTE2 -> MTE1), an L0A/L0B tile filled by
+one load and read only by Mmad a `TQue<A2/B2, 2>` (MTE1 -> M); L0C is a TBuf.
+The pass also checks the kernel's on-chip budgets and what the SoC supports.
 
 insert_sync then walks the structured IR once per pipe hazard class, the way
 `ptoas --enable-insert-sync` does: an access on pipe Q to a buffer (or GM
