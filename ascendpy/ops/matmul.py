@@ -58,7 +58,12 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
     from ascendpy.ops.kernels import matmul as kernels
     from ascendpy.ops.kernels import matmul_bf16
 
-    name = f"matmul_{_IN[x.dtype.name]}_{_OUT[out_dt.name]}" + ("_bt" if transpose_b else "")
+    if not transpose_b:
+        # The kernels take B^T [N, K]: its k runs along the columns of the L1 tile, which ND2NZ zero-pads
+        # to a whole fractal. With B [K, N] the rows past a k tail would be whatever L1 held before, and on
+        # the NPU a stale NaN there poisons the sum (0 * NaN), so B is transposed on the host instead.
+        y = np.ascontiguousarray(np.swapaxes(y, -1, -2))
+    name = f"matmul_{_IN[x.dtype.name]}_{_OUT[out_dt.name]}"
     kern = _runtime.kernel(matmul_bf16 if "bf16" in name else kernels, name, stream)
     nb = batch or 1
     tiles = nb * -(-m // kernels.TILE_M) * -(-n // kernels.TILE_N)

@@ -18,10 +18,14 @@ MAX_N = 2048  # softmax holds a whole row in UB: 2 buffers x 8 KiB
 
 
 @std.inline
-def cube_row_blocks(a, b, ws, m, n, k):
-    """The AIC side: A @ B for this group's row blocks into `ws` (row-major m x n); flag 0 per row block."""
+def cube_row_blocks(a, bt, ws, m, n, k):
+    """The AIC side: A @ B for this group's row blocks into `ws` (row-major m x n); flag 0 per row block.
+
+    B comes transposed, as `bt` [n x k]: then k runs along the L1 tile's columns, which ND2NZ zero-pads to a
+    whole fractal, so a k tail multiplies zeros by zeros (with B as [k x n] the rows past the tail would be
+    stale L1)."""
     a1 = std.l1_alloc(f16, BM, BK)
-    b1 = std.l1_alloc(f16, BK, BN)
+    b1 = std.l1_alloc(f16, BN, BK)
     a2 = std.l0a_alloc(f16, BM, BK)
     b2 = std.l0b_alloc(f16, BK, BN)
     c1 = std.l0c_alloc(f32, BM, BN)
@@ -33,7 +37,7 @@ def cube_row_blocks(a, b, ws, m, n, k):
         col: u32 = 0
         while col < n:
             nn = min(BN, n - col)
-            accumulate(c1, a1, b1, a2, b2, a, b, row * k, 0, col, mm, nn, k, k, n, False, BK)  # k steps of BK
+            accumulate(c1, a1, b1, a2, b2, a, bt, row * k, 0, col, mm, nn, k, k, k, True, BK)  # k steps of BK
             std.fixpipe(ws, row * n + col, c1, mm, nn, n, False)
             col += BN
         std.cross_core_set_flag(0)  # the row block is in the workspace
@@ -41,14 +45,14 @@ def cube_row_blocks(a, b, ws, m, n, k):
 
 
 @std.mix_kernel
-def matmul_bias_relu(a: Ptr[f16], b: Ptr[f16], bias: Ptr[f32], ws: Ptr[f32], out: Ptr[f32], m: u32, n: u32,
+def matmul_bias_relu(a: Ptr[f16], bt: Ptr[f16], bias: Ptr[f32], ws: Ptr[f32], out: Ptr[f32], m: u32, n: u32,
                      k: u32):
-    """out = relu(A @ B + bias): A [m x k], B [k x n] f16; bias one f32 row of n; ws an f32 m x n scratch."""
+    """out = relu(A @ B + bias): A [m x k] and B^T [n x k] f16; bias one f32 row of n; ws an f32 m x n scratch."""
     xb = std.ub_alloc(f32, BN)
     bb = std.ub_alloc(f32, BN)
     yb = std.ub_alloc(f32, BN)
     if std.is_aic():
-        cube_row_blocks(a, b, ws, m, n, k)
+        cube_row_blocks(a, bt, ws, m, n, k)
     if std.is_aiv():
         t = std.get_block_idx() // 2  # AIV block indices are group * 2 + sub-block
         sub = std.get_subblock_idx()
@@ -71,12 +75,12 @@ def matmul_bias_relu(a: Ptr[f16], b: Ptr[f16], bias: Ptr[f32], ws: Ptr[f32], out
 
 
 @std.mix_kernel
-def matmul_softmax(a: Ptr[f16], b: Ptr[f16], ws: Ptr[f32], out: Ptr[f32], m: u32, n: u32, k: u32):
-    """out = softmax(A @ B) along each row (n <= MAX_N); ws an f32 m x n scratch."""
+def matmul_softmax(a: Ptr[f16], bt: Ptr[f16], ws: Ptr[f32], out: Ptr[f32], m: u32, n: u32, k: u32):
+    """out = softmax(A @ B) along each row (n <= MAX_N): A [m x k], B^T [n x k]; ws an f32 m x n scratch."""
     xb = std.ub_alloc(f32, MAX_N)
     yb = std.ub_alloc(f32, MAX_N)
     if std.is_aic():
-        cube_row_blocks(a, b, ws, m, n, k)
+        cube_row_blocks(a, bt, ws, m, n, k)
     if std.is_aiv():
         t = std.get_block_idx() // 2
         sub = std.get_subblock_idx()

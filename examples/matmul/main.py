@@ -37,7 +37,7 @@ def run_fused(stream: Stream, loader: KernelLoader, name: str, a: np.ndarray, b:
     """Launch mix kernel `name` on one group per BM-row block (at most the SoC's cube cores)."""
     (m, k), n = a.shape, b.shape[1]
     groups = min(-(-m // kernels.BM), stream.context.device.ai_core_count or 1)
-    bufs = [DeviceBuffer.from_numpy(a.ravel()), DeviceBuffer.from_numpy(b.ravel())]
+    bufs = [DeviceBuffer.from_numpy(a.ravel()), DeviceBuffer.from_numpy(np.ascontiguousarray(b.T).ravel())]  # B^T
     if bias is not None:
         bufs.append(DeviceBuffer.from_numpy(bias))
     ws, out = DeviceBuffer.empty(np.float32, m * n), DeviceBuffer.empty(np.float32, m * n)

@@ -2,9 +2,11 @@
 
 Every operand is row-major in GM. The output of each batch is cut into TILE_M x TILE_N tiles, dealt
 round-robin to the blocks (one AIC each); a tile walks k in TILE_K steps: A and B tiles go GM -> L1 with
-the ND -> NZ conversion, L1 -> L0A / L0B (B transposed fractal by fractal when it is given [K x N]), and
-Mmad accumulates into L0C; one Fixpipe converts the f32 accumulator to the output type on the way to GM.
-Tails need no padding: the copies move only what is there and ND2NZ zero-fills k to a whole fractal.
+the ND -> NZ conversion, L1 -> L0A / L0B, and Mmad accumulates into L0C; one Fixpipe converts the f32
+accumulator to the output type on the way to GM. Tails need no padding: the copies move only what is
+there and ND2NZ zero-fills k to a whole fractal. `accumulate` takes B as [K x N] too (transposed fractal
+by fractal on its way to L0B), but there a k tail leaves rows of the L1 tile that nothing wrote, which
+the cube multiplies by A's zero padding: fine unless they hold a NaN, so the operators pass B^T.
 A batch stride of 0 shares one 2-D operand across the batch.
 
 Budget per block (f16, 910B): the L1 and L0A/L0B tiles are double-buffered queues, L1 2 x 2 x 32 KiB,
@@ -67,27 +69,16 @@ def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
         t += std.u64(std.get_block_num())
 
 
-# One kernel per (input type, output type, B layout); ascendpy.ops.matmul looks them up by name. The
-# bf16 ones live in matmul_bf16.py: 310P has no bf16, and this module must build for it.
+# One kernel per (input type, output type); ascendpy.ops.matmul looks them up by name and always passes B^T
+# (see its comment on k tails). The bf16 ones live in matmul_bf16.py: 310P has no bf16, and this module must
+# build for it.
 @std.cube_kernel
-def matmul_f16_f32(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+def matmul_f16_f32(a: Ptr[f16], bt: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
                    b_bs: u32):
-    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, False)
+    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True)
 
 
 @std.cube_kernel
-def matmul_f16_f32_bt(a: Ptr[f16], b: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
-                      b_bs: u32):
-    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, True)
-
-
-@std.cube_kernel
-def matmul_f16_f16(a: Ptr[f16], b: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
+def matmul_f16_f16(a: Ptr[f16], bt: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
                    b_bs: u32):
-    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, False)
-
-
-@std.cube_kernel
-def matmul_f16_f16_bt(a: Ptr[f16], b: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
-                      b_bs: u32):
-    tiles(a, b, c, batch, m, n, k, a_bs, b_bs, f16, True)
+    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True)
