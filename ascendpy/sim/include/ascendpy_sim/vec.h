@@ -377,11 +377,10 @@ inline double round_integral(double v, Rnd m) {
     case Rnd::CEIL: return std::ceil(v);
     case Rnd::TRUNC: return std::trunc(v);
     case Rnd::AWAY: return std::round(v);
-    case Rnd::RNE: {
+    case Rnd::RNE: {  // the result keeps v's sign, as IEEE rint does: -0.3 -> -0.0
       const double f = std::floor(v), diff = v - f;
-      if (diff > 0.5) return f + 1;
-      if (diff < 0.5) return f;
-      return std::fmod(f, 2.0) == 0 ? f : f + 1;
+      const double r = diff > 0.5 ? f + 1 : diff < 0.5 ? f : std::fmod(f, 2.0) == 0 ? f : f + 1;
+      return std::copysign(r, v);
     }
     case Rnd::ODD: break;
   }
