@@ -110,7 +110,7 @@ def test_empty_and_zero_k(runtime, rng):
     (np.zeros((4, 5), np.float16), np.zeros((5, 3), np.float16), {"out_dtype": np.int8}, TypeError, "out_dtype"),
     (np.zeros((4, 5), np.float16), np.zeros((5, 3), np.float16), {"out": np.zeros((3, 4), np.float32)}, ValueError,
      "shape"),
-    ([[1.0]], np.zeros((1, 1), np.float16), {}, TypeError, "numpy array or a CPU torch tensor"),
+    ([[1.0]], np.zeros((1, 1), np.float16), {}, TypeError, "numpy array, a CPU torch tensor or a __dlpack__"),
 ])
 def test_bad_arguments_say_what_to_do(runtime, a, b, kw, err, match):
     with pytest.raises(err, match=match):

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ascendpy.ops import _runtime
+from ascendpy.runtime import arrays
+from ascendpy.runtime.default import default_stream, module_kernel
 from ascendpy.runtime.memory import DeviceBuffer
 from ascendpy.runtime.objects import Stream
 
@@ -24,9 +25,9 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
     accumulated in float32 on the cube unit and written as `out_dtype` (float32 by default; float16 or
     bfloat16 are converted by the Fixpipe on the way out). Any sizes work: tiles, tails and padding are the
     kernel's job. The result is a new array of the inputs' kind (numpy or torch), or `out` when given.
-    `stream` picks the device; by default the operators' own runtime is used (see ascendpy.ops._runtime).
+    `stream` picks the device; by default ascendpy's own runtime is used (ascendpy.runtime.default).
     """
-    ha, hb = _runtime.as_host(a, "a", _OP), _runtime.as_host(b, "b", _OP)
+    ha, hb = arrays.as_host(a, "a", _OP), arrays.as_host(b, "b", _OP)
     x, y = ha.array, hb.array
     if x.dtype != y.dtype or x.dtype.name not in _IN:
         raise TypeError(f"{_OP}: a and b must both be float16 or bfloat16 (the cube unit's inputs), got {x.dtype} "
@@ -50,7 +51,7 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
     if result.size == 0 or k == 0:
         result.fill(0)  # an empty sum: nothing for a kernel to do
         return ha.wrap(result) if out is None else out
-    stream = stream or _runtime.default_stream()
+    stream = stream or default_stream()
     family = "310P" if stream.context.device.soc_name.startswith("Ascend310P") else "910B"
     if family == "310P" and "bfloat16" in (x.dtype.name, out_dt.name):
         raise TypeError(f"{_OP}: bfloat16 is not available on {stream.context.device.soc_name} (310P has no "
@@ -64,7 +65,7 @@ def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_
         # the NPU a stale NaN there poisons the sum (0 * NaN), so B is transposed on the host instead.
         y = np.ascontiguousarray(np.swapaxes(y, -1, -2))
     name = f"matmul_{_IN[x.dtype.name]}_{_OUT[out_dt.name]}"
-    kern = _runtime.kernel(matmul_bf16 if "bf16" in name else kernels, name, stream)
+    kern = module_kernel(matmul_bf16 if "bf16" in name else kernels, name, stream)
     nb = batch or 1
     tiles = nb * -(-m // kernels.TILE_M) * -(-n // kernels.TILE_N)
     block_dim = max(1, min(tiles, stream.context.device.ai_core_count or 1))  # one AIC per block
@@ -103,7 +104,7 @@ def _out_array(out: Any, shape: tuple[int, ...], dt: np.dtype) -> np.ndarray:
     contiguous = out.flags.c_contiguous if isinstance(out, np.ndarray) else getattr(out, "is_contiguous", bool)()
     if not contiguous:
         raise ValueError(f"{_OP}: out must be C-contiguous (the result is written into its memory)")
-    arr = _runtime.as_host(out, "out", _OP).array  # shares memory with `out` (a torch tensor too)
+    arr = arrays.as_host(out, "out", _OP).array  # shares memory with `out` (a torch tensor too)
     if arr.shape != shape or arr.dtype != dt:
         raise ValueError(f"{_OP}: out must have shape {shape} and dtype {dt}, got {tuple(arr.shape)} {arr.dtype}")
     if not arr.flags.writeable:
