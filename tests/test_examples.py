@@ -128,3 +128,16 @@ def test_matmul_program(capsys, rng):
     assert matmul.main(shapes=[(16, 16, 16), (130, 70, 77)], fused=(100, 150, 45), seed=int(rng.integers(1 << 31)))
     out = capsys.readouterr().out
     assert out.count(" ok") == 4 and "MISMATCH" not in out
+
+
+def test_readme_quickstart_is_the_example_and_runs():
+    """The README's quickstart is examples/quickstart.py verbatim, and running it fills y with 2 x."""
+    import runpy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (root / "examples" / "quickstart.py").read_text()
+    assert f"```python\n# examples/quickstart.py\n{code}```" in (root / "README.md").read_text()
+    assert len([ln for ln in code.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]) < 10
+    g = runpy.run_path(str(root / "examples" / "quickstart.py"))
+    np.testing.assert_array_equal(g["y"], 2 * g["x"])

@@ -108,9 +108,15 @@ class KernelFunction:
 
     def __call__(self, *args: object, **kwargs: object) -> None:
         raise TypeError(
-            f"kernel '{self.name}' runs on the device; launch it with "
-            f"KernelLoader.from_module(...).get_kernel('{self.name}')[block_dim, stream](...)"
+            f"kernel '{self.name}' runs on the device; launch it with {self.name}[block_dim](...) on numpy "
+            f"arrays, or KernelLoader.from_module(...).get_kernel('{self.name}')[block_dim, stream](...)"
         )
+
+    def __getitem__(self, config: object) -> Callable[..., None]:
+        """`kernel[block_dim](arrays...)` or `kernel[block_dim, stream](...)`: see ascendpy.runtime.array_launch."""
+        from ascendpy.runtime.array_launch import launcher  # the host runtime only when launching
+
+        return launcher(self, config)
 
     def __repr__(self) -> str:
         return f"<{KERNEL_KINDS.get(self.kind, self.kind)} {self.name} from {self.filename}>"
