@@ -89,3 +89,12 @@ def test_torch_tensors_are_written_in_place(rng):
     want = 3 * x[:2] + y
     axpy[1](x[:2].contiguous(), y, 3.0, 2)
     assert torch.allclose(y, want)
+
+
+def test_device_buffer_to_numpy_keeps_the_shape_it_was_made_from(runtime, rng):
+    x = rng.standard_normal((3, 5, 7)).astype(np.float32)
+    buf = DeviceBuffer.from_numpy(x)
+    assert len(buf) == x.size and buf.shape == (3, 5, 7)
+    np.testing.assert_array_equal(buf.to_numpy(), x)
+    assert buf[2:9].to_numpy().shape == (7,)  # a view is flat
+    assert DeviceBuffer.empty(np.int32, 6).to_numpy().shape == (6,)

@@ -150,6 +150,7 @@ class DeviceBuffer(_Memory):
         self._lib = context._lib
         self._dtype = dtype
         self._len = int(n)
+        self.shape: tuple[int, ...] = (self._len,)  # what to_numpy returns (from_numpy keeps its array's shape)
         self.nbytes = self._len * dtype.itemsize
         self._pending = []
         self._created_at = _caller_site()
@@ -171,12 +172,14 @@ class DeviceBuffer(_Memory):
     @classmethod
     def from_numpy(cls, array: Any, policy: MallocPolicy = MallocPolicy.HUGE_FIRST, *,
                    context: Context | None = None) -> DeviceBuffer:
-        """A new buffer holding a copy of `array` (flattened, C order)."""
+        """A new buffer holding a copy of `array` (flattened, C order); `to_numpy()` gives back its shape."""
         arr = np.asarray(array)
         dt = device_dtype(arr.dtype)
+        shape = arr.shape
         arr = np.ascontiguousarray(arr.reshape(-1), dtype=dt)
         buf = cls(context or Context.current(), dt, arr.size, policy)
         buf.copy_from(arr)
+        buf.shape = shape
         return buf
 
     @classmethod
@@ -215,10 +218,10 @@ class DeviceBuffer(_Memory):
 
     # -- transfers
     def to_numpy(self) -> np.ndarray:
-        """Copy to a new host array, after every queued operation that uses this buffer."""
+        """Copy to a new host array of the buffer's shape, after every queued operation that uses this buffer."""
         out = np.empty(self._len, dtype=self._dtype)
         self.copy_to(out)
-        return out
+        return out.reshape(self.shape)
 
     def copy_from(self, src: Any, stream: Stream | None = None) -> None:
         """Fill this buffer from a numpy array, a HostBuffer or a DeviceBuffer of the same dtype and length.
