@@ -950,6 +950,7 @@ GENERATED = [
     ("examples.safety.py.04_missing_sync", SOCS), ("examples.safety.py.06_integer_overflow", SOCS),
     ("tests.kernels.cube_matmul", ["Ascend910B3"]),  # bf16 and f32 Mmad: 910B only
     ("tests.kernels.cube_matmul_310p", SOCS), ("tests.kernels.cube_tile", SOCS), ("tests.kernels.array_launch", SOCS),
+    ("tests.kernels.views", SOCS),
     ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),

@@ -778,6 +778,11 @@ class CppEmitter:
                 self.line(f, f"apy_copy_in({tensor}, {gm}, {count});")
             else:
                 self.line(f, f"apy_copy_out({gm}, {tensor}, {count});")
+        elif isinstance(op, asc.SubviewOp):
+            tensor, _, elem = f.bufs[op.base]
+            name = self.fresh(f, f"{tensor}_view")
+            f.bufs[op.result] = (name, "", elem)
+            self.line(f, f"AscendC::LocalTensor<{elem}> {name} = {tensor}[static_cast<uint32_t>({v(op.offset)})];")
         elif isinstance(op, asc.VecOp):
             self.line(f, self.vec_call(f, op))
         elif isinstance(op, asc.QueOp):

@@ -150,16 +150,33 @@ class CubeAllocOp(IRDLOperation):
                                      "rows": IntegerAttr(rows, i64), "cols": IntegerAttr(cols, i64)})
 
 
+@irdl_op_definition
+class SubviewOp(IRDLOperation):
+    """`buf[a:b]`: a UB buffer from element `offset` on (AscendC `LocalTensor::operator[]`)."""
+
+    name = "ascend.subview"
+    base = operand_def(MemRefType)
+    offset = operand_def()
+    result = result_def(MemRefType)
+
+
+def buffer_root(value: SSAValue) -> SSAValue:
+    """The buffer a value is, or is a view of (`buf[a:b]` is `buf` to the sync pass and the type checks)."""
+    while isinstance(value.owner, SubviewOp):
+        value = value.owner.base
+    return value
+
+
 def buffer_name(value: SSAValue) -> str:
     """The device-language name of a UB buffer or cube tile value."""
-    owner = value.owner
+    owner = buffer_root(value).owner
     assert isinstance(owner, UbAllocOp | CubeAllocOp), value
     return owner.buf_name.data
 
 
 def buffer_dtype(value: SSAValue) -> str:
-    """The device-language element type of a UB buffer or cube tile value."""
-    owner = value.owner
+    """The device-language element type of a UB buffer or cube tile value (or of a view of one)."""
+    owner = buffer_root(value).owner
     assert isinstance(owner, UbAllocOp | CubeAllocOp), value
     return owner.dtype.data
 
@@ -257,6 +274,6 @@ class BarrierOp(IRDLOperation):
 Ascend = Dialect(
     "ascend",
     [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
-     CubeAllocOp, DmaOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
+     CubeAllocOp, SubviewOp, DmaOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
     [],
 )

@@ -67,7 +67,8 @@ _INSTEAD: dict[str, str] = {
     "JoinedStr": "kernels have no strings; return results through a Ptr parameter",
     "Starred": "pass each argument separately",
     "NamedExpr": "assign the value on its own line first",
-    "Slice": "index one element (`x[i]`); move ranges with std.load/std.store",
+    "Slice": "a slice is a view of a UB buffer passed to a std op (`std.add(y, xb[0:64], xb[64:128], 64)`); "
+             "elsewhere index one element (`x[i]`)",
     "Await": "kernels are not coroutines", "Yield": "kernels are not generators; write results through a Ptr",
     "YieldFrom": "kernels are not generators; write results through a Ptr",
     "With": "there are no context managers in a kernel; write the body directly",
@@ -935,6 +936,9 @@ class KernelFrontend(ast.NodeVisitor):
         return Buf(op.result, elem, count, name)
 
     def buffer_arg(self, node: ast.expr, what: str) -> Buf:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name) \
+                and node.value.id in self.bufs:
+            return self.buffer_view(self.buffer_arg(node.value, what), node, what)
         if isinstance(node, ast.Name) and node.id in self.bufs:
             buf = self.bufs[node.id]
             if buf.mem != "ub":
@@ -942,6 +946,42 @@ class KernelFrontend(ast.NodeVisitor):
                                  "work on the Unified Buffer only", node)
             return buf
         raise self.error(f"{what} must be a UB buffer (from std.ub_alloc), not `{ast.unparse(node)}`", node)
+
+    def buffer_view(self, buf: Buf, node: ast.Subscript, what: str) -> Buf:
+        """`buf[a:b]` (AscendC `buf[a]`): a view from element a, 32-byte aligned, inside the buffer.
+
+        Constant bounds are checked here; a run-time start is checked by the simulator (alignment, and the
+        range of every op on it against the buffer's end).
+        """
+        sl = node.slice
+        assert isinstance(sl, ast.Slice)
+        text = ast.unparse(node)
+        if sl.step is not None:
+            raise self.error(f"{what}: `{text}` has a step; a view of a UB buffer is contiguous (buf[a:b])", node)
+        start = self.expr(sl.lower) if sl.lower is not None else Val(None, None, 0)
+        stop = self.expr(sl.upper) if sl.upper is not None else Val(None, None, buf.count)
+        per_block = 32 // buf.elem.nbytes
+        if start.is_literal:
+            a = start.literal
+            if not isinstance(a, int) or isinstance(a, bool) or not 0 <= a <= buf.count:
+                raise self.error(f"{what}: the view `{text}` starts at {a!r}, outside '{buf.name}', which holds "
+                                 f"{buf.count} {buf.elem.name} elements", node)
+            if a % per_block:
+                raise self.error(f"{what}: the view `{text}` starts {a * buf.elem.nbytes} bytes into '{buf.name}', "
+                                 f"not on a 32-byte boundary: vector ops and DMA need one (start at a multiple of "
+                                 f"{per_block} {buf.elem.name} elements)", node)
+        count = buf.count
+        if stop.is_literal:
+            b = stop.literal
+            if not isinstance(b, int) or isinstance(b, bool) or not 0 <= b <= buf.count:
+                raise self.error(f"{what}: the view `{text}` ends at {b!r}, outside '{buf.name}', which holds "
+                                 f"{buf.count} {buf.elem.name} elements", node)
+            count = b - (start.literal if start.is_literal else 0)  # type: ignore[operator]
+            if count < 0:
+                raise self.error(f"{what}: the view `{text}` is empty or reversed", node)
+        offset = self.as_index(start, sl.lower or node)
+        view = self.emit(asc.SubviewOp(operands=[buf.ssa, offset], result_types=[buf.ssa.type])).results[0]
+        return Buf(view, buf.elem, count, f"{buf.name}[{ast.unparse(sl)}]")
 
     def count_arg(self, node: ast.expr, bufs: list[Buf], what: str, per_bit: bool = False) -> SSAValue:
         v = self.expr(node)

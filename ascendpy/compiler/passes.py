@@ -77,6 +77,11 @@ class Access:
 
 
 def accesses(op: Operation) -> list[Access]:
+    """What `op` reads and writes, by pipe; a view `buf[a:b]` counts as all of `buf` (conservative, never wrong)."""
+    return [Access(asc.buffer_root(a.res), a.pipe, a.write) for a in _accesses(op)]
+
+
+def _accesses(op: Operation) -> list[Access]:
     if isinstance(op, asc.DmaOp):
         if op.dir.data == "in":
             return [Access(op.ub, "MTE2", True), Access(op.gm, "MTE2", False)]
