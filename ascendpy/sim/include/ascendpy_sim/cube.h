@@ -1079,39 +1079,23 @@ inline void co1_to_ub(const OpRec& r, const AscendC::LocalTensor<T>& dstLocal, c
 }
 }  // namespace ascendpy_sim
 
+namespace ascendpy_sim {
+// The converting CO1 -> CO2 overloads CANN 8.1 declares (dst, src): float -> half, int32_t -> half / int16_t /
+// int8_t / uint8_t. One predicate instead of one overload each: the same set of calls compiles.
+template <typename T, typename U>
+constexpr bool co1_to_ub_converts() {
+  if constexpr (std::is_same<U, float>::value) return std::is_same<T, half>::value;
+  if constexpr (std::is_same<U, int32_t>::value) {
+    return std::is_same<T, half>::value || std::is_same<T, int16_t>::value || std::is_same<T, int8_t>::value ||
+           std::is_same<T, uint8_t>::value;
+  }
+  return false;
+}
+}  // namespace ascendpy_sim
+
 namespace AscendC {
 
-// float to half
-template <typename T, typename U,
-          typename std::enable_if<std::is_same<T, half>::value && std::is_same<U, float>::value, bool>::type = true>
-inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<U>& srcLocal, const DataCopyParams& intriParams,
-                     const DataCopyEnhancedParams& enhancedParams) {
-  ascendpy_sim::co1_to_ub(ascendpy_sim::op_begin(PIPE_V, "DataCopy"), dstLocal, srcLocal, intriParams, enhancedParams);
-}
-// int32_t to half
-template <typename T, typename U,
-          typename std::enable_if<std::is_same<T, half>::value && std::is_same<U, int32_t>::value, bool>::type = true>
-inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<U>& srcLocal, const DataCopyParams& intriParams,
-                     const DataCopyEnhancedParams& enhancedParams) {
-  ascendpy_sim::co1_to_ub(ascendpy_sim::op_begin(PIPE_V, "DataCopy"), dstLocal, srcLocal, intriParams, enhancedParams);
-}
-// int32_t to int16_t
-template <typename T, typename U,
-          typename std::enable_if<std::is_same<T, int16_t>::value && std::is_same<U, int32_t>::value, bool>::type = true>
-inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<U>& srcLocal, const DataCopyParams& intriParams,
-                     const DataCopyEnhancedParams& enhancedParams) {
-  ascendpy_sim::co1_to_ub(ascendpy_sim::op_begin(PIPE_V, "DataCopy"), dstLocal, srcLocal, intriParams, enhancedParams);
-}
-// int32_t to int8_t
-template <typename T, typename U,
-          typename std::enable_if<std::is_same<T, int8_t>::value && std::is_same<U, int32_t>::value, bool>::type = true>
-inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<U>& srcLocal, const DataCopyParams& intriParams,
-                     const DataCopyEnhancedParams& enhancedParams) {
-  ascendpy_sim::co1_to_ub(ascendpy_sim::op_begin(PIPE_V, "DataCopy"), dstLocal, srcLocal, intriParams, enhancedParams);
-}
-// int32_t to uint8_t
-template <typename T, typename U,
-          typename std::enable_if<std::is_same<T, uint8_t>::value && std::is_same<U, int32_t>::value, bool>::type = true>
+template <typename T, typename U, typename std::enable_if<ascendpy_sim::co1_to_ub_converts<T, U>(), bool>::type = true>
 inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<U>& srcLocal, const DataCopyParams& intriParams,
                      const DataCopyEnhancedParams& enhancedParams) {
   ascendpy_sim::co1_to_ub(ascendpy_sim::op_begin(PIPE_V, "DataCopy"), dstLocal, srcLocal, intriParams, enhancedParams);
