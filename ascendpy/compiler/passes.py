@@ -107,20 +107,28 @@ def _accesses(op: Operation) -> list[Access]:
 
 
 # ------------------------------------------------------------ buffer planning
-def _role(buf: asc.UbAllocOp) -> tuple[str, list[Operation]]:
-    """'vecin' / 'vecout' with the buffer's uses in order, or 'calc'."""
-    uses = sorted({u.operation for u in buf.result.uses}, key=_order_key)
+def _queue_candidate(value: SSAValue) -> tuple[list[Operation], list[list[Access]] | None]:
+    """A buffer's uses in program order, and what each does to it, if a queue could carry them: all in one
+    block, with no early exit between the first and the last (it would leak the slot between AllocTensor and
+    FreeTensor), and each use accessing the buffer itself; else (uses, None)."""
+    uses = sorted({u.operation for u in value.uses}, key=_order_key)
     if not uses:
-        return "calc", uses
+        return uses, None
     block = uses[0].parent_block()
     if block is None or any(u.parent_block() is not block for u in uses):
-        return "calc", uses
+        return uses, None
     ops = list(block.ops)
     for op in ops[ops.index(uses[0]):ops.index(uses[-1]) + 1]:
         if any(isinstance(o, asc.BreakOp | asc.ContinueOp | asc.ReturnOp) for o in op.walk()):
-            return "calc", uses  # an early exit between AllocTensor and FreeTensor would leak the slot
-    acc = [[a for a in accesses(u) if a.res is buf.result] for u in uses]
-    if any(not a for a in acc):
+            return uses, None
+    acc = [[a for a in accesses(u) if a.res is value] for u in uses]
+    return uses, None if any(not a for a in acc) else acc
+
+
+def _role(buf: asc.UbAllocOp) -> tuple[str, list[Operation]]:
+    """'vecin' / 'vecout' with the buffer's uses in order, or 'calc'."""
+    uses, acc = _queue_candidate(buf.result)
+    if acc is None:
         return "calc", uses
     pipes = [{a.pipe for a in x} for x in acc]
     if pipes[0] == {"MTE2"} and all(p == {"V"} and not any(a.write for a in x) for p, x in zip(pipes[1:], acc[1:])):
@@ -138,17 +146,9 @@ _CHAIN = {"l1": ("MTE2", "MTE1"), "l0a": ("MTE1", "M"), "l0b": ("MTE1", "M")}  #
 def _cube_role(tile: asc.CubeAllocOp) -> tuple[str, list[Operation]]:
     """'que' with the tile's uses in order (one write by the producer pipe, then reads by the consumer), or 'calc'."""
     mem = asc.cube_mem(tile.result)
-    uses = sorted({u.operation for u in tile.result.uses}, key=_order_key)
-    if mem not in _CHAIN or len(uses) < 2:
+    uses, acc = _queue_candidate(tile.result)
+    if mem not in _CHAIN or len(uses) < 2 or acc is None:
         return "calc", uses
-    block = uses[0].parent_block()
-    if block is None or any(u.parent_block() is not block for u in uses):
-        return "calc", uses
-    ops = list(block.ops)
-    for op in ops[ops.index(uses[0]):ops.index(uses[-1]) + 1]:
-        if any(isinstance(o, asc.BreakOp | asc.ContinueOp | asc.ReturnOp) for o in op.walk()):
-            return "calc", uses  # an early exit between AllocTensor and FreeTensor would leak the slot
-    acc = [[a for a in accesses(u) if a.res is tile.result] for u in uses]
     producer, consumer = _CHAIN[mem]
     if [(a.pipe, a.write) for a in acc[0]] != [(producer, True)]:
         return "calc", uses
@@ -216,14 +216,8 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
         nbytes = _round32(count * ELEMENT_TYPES[elem].nbytes)
         depth = QUEUE_DEPTH if role != "calc" else 1
         rows.append((buf.buf_name.data, elem, count, depth, nbytes * depth, _where(buf)[1]))
-        if role == "vecin":
-            _insert_before(uses[0], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("alloc")}))
-            _insert_after(uses[0], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("pass")}))
-            _insert_after(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("free")}))
-        elif role == "vecout":
-            _insert_before(uses[0], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("alloc")}))
-            _insert_before(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("pass")}))
-            _insert_after(uses[-1], asc.QueOp(operands=[buf.result], attributes={"step": StringAttr("free")}))
+        if role in ("vecin", "vecout"):
+            _queue_steps(buf.result, uses, filled_first=role == "vecin")
     if any(op.name in ("math.exp", "math.log", "math.sqrt") for op in fn.walk()):
         rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
     rows += _cube_ub_rows(fn, soc)
@@ -319,9 +313,7 @@ def _plan_cube(fn: func.FuncOp, soc: str) -> None:
         role, uses = _cube_role(t) if family == "910B" else ("calc", [])
         t.role = StringAttr(role)
         if role == "que":
-            _insert_before(uses[0], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("alloc")}))
-            _insert_after(uses[0], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("pass")}))
-            _insert_after(uses[-1], asc.QueOp(operands=[t.result], attributes={"step": StringAttr("free")}))
+            _queue_steps(t.result, uses, filled_first=True)
     for t in tiles:
         mem = asc.cube_mem(t.result)
         assert mem is not None
@@ -351,6 +343,21 @@ def _plan_cube(fn: func.FuncOp, soc: str) -> None:
             sizes.append((nbytes, line))
         _check_budget(spec.capacity_key, target.capacity(spec.capacity_key), sizes, lines,
                       list(mine), soc, kernel, "use smaller tiles")
+
+
+def _queue_steps(buf: SSAValue, uses: list[Operation], *, filled_first: bool) -> None:
+    """AllocTensor before the first use, FreeTensor after the last, and EnQue/DeQue between producer and
+    consumer: after the first use when it fills the tensor (VECIN, cube tiles), before the last when the last
+    drains it (VECOUT)."""
+    def step(name: str) -> asc.QueOp:
+        return asc.QueOp(operands=[buf], attributes={"step": StringAttr(name)})
+
+    _insert_before(uses[0], step("alloc"))
+    if filled_first:
+        _insert_after(uses[0], step("pass"))
+    else:
+        _insert_before(uses[-1], step("pass"))
+    _insert_after(uses[-1], step("free"))
 
 
 def _insert_before(anchor: Operation, op: Operation) -> None:
