@@ -53,6 +53,13 @@ CPP_KEYWORDS = frozenset(
     "int8_t uint8_t int16_t uint16_t int32_t uint32_t int64_t uint64_t size_t bfloat16_t std".split()
 )
 
+# ---- scans and erf: std.cumsum's CumSumConfig {isLastAxis, isReuseSource, outputLastRow} (lib/math/cumsum_utils.h)
+_SCAN_CONFIGS = {
+    f"apy_cumsum_{axis}{row}": f"constexpr AscendC::CumSumConfig apy_cumsum_{axis}{row} = "
+                               f"{{{'true' if axis == 'last' else 'false'}, false, {'true' if row else 'false'}}};\n"
+    for axis in ("last", "first") for row in ("", "_row")
+}
+
 _HELPERS: dict[str, str] = {
     "check": """\
 // Integer division by zero has no defined result on the device; the simulator reports it.
@@ -490,6 +497,7 @@ class CppEmitter:
         for key in _CUBE_HELPERS:
             if key in self.helpers:
                 out.append(_CUBE_HELPERS[key])
+        out.extend(_SCAN_CONFIGS[key] for key in sorted(self.helpers & _SCAN_CONFIGS.keys()))
         out.extend(bodies)
         return "\n".join(out)
 
@@ -927,6 +935,8 @@ class CppEmitter:
         """`AscendC::Fn(dst, ..., [mode,] count);` with scalars in the buffers' element type."""
         fn = op.fn.data
         args = list(op.args)
+        if fn in ("CumSum", "Erf"):
+            return self.scan_erf_call(f, op)
         scalar_type = f.bufs[args[1]][2] if fn == "CompareScalar" else f.bufs[args[0]][2]
         rendered = []
         for a in args[:-1]:
@@ -939,6 +949,20 @@ class CppEmitter:
             rendered.append(f"AscendC::{enum}::{op.mode.data}")
         rendered.append(f"static_cast<int32_t>({self.v(f, args[-1])})")
         return f"AscendC::{fn}({', '.join(rendered)});"
+
+    # ---- scans and erf
+    def scan_erf_call(self, f: _Func, op: asc.VecOp) -> str:
+        """`AscendC::CumSum<T, config>(dst, lastRow, src, tmp, CumSumInfo{outter, inner})` (config: a namespace
+        constexpr CumSumConfig, as the template takes it by reference) or `AscendC::Erf(dst, src, tmp, n)`."""
+        names = [f.bufs[a][0] if a in f.bufs else f"static_cast<uint32_t>({self.v(f, a)})" for a in op.args]
+        if op.fn.data == "Erf":
+            return f"AscendC::Erf({', '.join(names)});"
+        assert op.mode is not None
+        config = f"apy_cumsum_{op.mode.data}"
+        self.helpers.add(config)
+        elem = f.bufs[op.args[0]][2]
+        return (f"AscendC::CumSum<{elem}, {config}>({', '.join(names[:4])}, "
+                f"AscendC::CumSumInfo{{{names[4]}, {names[5]}}});")
 
     def emit_region(self, f: _Func, block: Block, results: list[str]) -> None:
         f.indent += 1

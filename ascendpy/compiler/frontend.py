@@ -46,6 +46,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from ascendpy import std
 from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
+from ascendpy.compiler import vecops  # scans and erf: their sharedTmpBuffer sizes and limits
 from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
 from ascendpy.errors import CompileError
 from ascendpy.std import intrinsics as intr
@@ -1257,10 +1258,13 @@ class KernelFrontend(ast.NodeVisitor):
                   "dup": "(dst, value, count)", "cast": "(dst, src, std.RoundMode.X, count)",
                   "compare": "(mask_u8, a, b, std.CMPMODE.X, count)",
                   "compares": "(mask_u8, a, scalar, std.CMPMODE.X, count)",
-                  "select": "(dst, mask_u8, a, b_or_scalar, count)", "reduce": "(src, count) or (dst, src, count)"}
+                  "select": "(dst, mask_u8, a, b_or_scalar, count)", "reduce": "(src, count) or (dst, src, count)",
+                  "cumsum": "(dst, src, rows, cols, axis) or (dst, src, rows, cols, axis, last_row)",
+                  "erf": "(dst, src, count)"}
         arity = {"binary": 4, "scalar": 4, "unary": 3, "dup": 3, "cast": 4, "compare": 5, "compares": 5,
-                 "select": 5}.get(sig.form)
-        if (arity is not None and len(args) != arity) or (sig.form == "reduce" and len(args) not in (2, 3)):
+                 "select": 5, "erf": 3}.get(sig.form)
+        if (arity is not None and len(args) != arity) or (sig.form == "reduce" and len(args) not in (2, 3)) or \
+                (sig.form == "cumsum" and len(args) not in (5, 6)):
             raise self.error(f"{what} takes {shapes[sig.form]}; got {len(args)} arguments", node)
 
         def typed(bufs: list[Buf], elem_of: Buf) -> None:
@@ -1346,6 +1350,9 @@ class KernelFrontend(ast.NodeVisitor):
                 second = scalar(args[3], d.elem)
                 mode = StringAttr("VSEL_TENSOR_SCALAR_MODE")
             operands = [d.ssa, m.ssa, a.ssa, second, self.count_arg(args[4], [d, a], what)]
+        elif form in ("cumsum", "erf"):  # scans and erf: advanced APIs with a compiler-allocated sharedTmpBuffer
+            self.scan_erf_call(node, sig, what, typed)
+            return None
         else:  # reduce
             into = len(args) == 3
             src = self.buffer_arg(args[1 if into else 0], f"{what}: src")
@@ -1367,6 +1374,66 @@ class KernelFrontend(ast.NodeVisitor):
                 return Val(self.emit(memref.LoadOp.get(d.ssa, [zero])).results[0], src.elem)
         self.emit_vec(sig, operands, mode)
         return result
+
+    # ---- scans and erf (std.cumsum, std.erf): CANN 8.1 lib/math/cumsum.h and lib/math/erf.h
+    def scan_erf_call(self, node: ast.Call, sig: VecSig, what: str, typed: Callable[[list[Buf], Buf], None]) -> None:
+        """`AscendC::CumSum<T, config>(dst, lastRow, src, tmp, {rows, cols})` / `AscendC::Erf(dst, src, tmp, n)`.
+
+        The sharedTmpBuffer is a u8 buffer of this call site, sized by vecops (it counts against the UB
+        budget). The constraints the vendor code asserts or relies on are checked here when they are known
+        at compile time, and by the simulator otherwise.
+        """
+        args = node.args
+        d = self.buffer_arg(args[0], f"{what}: dst")
+        a = self.buffer_arg(args[1], f"{what}: src")
+        typed([d, a], d)
+        elem = d.elem.name
+        if sig.form == "erf":
+            lit = self.peek_literal(args[2])
+            n = lit if isinstance(lit, int) and not isinstance(lit, bool) else a.count
+            tmp = self.new_buffer(std.u8, vecops.erf_tmp_bytes(elem, n), f"{self.prefix}erf.tmp")
+            self.emit_vec(sig, [d.ssa, a.ssa, tmp.ssa, self.count_arg(args[2], [d, a], what)], None)
+            return
+        axis = self.peek_literal(args[4])
+        if axis not in (0, 1, -1) or isinstance(axis, bool):
+            raise self.error(f"{what}: axis must be a literal 0 (down the columns: row i += row i-1) or 1 (along "
+                             f"each row), not `{ast.unparse(args[4])}`", args[4])
+        last_axis = axis != 0
+        cols = self.const_int(args[3], f"{what}: cols (the row length)")
+        size = d.elem.nbytes
+        if cols <= 0 or cols * size % vecops.ONE_BLOCK:
+            raise self.error(f"{what}: cols = {cols} x {size} bytes must be a positive multiple of 32 bytes "
+                             f"(CumSumInfo.inner), i.e. a multiple of {vecops.ONE_BLOCK // size} {elem} elements; "
+                             "pad the rows of the tile", args[3])
+        if last_axis and cols * size > vecops.CUMSUM_MAX_ROW_BYTES:
+            raise self.error(f"{what}: along the last axis a row may hold at most "
+                             f"{vecops.CUMSUM_MAX_ROW_BYTES // size} {elem} elements (CumSum transposes it with "
+                             f"a repeat count of cols / {vecops.ONE_BLOCK // size} in a uint8_t); got {cols}; "
+                             "split the rows into column chunks", args[3])
+        for b in (d, a):
+            if cols > b.count:
+                raise self.error(f"{what}: a row of {cols} elements does not fit buffer '{b.name}', which holds "
+                                 f"{b.count} {elem} elements", node)
+        rows_lit = self.peek_literal(args[2])
+        rows_max = min(d.count, a.count) // cols
+        if isinstance(rows_lit, int) and not isinstance(rows_lit, bool):
+            if rows_lit <= 0 or rows_lit > rows_max:
+                raise self.error(f"{what}: rows = {rows_lit}: need 1 <= rows and rows x cols = {rows_lit * cols} "
+                                 f"within dst and src ({min(d.count, a.count)} elements)", args[2])
+            rows_max = rows_lit
+        rows = self.count_arg(args[2], [], what)
+        last = d
+        if len(args) == 6:
+            last = self.buffer_arg(args[5], f"{what}: last_row")
+            typed([last, d], d)
+            if last.count < cols:
+                raise self.error(f"{what}: last_row '{last.name}' holds {last.count} elements, fewer than a row "
+                                 f"({cols})", args[5])
+        tmp = self.new_buffer(std.u8, vecops.cumsum_tmp_bytes(elem, last_axis, rows_max, cols),
+                              f"{self.prefix}cumsum.tmp")
+        cols_v = self.emit(arith.ConstantOp(IntegerAttr(cols, IndexType()))).results[0]
+        mode = ("last" if last_axis else "first") + ("_row" if len(args) == 6 else "")
+        self.emit_vec(sig, [d.ssa, last.ssa, a.ssa, tmp.ssa, rows, cols_v], StringAttr(mode))
 
     def emit_vec(self, sig: VecSig, operands: list[SSAValue], mode: StringAttr | None) -> None:
         attrs: dict[str, Attribute] = {"fn": StringAttr(sig.cpp)}

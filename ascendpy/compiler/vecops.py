@@ -20,7 +20,7 @@ FLOAT = ("f16", "f32")
 @dataclass(frozen=True)
 class VecSig:
     cpp: str  # AscendC function
-    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce
+    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce | cumsum | erf
     dtypes: tuple[str, ...]
     missing_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (SoC family, dtypes it lacks)
 
@@ -29,8 +29,8 @@ class VecSig:
 
     @property
     def written(self) -> tuple[int, ...]:
-        """IR operand positions the op writes (dst, and a reduction's work buffer)."""
-        return (0, 2) if self.form == "reduce" else (0,)
+        """IR operand positions the op writes (dst, and a reduction's or advanced API's work buffer)."""
+        return {"reduce": (0, 2), "cumsum": (0, 1, 3), "erf": (0, 2)}.get(self.form, (0,))
 
 
 VEC_OPS: dict[object, VecSig] = {
@@ -56,6 +56,9 @@ VEC_OPS: dict[object, VecSig] = {
     intr.reduce_max: VecSig("ReduceMax", "reduce", FLOAT),
     intr.reduce_min: VecSig("ReduceMin", "reduce", FLOAT),
     intr.reduce_sum: VecSig("ReduceSum", "reduce", FLOAT),
+    # ---- scans and erf: advanced APIs (lib/math/cumsum.h, lib/math/erf.h) with a sharedTmpBuffer; see below.
+    intr.cumsum: VecSig("CumSum", "cumsum", FLOAT),  # IR operands: dst, lastRow, src, tmp (u8), rows, cols
+    intr.erf: VecSig("Erf", "erf", FLOAT),  # IR operands: dst, src, tmp (u8), count
 }
 # exp / ln / sqrt: the std markers double as scalar math; with three arguments they are these.
 VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSig("Ln", "unary", FLOAT),
@@ -85,3 +88,34 @@ CASTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
 
 def soc_family(soc: str) -> str:
     return "310P" if soc.startswith("Ascend310P") else "910B"
+
+
+# ---- scans and erf (CANN 8.1 highlevel_api impl/math/cumsum, impl/math/erf): sharedTmpBuffer sizes in bytes.
+ONE_BLOCK = 32
+CUMSUM_ROWS_PER_PASS = 16  # NCHW_CONV_ADDR_LIST_SIZE: the last-axis path transposes 16 rows at a time
+CUMSUM_MAX_ROW_BYTES = 255 * ONE_BLOCK  # its TransDataTo5HD repeatTimes, inner / (32 / sizeof T), is a uint8_t
+ERF_CHUNK = 1024  # elements per pass of Erf that the tmp buffer is sized for (a multiple of 32)
+
+
+def cumsum_tmp_bytes(dtype: str, last_axis: bool, rows: int, cols: int) -> int:
+    """The sharedTmpBuffer CumSum needs for rows x cols (rows: the most it will be called with).
+
+    Last axis: 16 rows per pass, each needing two T copies of a row (the transposes) plus, for half, an f32
+    copy: 16 * cols * (2 * sizeof(T) [+ 4 for half]) bytes; the vendor code divides by this, so anything
+    smaller faults. First axis: half accumulates in an f32 copy (rows * cols * 4 bytes); float needs none
+    (one 32-byte block is passed, as the call takes a tensor).
+    """
+    size = 2 if dtype == "f16" else 4
+    if last_axis:
+        return CUMSUM_ROWS_PER_PASS * cols * (2 * size + (2 if dtype == "f16" else 0))
+    return -(-rows * cols * 4 // ONE_BLOCK) * ONE_BLOCK if dtype == "f16" else ONE_BLOCK
+
+
+def erf_tmp_bytes(dtype: str, count: int) -> int:
+    """The sharedTmpBuffer for Erf over `count` elements: passes of min(count, ERF_CHUNK) rounded up to 32.
+
+    Erf splits the buffer into 3 f32 temporaries for float and 4 for half (ERF_FLOAT/HALF_CALC_PROCEDURE
+    3 and 8 half-sized units), each a multiple of 32 elements; 384 / 512 bytes is the least that works.
+    """
+    chunk = min(-(-max(count, 1) // 32) * 32, ERF_CHUNK)
+    return chunk * (12 if dtype == "f32" else 16)

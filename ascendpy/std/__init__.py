@@ -23,9 +23,11 @@ from ascendpy.std.intrinsics import (
     compares,
     cross_core_set_flag,
     cross_core_wait_flag,
+    cumsum,
     device_only,
     div,
     duplicate,
+    erf,
     fixpipe,
     get_subblock_idx,
     is_aic,
@@ -87,6 +89,7 @@ __all__ = [
     "cube_kernel", "mix_kernel", "l1_alloc", "l0a_alloc", "l0b_alloc", "l0c_alloc", "load_nz", "load_l0a",
     "load_l0b", "load_l0b_trans", "mmad", "fixpipe", "is_aic", "is_aiv", "cross_core_set_flag",
     "cross_core_wait_flag", "get_subblock_idx",
+    "cumsum", "erf",  # scans and erf
 ]
 
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name

@@ -81,6 +81,9 @@ select = device_only("select")  # select(dst, mask_u8, a, b_buffer_or_scalar, co
 reduce_max = device_only("reduce_max")  # reduce_max(src, count) -> scalar; reduce_max(dst, src, count)
 reduce_min = device_only("reduce_min")
 reduce_sum = device_only("reduce_sum")
+# ---- scans and erf (advanced APIs; the compiler allocates their sharedTmpBuffer)
+cumsum = device_only("cumsum")  # cumsum(dst, src, rows, cols, axis[, last_row]) over a row-major [rows, cols] tile
+erf = device_only("erf")  # erf(dst, src, count)
 # exp, ln and sqrt are shared with the scalar forms: std.exp(x) or std.exp(dst, src, count).
 
 # ---- cube buffers (2-D matrix tiles, compile-time shapes; docs/cube.md)

@@ -618,6 +618,9 @@ _VECTOR_OPS = {
     "BlockReduceSum", "Cast", "Compare", "Compares", "CompareScalar", "Select",
 }
 _REDUCE_TMP = {"ReduceMax", "ReduceMin", "ReduceSum"}
+# Scans and erf (advanced APIs, pipe V): CumSum(dst, lastRow, src, sharedTmpBuffer, info), Erf(dst, src, tmp, n).
+_VECTOR_OPS |= {"CumSum", "Erf"}
+_ADV_WRITES = {"CumSum": {0, 1, 3}, "Erf": {0, 2}}
 _PLACEHOLDERS = {"MASK_PLACEHOLDER", "MASK_PLACEHOLDER_LIST"}
 _DST_READ = {"FusedMulAdd", "MulAddDst"}
 _CASTS = {"static_cast", "reinterpret_cast", "const_cast"}
@@ -1845,7 +1848,7 @@ class _Checker:
             st.vis[rid] = v | {pipe}
 
     def _vector(self, api: str, vals: list[Any], line: int, st: _State, fr: _Frame) -> None:
-        writes = {0} | ({2} if api in _REDUCE_TMP else set())
+        writes = _ADV_WRITES.get(api) or {0} | ({2} if api in _REDUCE_TMP else set())
         refs = [(i, v) for i, v in enumerate(vals) if isinstance(v, _TRef) and v.kind == "local"]
         for i, ref in refs:
             if i not in writes or api in _DST_READ and i == 0:
