@@ -43,10 +43,10 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
+import ascendpy.compiler.vecops as vecops  # scans and erf: their sharedTmpBuffer sizes and limits
 from ascendpy import std
 from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
-from ascendpy.compiler import vecops  # scans and erf: their sharedTmpBuffer sizes and limits
 from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
 from ascendpy.errors import CompileError
 from ascendpy.std import intrinsics as intr

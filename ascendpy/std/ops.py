@@ -19,7 +19,8 @@ Activations (dst may be src): relu, sigmoid, tanh, gelu, softmax, elu, silu
 (= swish), mish, selu, softplus, softsign, hardsigmoid, hardswish, leaky_relu,
 log_softmax, hardtanh. Composites: layernorm, rmsnorm, l1_norm, l2_norm,
 mse_loss, huber_loss, hinge_loss, cosine_similarity, sgd_update, reduce_mean,
-reduce_prod, cross_entropy, kl_div.
+reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns of a tile),
+gelu_exact (GELU with std.erf).
 """
 
 from __future__ import annotations
@@ -444,3 +445,38 @@ def sgd_update(param, grad, n, lr):
     w = std.ub_alloc(param.dtype, len(param))
     std.muls(w, grad, lr, n)
     std.sub(param, param, w, n)
+
+
+# ------------------------------------------------------------------ scans and erf
+@std.inline
+def cumprod(dst, src, rows, cols):
+    """Cumulative product down the columns of a row-major [rows, cols] tile (torch.cumprod(x, dim=0)).
+
+    AscendC has no CumProd (CANN 8.1 has CumSum only), so this is a chain of row-view multiplies,
+    row i = row i-1 * src row i, one Mul of `cols` elements per row, in that order: each element is the
+    sequential product in the element type, rounded once per multiply, exactly as numpy's
+    np.cumprod(x, axis=0) does it. Row 0 is copied by Muls(x, 1), which keeps -0 and NaN. cols must be a
+    compile-time multiple of 32 bytes (8 f32 / 16 f16 elements: each row view starts 32-byte aligned);
+    dst may be src. Along the last axis, load the tile transposed (or use std.cumsum for sums).
+    """
+    std.muls(dst[0:cols], src[0:cols], 1.0, cols)
+    if rows > 1:
+        std.mul(dst[cols:2 * cols], dst[0:cols], src[cols:2 * cols], cols)  # constant views: alignment checked
+    for r in range(2, rows):
+        std.mul(dst[r * cols:(r + 1) * cols], dst[(r - 1) * cols:r * cols], src[r * cols:(r + 1) * cols], cols)
+
+
+@std.inline
+def gelu_exact(dst, src, n):
+    """Exact GELU, torch.nn.functional.gelu's default: 0.5 x (1 + erf(x / sqrt(2))), erf by std.erf.
+
+    std.erf is AscendC's Erf (a rational approximation; see docs/vector.md), so the result is within
+    about 1e-6 (f32) of the float64 function; f16 rounds every step to f16. One work buffer (and Erf's).
+    dst may be src.
+    """
+    w = std.ub_alloc(src.dtype, len(src))
+    std.muls(w, src, 0.7071067811865476, n)
+    std.erf(w, w, n)
+    std.adds(w, w, 1.0, n)
+    std.mul(w, w, src, n)
+    std.muls(dst, w, 0.5, n)

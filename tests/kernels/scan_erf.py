@@ -91,3 +91,31 @@ def erf_f32(x: Ptr[f32], y: Ptr[f32], n: u32):
 @std.aiv_kernel
 def erf_f16(x: Ptr[f16], y: Ptr[f16], n: u32):
     _erf(f16, x, y, n)
+
+
+@std.inline
+def _prod_down(dtype, cols, x, y, rows):
+    """y = cumprod(x, axis=0) over tiles of rows, the previous tile's last row carried into row 0."""
+    xb = std.ub_alloc(dtype, TILE_ROWS * cols)
+    yb = std.ub_alloc(dtype, TILE_ROWS * cols)
+    carry = std.ub_alloc(dtype, cols)
+    std.duplicate(carry, 1.0, cols)
+    r = std.u32(0)
+    while r < rows:
+        n = min(TILE_ROWS, rows - r)
+        std.load(xb, x, r * cols, n * cols)
+        std.mul(xb[0:cols], xb[0:cols], carry, cols)
+        std.ops.cumprod(yb, xb, n, cols)
+        std.muls(carry, yb[(n - 1) * cols:n * cols], 1.0, cols)
+        std.store(y, r * cols, yb, n * cols)
+        r += TILE_ROWS
+
+
+@std.aiv_kernel
+def cumprod_first_f32(x: Ptr[f32], y: Ptr[f32], rows: u32):
+    _prod_down(f32, COLS32, x, y, rows)
+
+
+@std.aiv_kernel
+def cumprod_first_f16(x: Ptr[f16], y: Ptr[f16], rows: u32):
+    _prod_down(f16, COLS16, x, y, rows)
