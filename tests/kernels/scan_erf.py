@@ -119,3 +119,22 @@ def cumprod_first_f32(x: Ptr[f32], y: Ptr[f32], rows: u32):
 @std.aiv_kernel
 def cumprod_first_f16(x: Ptr[f16], y: Ptr[f16], rows: u32):
     _prod_down(f16, COLS16, x, y, rows)
+
+
+# ------------------------------------------------------------------ planted misuse (tests/test_scan_erf.py)
+@std.aiv_kernel
+def cumsum_view(x: Ptr[f32], y: Ptr[f32], at: u32):
+    a = std.ub_alloc(f32, 256)
+    b = std.ub_alloc(f32, 256)
+    std.load(a, x, 0, 128)
+    std.cumsum(b[at:at + 128], a, 16, 8, 1)  # MISALIGNED
+    std.store(y, 0, b, 128)
+
+
+@std.aiv_kernel
+def erf_view(x: Ptr[f16], y: Ptr[f16], at: u32):
+    a = std.ub_alloc(f16, 256)
+    b = std.ub_alloc(f16, 256)
+    std.load(a, x, 0, 128)
+    std.erf(b, a[at:at + 128], 100)  # MISALIGNED
+    std.store(y, 0, b, 128)
