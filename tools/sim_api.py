@@ -410,6 +410,10 @@ _FORMS = {
                "DataCopyPad(d, g, DataCopyExtParams{1, N * sizeof(T), 0, 0, 0}, DataCopyPadExtParams<T>{false, 0, 0, "
                "static_cast<T>(0)});"),
     "pad_out": (("DataCopyPad.out",), "DataCopyPad(g, d, DataCopyExtParams{1, N * sizeof(T), 0, 0, 0});"),
+    # scans and erf (advanced APIs): an 8 x 32 tile, the sharedTmpBuffer in the upper 4 KiB of the buffer
+    "cumsum": (("CumSum",), "LocalTensor<uint8_t> t = buf.GetWithOffset<uint8_t>(4096, 6144); "
+                            "CumSum<T>(d, d, a, t, CumSumInfo{8, 32});"),
+    "erf": (("Erf",), "Erf(d, a, buf.GetWithOffset<uint8_t>(4096, 6144), N);"),
 }
 # Every case runs on 256 elements (a whole number of 256-byte repeats for every type) in one TBuf.
 _CASE = ("static void apy_case_{i}() {{ using T = {t}; using S = {s}; constexpr uint32_t N = 256; (void)N; "
