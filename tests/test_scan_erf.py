@@ -28,8 +28,19 @@ CPP = Path(__file__).resolve().parent / "faults_cpp" / "scan_erf.cpp"
 
 @pytest.fixture(params=sorted(SOCS))
 def soc(request, monkeypatch) -> str:
+    """The SoC name; the simulator runs that SoC for the runtime objects created while the test runs."""
     monkeypatch.setenv("ASCENDPY_SIM_SOC", SOCS[request.param])
     return request.param
+
+
+@pytest.fixture
+def stream(soc):
+    """A stream on a device of the simulated `soc` (the default runtime keeps the SoC it was created on)."""
+    from ascendpy import Acl, Context, Device, Stream
+
+    with Acl() as acl, Device(acl) as device, Context(device) as ctx, Stream(ctx) as s:
+        assert device.soc_name == SOCS[soc]
+        yield s
 
 
 # ------------------------------------------------------------------ numpy models of the vendor arithmetic
@@ -86,14 +97,14 @@ def _f32_to_f16_half_away(r: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ CumSum
 @pytest.mark.parametrize("rows", [1, 17, 53])
-def test_cumsum_last_axis_f32_and_f16(rng, soc, rows):
+def test_cumsum_last_axis_f32_and_f16(rng, soc, rows, stream):
     x = rng.standard_normal((rows, k.COLS32)).astype(np.float32)
     y = np.zeros_like(x)
-    k.cumsum_last_f32[1](x, y, rows)
+    k.cumsum_last_f32[1, stream](x, y, rows)
     np.testing.assert_array_equal(y, cumsum_model(x, 1))
     h = (rng.standard_normal((rows, k.COLS16)) * 4).astype(np.float16)
     yh = np.zeros_like(h)
-    k.cumsum_last_f16[1](h, yh, rows)
+    k.cumsum_last_f16[1, stream](h, yh, rows)
     np.testing.assert_array_equal(yh, cumsum_model(h, 1))
     # f16 accumulates in float: better than numpy's all-f16 cumsum
     exact = np.cumsum(h.astype(np.float64), axis=1)
@@ -101,14 +112,14 @@ def test_cumsum_last_axis_f32_and_f16(rng, soc, rows):
 
 
 @pytest.mark.parametrize("rows", [5, 53])
-def test_cumsum_first_axis_across_tiles_with_last_row(rng, soc, rows):
+def test_cumsum_first_axis_across_tiles_with_last_row(rng, soc, rows, stream):
     x = rng.standard_normal((rows, k.COLS32)).astype(np.float32)
     y = np.zeros_like(x)
-    k.cumsum_first_f32[1](x, y, rows)
+    k.cumsum_first_f32[1, stream](x, y, rows)
     np.testing.assert_array_equal(y, cumsum_down_tiles(x, k.TILE_ROWS))
     h = rng.standard_normal((rows, k.COLS16)).astype(np.float16)
     yh = np.zeros_like(h)
-    k.cumsum_first_f16[1](h, yh, rows)
+    k.cumsum_first_f16[1, stream](h, yh, rows)
     np.testing.assert_array_equal(yh, cumsum_down_tiles(h, k.TILE_ROWS))
 
 
@@ -121,52 +132,52 @@ def test_cumsum_generated_call_is_the_real_api():
 
 # ------------------------------------------------------------------ cumprod
 @pytest.mark.parametrize("rows", [1, 2, 53])
-def test_cumprod_down_the_columns(rng, soc, rows):
+def test_cumprod_down_the_columns(rng, soc, rows, stream):
     x = (1 + 0.2 * rng.standard_normal((rows, k.COLS32))).astype(np.float32)
     y = np.zeros_like(x)
-    k.cumprod_first_f32[1](x, y, rows)
+    k.cumprod_first_f32[1, stream](x, y, rows)
     np.testing.assert_array_equal(y, np.cumprod(x, axis=0, dtype=np.float32))
     h = (1 + 0.2 * rng.standard_normal((rows, k.COLS16))).astype(np.float16)
     yh = np.zeros_like(h)
-    k.cumprod_first_f16[1](h, yh, rows)
+    k.cumprod_first_f16[1, stream](h, yh, rows)
     np.testing.assert_array_equal(yh, np.cumprod(h, axis=0, dtype=np.float16))
 
 
 # ------------------------------------------------------------------ Erf
 @pytest.mark.parametrize("n", [1, 1000, 5001])
-def test_erf_matches_the_vendor_algorithm_bit_for_bit(rng, soc, n):
+def test_erf_matches_the_vendor_algorithm_bit_for_bit(rng, soc, n, stream):
     x = (rng.standard_normal(n) * 3).astype(np.float32)
     x[:4] = [0.0, -0.0, 7.5, -100.0][: min(4, n)]
     y = np.zeros_like(x)
-    k.erf_f32[2](x, y, n)
+    k.erf_f32[2, stream](x, y, n)
     np.testing.assert_array_equal(y, erf_model(x, soc))
     h = x.astype(np.float16)
     yh = np.zeros_like(h)
-    k.erf_f16[2](h, yh, n)
+    k.erf_f16[2, stream](h, yh, n)
     np.testing.assert_array_equal(yh, erf_model(h, soc))
 
 
-def test_erf_f16_on_every_half_value_rounds_as_the_soc_does(soc):
+def test_erf_f16_on_every_half_value_rounds_as_the_soc_does(soc, stream):
     """910B's Erf rounds its float result to half with CAST_ROUND, 310P's with CAST_NONE: of all 63488 finite
     halves, x = +-0.001341 is where that shows (erf = 0.0015135 on 910B, 0.001513 on 310P)."""
     h = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
     h = h[np.isfinite(h)]
     y = np.zeros_like(h)
-    k.erf_f16[4](h, y, h.size)
+    k.erf_f16[4, stream](h, y, h.size)
     np.testing.assert_array_equal(y, erf_model(h, soc))
     at = np.nonzero(h == np.float16(0.001341))[0][0]
     assert y[at] == (np.float16(0.0015135) if soc == "910B" else np.float16(0.001513))
 
 
-def test_erf_error_against_math_erf_over_minus_6_to_6(soc):
+def test_erf_error_against_math_erf_over_minus_6_to_6(soc, stream):
     """Measured: f32 max |error| 3.4e-7 (a few ulps of 1), f16 2.4e-4 (half an ulp of 1), both SoCs."""
     x = np.linspace(-6, 6, 24001).astype(np.float32)
     y = np.zeros_like(x)
-    k.erf_f32[4](x, y, x.size)
+    k.erf_f32[4, stream](x, y, x.size)
     err32 = np.abs(y - np.array([math.erf(v) for v in x.astype(np.float64)])).max()
     h = x.astype(np.float16)
     yh = np.zeros_like(h)
-    k.erf_f16[4](h, yh, h.size)
+    k.erf_f16[4, stream](h, yh, h.size)
     err16 = np.abs(yh.astype(np.float64) - np.array([math.erf(v) for v in h.astype(np.float64)])).max()
     print(f"{soc}: erf max abs error over [-6, 6]: f32 {err32:.3g}, f16 {err16:.3g}")
     assert 1e-8 < err32 < 5e-7
@@ -250,13 +261,13 @@ def test_cumsum_and_erf_tmp_buffers_count_against_the_ub_budget():
 
 
 # ------------------------------------------------------------------ misuse: run time, at the Python line
-def test_misaligned_view_operands_fault_at_the_python_line(rng, soc):
+def test_misaligned_view_operands_fault_at_the_python_line(rng, soc, stream):
     x = rng.standard_normal(128).astype(np.float32)
     for kernel, data in ((k.cumsum_view, x), (k.erf_view, x.astype(np.float16))):
         out = np.zeros_like(data)
-        kernel[1](data, out, 16)  # 16 elements in: 64 / 32 bytes, aligned
+        kernel[1, stream](data, out, 16)  # 16 elements in: 64 / 32 bytes, aligned
         with pytest.raises(AlignmentFault) as info:
-            kernel[1](data, out, 4)
+            kernel[1, stream](data, out, 4)
         err = info.value
         assert err.kind == "misaligned" and err.lineno == _line(kernel, "# MISALIGNED"), str(err)
 

@@ -1018,6 +1018,7 @@ HAND_WRITTEN = {
         [("unsynced-dma", 29), ("unsynced-dma", 29), ("unsynced-copy-out", 31)]),
     "examples/safety/cpp/05_double_free.cpp": ([], []),
     "examples/safety/cpp/06_integer_overflow.cpp": ([], [("unsupported-api", 27)]),
+    "tests/faults_cpp/scan_erf.cpp": ([("unsynced-dma", 103)], [("unsynced-dma", 103)]),  # scans, erf: erf_race
 }
 
 

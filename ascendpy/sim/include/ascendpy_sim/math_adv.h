@@ -112,9 +112,7 @@ inline void CumSum(LocalTensor<T>& dstTensor, LocalTensor<T>& lastRowTensor, con
   static_assert(ascendpy_sim::float_t_<T>::value, "CumSum supports half, float");
   namespace s = ascendpy_sim;
   const s::OpRec r = s::op_begin(PIPE_V, "CumSum");
-#if __CCE_AICORE__ == 220
-  if (s::core_type() == AIC) return;  // `if ASCEND_IS_AIC { return; }`
-#endif
+  if (s::core_type() == AIC) return;  // `if ASCEND_IS_AIC { return; }` (never true on 310P: MIX cores)
   const uint32_t outter = cumSumInfo.outter, inner = cumSumInfo.inner;
   constexpr uint32_t sz = sizeof(T);
   if (inner == 0) s::fault("invalid_argument", "CumSum: cumSumInfo.inner is 0; it must be positive");
@@ -222,9 +220,7 @@ inline void Erf(const LocalTensor<T>& dstTensor, const LocalTensor<T>& srcTensor
   static_assert(ascendpy_sim::float_t_<T>::value, "Erf supports half, float");
   namespace s = ascendpy_sim;
   const s::OpRec r = s::op_begin(PIPE_V, "Erf");
-#if __CCE_AICORE__ == 220
-  if (s::core_type() == AIC) return;  // `if ASCEND_IS_AIC { return; }`
-#endif
+  if (s::core_type() == AIC) return;  // `if ASCEND_IS_AIC { return; }` (never true on 310P: MIX cores)
   s::check_vec(srcTensor, calCount, "Erf", "src");
   s::check_vec(dstTensor, calCount, "Erf", "dst");
   s::check_vec(sharedTmpBuffer, 0, "Erf", "sharedTmpBuffer");
@@ -240,11 +236,9 @@ inline void Erf(const LocalTensor<T>& dstTensor, const LocalTensor<T>& srcTensor
   s::vrd(r, srcTensor, uint64_t(calCount) * sizeof(T));
   s::vwr(r, sharedTmpBuffer, used);
   s::vwr(r, dstTensor, uint64_t(calCount) * sizeof(T));
-#if __CCE_AICORE__ == 220
-  constexpr s::Rnd to_half = s::Rnd::AWAY;  // GetErfCastType(): CAST_ROUND on dav-c220
-#else
-  constexpr s::Rnd to_half = s::Rnd::RNE;  // CAST_NONE elsewhere
-#endif
+  // GetErfCastType(): CAST_ROUND on dav-c220 (910B), CAST_NONE elsewhere. Decided by the simulated SoC at run
+  // time, not by __CCE_AICORE__: an inline template must mean the same in every kernel library of a process.
+  const s::Rnd to_half = s::soc_is_310p() ? s::Rnd::RNE : s::Rnd::AWAY;
   std::vector<T> out(cal);
   for (uint64_t at = 0; at < calCount; at += cal) {  // pass by pass, as the vendor loop goes
     const uint64_t len = std::min<uint64_t>(cal, calCount - at);
