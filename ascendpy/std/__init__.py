@@ -14,10 +14,13 @@ from typing import Any
 
 from ascendpy.std.intrinsics import (
     CMPMODE,
+    GatherPattern,
     RoundMode,
     abs,
     add,
     adds,
+    brcb,
+    broadcast,
     cast,
     compare,
     compares,
@@ -27,6 +30,8 @@ from ascendpy.std.intrinsics import (
     div,
     duplicate,
     fixpipe,
+    gather,
+    gather_mask,
     get_subblock_idx,
     is_aic,
     is_aiv,
@@ -87,6 +92,7 @@ __all__ = [
     "cube_kernel", "mix_kernel", "l1_alloc", "l0a_alloc", "l0b_alloc", "l0c_alloc", "load_nz", "load_l0a",
     "load_l0b", "load_l0b_trans", "mmad", "fixpipe", "is_aic", "is_aiv", "cross_core_set_flag",
     "cross_core_wait_flag", "get_subblock_idx",
+    "GatherPattern", "gather", "gather_mask", "brcb", "broadcast",
 ]
 
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name

@@ -24,3 +24,4 @@
 #include "ascendpy_sim/vec.h"
 #include "ascendpy_sim/vec_level0.h"
 #include "ascendpy_sim/cube.h"
+#include "ascendpy_sim/gather.h"  // Gather, GatherMask, Brcb (issue 13)
