@@ -83,13 +83,13 @@ def keep_first_of_4_i16(x: Ptr[i16], y: Ptr[i16], kept: Ptr[u32], n: u32):
 
 
 @std.inline
-def keep_bits(dtype, ptype, x, bits, y, kept, n):
-    """GatherMask with a pattern buffer: element i is kept when bit i of the pattern is set."""
+def keep_bits(dtype, ptype, words, x, bits, y, kept, n):
+    """GatherMask with a pattern buffer of `words` ptype words: element i is kept when bit i is set."""
     xb = std.ub_alloc(dtype, OUT)
-    pb = std.ub_alloc(ptype, OUT // 16)
+    pb = std.ub_alloc(ptype, words)
     yb = std.ub_alloc(dtype, OUT)
     std.load(xb, x, 0, n)
-    std.load(pb, bits, 0, OUT // 16)
+    std.load(pb, bits, 0, words)
     k = std.gather_mask(yb, xb, pb, n)
     kept[0] = std.u32(k)
     std.store(y, 0, yb, k)
@@ -97,12 +97,12 @@ def keep_bits(dtype, ptype, x, bits, y, kept, n):
 
 @std.aiv_kernel
 def keep_bits_f32(x: Ptr[f32], bits: Ptr[u32], y: Ptr[f32], kept: Ptr[u32], n: u32):
-    keep_bits(f32, u32, x, bits, y, kept, n)
+    keep_bits(f32, u32, OUT // 32, x, bits, y, kept, n)
 
 
 @std.aiv_kernel
 def keep_bits_f16(x: Ptr[f16], bits: Ptr[u16], y: Ptr[f16], kept: Ptr[u32], n: u32):
-    keep_bits(f16, u16, x, bits, y, kept, n)
+    keep_bits(f16, u16, OUT // 16, x, bits, y, kept, n)
 
 
 @std.inline
