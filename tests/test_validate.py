@@ -954,6 +954,7 @@ GENERATED = [
     ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
+    ("tests.kernels.gather_broadcast", SOCS), ("examples.embedding.kernels", SOCS),  # gather and broadcast
 ]
 
 

@@ -617,7 +617,9 @@ _VECTOR_OPS = {
     "Duplicate", "ReduceMax", "ReduceMin", "ReduceSum", "WholeReduceSum", "WholeReduceMax", "WholeReduceMin",
     "BlockReduceSum", "Cast", "Compare", "Compares", "CompareScalar", "Select",
 }
+_VECTOR_OPS |= {"Gather", "GatherMask", "Brcb", "Broadcast"}  # gather and broadcast (issue 13)
 _REDUCE_TMP = {"ReduceMax", "ReduceMin", "ReduceSum"}
+_WRITES_ALSO = {"Broadcast": 4}  # gather and broadcast: Broadcast's sharedTmpBuffer (argument 4) is written
 _PLACEHOLDERS = {"MASK_PLACEHOLDER", "MASK_PLACEHOLDER_LIST"}
 _DST_READ = {"FusedMulAdd", "MulAddDst"}
 _CASTS = {"static_cast", "reinterpret_cast", "const_cast"}
@@ -1845,7 +1847,7 @@ class _Checker:
             st.vis[rid] = v | {pipe}
 
     def _vector(self, api: str, vals: list[Any], line: int, st: _State, fr: _Frame) -> None:
-        writes = {0} | ({2} if api in _REDUCE_TMP else set())
+        writes = {0} | ({2} if api in _REDUCE_TMP else set()) | ({_WRITES_ALSO[api]} if api in _WRITES_ALSO else set())
         refs = [(i, v) for i, v in enumerate(vals) if isinstance(v, _TRef) and v.kind == "local"]
         for i, ref in refs:
             if i not in writes or api in _DST_READ and i == 0:
