@@ -280,3 +280,58 @@ def test_the_std_markers_are_device_only():
         std.gather(None, None, None, 0, 1)
     assert [p.value for p in std.GatherPattern] == list(range(1, 8))
     assert (f16, u8, u16) and vecops.GATHER_MASK_PATTERN_TYPE == {2: "u16", 4: "u32"}
+
+
+# ------------------------------------------------------------------ hand-written AscendC: the race checker
+_RACE_CPP = """#include "kernel_operator.h"
+using namespace AscendC;
+extern "C" __global__ __aicore__ void gather_race(GM_ADDR x, GM_ADDR off, GM_ADDR y)
+{
+    TPipe pipe;
+    TBuf<TPosition::VECCALC> xb, ob, yb;
+    pipe.InitBuffer(xb, 256);
+    pipe.InitBuffer(ob, 256);
+    pipe.InitBuffer(yb, 256);
+    GlobalTensor<float> xg, yg;
+    GlobalTensor<uint32_t> og;
+    xg.SetGlobalBuffer((__gm__ float*)x);
+    og.SetGlobalBuffer((__gm__ uint32_t*)off);
+    yg.SetGlobalBuffer((__gm__ float*)y);
+    LocalTensor<float> xt = xb.Get<float>(), yt = yb.Get<float>();
+    LocalTensor<uint32_t> ot = ob.Get<uint32_t>();
+    DataCopy(xt, xg, 64);
+    DataCopy(ot, og, 64);
+#ifdef FIXED
+    SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+    WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+#endif
+    Gather(yt, xt, ot, 0u, 64u);  // BUG
+    SetFlag<HardEvent::V_MTE3>(EVENT_ID0);
+    WaitFlag<HardEvent::V_MTE3>(EVENT_ID0);
+    DataCopy(yg, yt, 64);
+}
+"""
+
+
+def test_gather_reading_offsets_the_dma_still_writes_is_a_race(runtime, rng, tmp_path):
+    from ascendpy import DeviceBuffer, KernelLoader, PipeRaceFault
+    from ascendpy.errors import ValidationWarning
+    from ascendpy.toolchain.compile import compile_cpp
+
+    _, _, _, stream = runtime
+    src = str(tmp_path / "gather_race.cpp")
+    x = _data(rng, np.float32, 64)
+    idx = rng.permutation(64)
+    args = lambda: (DeviceBuffer.from_numpy(x), DeviceBuffer.from_numpy((idx * 4).astype(np.uint32)),  # noqa: E731
+                    DeviceBuffer.empty(np.float32, 64))
+    with pytest.warns(ValidationWarning, match=r"Gather \(vector pipe\) reads `ot` while the DataCopy"):
+        buggy = KernelLoader(compile_cpp(_RACE_CPP, source_name=src))  # the validator sees it too
+    with pytest.raises(PipeRaceFault) as info:
+        buggy.get_kernel("gather_race")[1, stream](*args())
+        stream.synchronize()
+    line = next(i for i, t in enumerate(_RACE_CPP.splitlines(), 1) if t.endswith("// BUG"))
+    assert info.value.kind == "pipe_race" and info.value.lineno == line, str(info.value)
+    fixed = KernelLoader(compile_cpp(_RACE_CPP, source_name=src, extra_flags=["-DFIXED"]))
+    a = args()
+    fixed.get_kernel("gather_race")[1, stream](*a)
+    np.testing.assert_array_equal(a[2].to_numpy(), x[idx])
