@@ -87,7 +87,8 @@ def test_compiler_vector_types_are_types_cann_declares(matrix):
                 continue
             for soc in sim_api.SOCS:
                 if sig.lacks(soc, dtype) or (dtype == "bf16" and soc == "310P"):
-                    assert not matrix[case][soc][0] or sig.form == "dup", (case, soc)
+                    # Duplicate and the gather ops compile for bf16 on 310P; CANN refuses them at run time only
+                    assert not matrix[case][soc][0] or sig.form in ("dup", *vecops.GATHER_FORMS), (case, soc)
                     continue
                 assert matrix[case][soc][0], f"std offers {case} on {soc}, which CANN 8.1 does not declare"
 

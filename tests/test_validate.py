@@ -955,6 +955,7 @@ GENERATED = [
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
     ("tests.kernels.scan_erf", SOCS), ("examples.cumsum.kernels", SOCS), ("examples.gelu.kernels", SOCS),  # scans, erf
+    ("tests.kernels.gather_broadcast", SOCS), ("examples.embedding.kernels", SOCS),  # gather and broadcast
 ]
 
 

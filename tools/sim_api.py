@@ -248,7 +248,7 @@ def vendor_availability(names: list[Name], socs: tuple[str, ...] = SOCS) -> dict
     present: dict[Name, list[str]] = {n: [] for n in names}
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "apy_probe.cpp"
-        lines = ['#include "kernel_operator.h"']
+        lines = ['#include "kernel_operator.h"', '#include "lib/pad/broadcast.h"']  # + the advanced API Broadcast
         where: dict[int, Name] = {}
         for i, n in enumerate(names):
             for text in n.probe().format(n=i).splitlines():
@@ -414,6 +414,15 @@ _FORMS = {
     "cumsum": (("CumSum",), "LocalTensor<uint8_t> t = buf.GetWithOffset<uint8_t>(4096, 6144); "
                             "CumSum<T>(d, d, a, t, CumSumInfo{8, 32});"),
     "erf": (("Erf",), "Erf(d, a, buf.GetWithOffset<uint8_t>(4096, 6144), N);"),
+    # gather and broadcast (issue 13): offsets / patterns in the m buffer (zeros: element 0, nothing kept)
+    "gather": (("Gather",), "Duplicate(m.ReinterpretCast<uint32_t>(), 0u, 64); PipeBarrier<PIPE_V>(); "
+               "Gather(d, a, m.ReinterpretCast<uint32_t>(), 0u, 64u);"),
+    "gather_mask": (("GatherMask",), "uint64_t k = 0; GatherMask(d, a, static_cast<uint8_t>(1), true, N, "
+                    "GatherMaskParams(1, 1, 8, 0), k);"),
+    "brcb": (("Brcb",), "Brcb(d, a, 1, BrcbRepeatParams(1, 8));"),
+    "broadcast": (("Broadcast",), "const uint32_t ds[2] = {4, 64}; const uint32_t ss[2] = {1, 64}; "
+                  "LocalTensor<uint8_t> w = buf.GetWithOffset<uint8_t>(2048, 8192); "
+                  "Broadcast<T, 2, 0>(d, a, ds, ss, w);"),
 }
 # Every case runs on 256 elements (a whole number of 256-byte repeats for every type) in one TBuf.
 _CASE = ("static void apy_case_{i}() {{ using T = {t}; using S = {s}; constexpr uint32_t N = 256; (void)N; "
@@ -476,7 +485,8 @@ def matrix_cases() -> list[tuple[str, str, str, str]]:
 
 
 def _matrix_source(cases: list[tuple[str, str, str, str]], keep: set[int] | None, harness: bool) -> tuple[str, int]:
-    lines = ['#include "kernel_operator.h"', "using namespace AscendC;", "static uint8_t* apy_gm = nullptr;"]
+    lines = ['#include "kernel_operator.h"', '#include "lib/pad/broadcast.h"', "using namespace AscendC;",
+             "static uint8_t* apy_gm = nullptr;"]
     if harness:
         lines += [_HARNESS]
     first = len(lines) + 1

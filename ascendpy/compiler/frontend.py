@@ -43,9 +43,8 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-import ascendpy.compiler.vecops as vecops  # scans and erf: their sharedTmpBuffer sizes and limits
 from ascendpy import std
-from ascendpy.compiler import cubeops
+from ascendpy.compiler import cubeops, vecops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
 from ascendpy.errors import CompileError
@@ -320,7 +319,8 @@ class KernelFrontend(ast.NodeVisitor):
             arg,
         )
 
-    def declare(self, name: str, ty: ScalarType) -> Var:
+    def declare(self, name: str, ty: ScalarType, *, hidden: bool = False) -> Var:
+        """A kernel-scoped local (memref.alloca); `hidden` ones (compiler temporaries) get no Python name."""
         assert self.entry is not None
         alloca = memref.AllocaOp.get(mlir_type(ty), shape=[])
         alloca.location = self.loc()
@@ -335,7 +335,8 @@ class KernelFrontend(ast.NodeVisitor):
         else:
             self.entry.insert_op_before(alloca, first)
         var = Var(alloca.memref, ty, self.line)
-        self.vars[name] = var
+        if not hidden:
+            self.vars[name] = var
         return var
 
     def visit_body(self, stmts: list[ast.stmt]) -> None:
@@ -1019,7 +1020,7 @@ class KernelFrontend(ast.NodeVisitor):
         self.need("vector", f"std.{target.__name__} (a vector op)", node)
         sig = VEC_OPS.get(target) or VECTOR_FORMS_OF_SCALAR_MATH[target.__name__]
         result = self.vec_call(node, sig, target.__name__)
-        if statement and result is not None:
+        if statement and result is not None and sig.form != "gather_mask":  # its kept count may go unused
             raise self.error(f"the result of `{ast.unparse(node)}` is unused; assign it, or reduce into a buffer "
                              f"with std.{target.__name__}(dst, src, count)", node)
         return result
@@ -1252,6 +1253,8 @@ class KernelFrontend(ast.NodeVisitor):
         self.emit(asc.CrossCoreOp(attributes={"kind": StringAttr(kind), "flag": IntegerAttr(flag, 8)}))
 
     def vec_call(self, node: ast.Call, sig: VecSig, pyname: str) -> Val | None:  # noqa: C901 - one case per form
+        if sig.form in vecops.GATHER_FORMS:
+            return self.gather_call(node, sig, pyname)
         args = node.args
         what = f"std.{pyname}"
         shapes = {"binary": "(dst, a, b, count)", "scalar": "(dst, src, scalar, count)", "unary": "(dst, src, count)",
@@ -1440,6 +1443,125 @@ class KernelFrontend(ast.NodeVisitor):
         if mode is not None:
             attrs["mode"] = mode
         self.emit(asc.VecOp(operands=[operands], attributes=attrs))
+
+    # ---- gather and broadcast (issue 13): Gather, GatherMask, Brcb, Broadcast
+    def gather_call(self, node: ast.Call, sig: VecSig, pyname: str) -> Val | None:  # noqa: C901 - one case per op
+        """std.gather / gather_mask / brcb / broadcast: operand checks at the line, then one ascend.vec op."""
+        args = node.args
+        what = f"std.{pyname} (AscendC::{sig.cpp})"
+        shapes = {"gather": "(dst, src, offsets_u32, base_bytes, count)",
+                  "gather_mask": "(dst, src, std.GatherPattern.X or pattern_buffer, count)",
+                  "brcb": "(dst, src, repeats)", "broadcast": "(dst, src, rows, cols, axis)"}
+        arity = {"gather": 5, "gather_mask": 4, "brcb": 3, "broadcast": 5}[sig.form]
+        if len(args) != arity:
+            raise self.error(f"std.{pyname} takes {shapes[sig.form]}; got {len(args)} arguments", node)
+        d = self.buffer_arg(args[0], f"{what}: dst")
+        src = self.buffer_arg(args[1], f"{what}: src")
+        for b in (d, src):
+            if b.elem is not d.elem:
+                raise self.error(f"{what}: src '{src.name}' holds {src.elem.name} but dst '{d.name}' holds "
+                                 f"{d.elem.name}; both must have one element type (convert with std.cast)", node)
+        if d.elem.name not in sig.dtypes:
+            raise self.error(f"{what} does not support {d.elem.name}; CANN 8.1 offers {', '.join(sig.dtypes)}", node)
+        same = asc.buffer_root(d.ssa) is asc.buffer_root(src.ssa)
+        if same and sig.form != "gather_mask":
+            raise self.error(f"{what}: dst and src are the same buffer '{asc.buffer_name(d.ssa)}'; CANN 8.1 does "
+                             "not support source and destination in the same memory: use another buffer", node)
+        nbytes = d.elem.nbytes
+        mode: StringAttr | None = None
+        result: Val | None = None
+        if sig.form == "gather":
+            off = self.buffer_arg(args[2], f"{what}: offsets")
+            if off.elem.name != "u32":
+                raise self.error(f"{what}: the offsets buffer '{off.name}' must hold u32 (byte offsets into src), "
+                                 f"not {off.elem.name}", node)
+            base_lit = self.peek_literal(args[3])
+            if isinstance(base_lit, int) and not isinstance(base_lit, bool) and (
+                    base_lit < 0 or base_lit % nbytes or base_lit >= src.count * nbytes):
+                raise self.error(f"{what}: base = {base_lit} bytes must be a multiple of {nbytes} (the size of "
+                                 f"{d.elem.name}) inside src '{src.name}' ({src.count * nbytes} bytes)", node)
+            base = self.convert(self.expr(args[3]), SCALAR_TYPES["u32"], f"the base address of {what} (bytes)",
+                                args[3], explicit=False)
+            lit = self.peek_literal(args[4])
+            per = 256 // nbytes
+            if isinstance(lit, int) and not isinstance(lit, bool) and lit // per > vecops.GATHER_MAX_REPEATS:
+                raise self.error(f"{what}: count {lit} is more than {vecops.GATHER_MAX_REPEATS} repeats of {per} "
+                                 f"{d.elem.name} (CANN 8.1 passes count / {per} as a uint8_t repeatTimes); gather at "
+                                 f"most {(vecops.GATHER_MAX_REPEATS + 1) * per - 1} elements per call", node)
+            operands = [d.ssa, src.ssa, off.ssa, base, self.count_arg(args[4], [d, off], what)]
+        elif sig.form == "gather_mask":
+            is_buf = isinstance(args[2], ast.Subscript) or isinstance(args[2], ast.Name) and args[2].id in self.bufs
+            pattern = self.resolve(args[2]) if isinstance(args[2], ast.Attribute | ast.Name) and not is_buf else None
+            lit = self.peek_literal(args[3])
+            if isinstance(lit, int) and not isinstance(lit, bool) and lit == 0:
+                raise self.error(f"{what}: count 0; GatherMask runs in counter mode, where the mask (the element "
+                                 "count) is 1..2**32-1", node)
+            count = self.count_arg(args[3], [src], what)
+            lanes = 256 // nbytes
+            if isinstance(pattern, intr.GatherPattern):
+                mode = StringAttr(pattern.name)
+                operands = [d.ssa, src.ssa, count]
+                bits = (0b01, 0b10, 0b0001, 0b0010, 0b0100, 0b1000, 0b1)[pattern - 1]
+                period = 2 if pattern <= 2 else (1 if pattern == 7 else 4)
+                if isinstance(lit, int) and not isinstance(lit, bool):
+                    kept = sum(1 for k in range(lit) if bits >> (k % period) & 1)
+                    if kept > d.count:
+                        raise self.error(f"{what}: {pattern.name} keeps {kept} of {lit} elements, more than dst "
+                                         f"'{d.name}' holds ({d.count})", node)
+            elif is_buf:
+                pat = self.buffer_arg(args[2], f"{what}: the pattern")
+                want = vecops.GATHER_MASK_PATTERN_TYPE[nbytes]
+                if pat.elem.name != want:
+                    raise self.error(f"{what}: the pattern buffer '{pat.name}' holds {pat.elem.name}; for "
+                                     f"{d.elem.name} data CANN 8.1 takes a {want} pattern (one bit per element)", node)
+                if isinstance(lit, int) and not isinstance(lit, bool):
+                    need = -(-lit // lanes) * lanes // (8 * pat.elem.nbytes)
+                    if need > pat.count:
+                        raise self.error(f"{what}: {lit} elements read {need} {want} pattern words (whole 256-byte "
+                                         f"repeats of {lanes} bits), more than '{pat.name}' holds ({pat.count})", node)
+                    if lit > d.count:
+                        raise self.error(f"{what}: count {lit} exceeds dst '{d.name}' ({d.count} elements), which a "
+                                         "pattern may keep entirely", node)
+                operands = [d.ssa, src.ssa, pat.ssa, count]
+            else:
+                raise self.error(f"{what}: the pattern `{ast.unparse(args[2])}` must be a std.GatherPattern member "
+                                 "(e.g. std.GatherPattern.EVEN) or a u16/u32 pattern buffer", node)
+            kept_var = self.declare("apy_kept", SCALAR_TYPES["u64"], hidden=True)
+            operands.append(kept_var.ref)
+            self.emit_vec(sig, operands, mode)
+            return Val(self.emit(memref.LoadOp.get(kept_var.ref, [])).results[0], SCALAR_TYPES["u64"])
+        elif sig.form == "brcb":
+            per = 32 // nbytes
+            repeats = self.dim_arg(args[2], f"{what}: repeats", [(vecops.BRCB_MAX_REPEATS, "Brcb's repeatTime is a "
+                                   "uint8_t"), (src.count // 8, f"each repeat reads 8 elements of src '{src.name}' "
+                                   f"({src.count})"), (d.count // (8 * per), f"each repeat writes 8 blocks of {per} "
+                                   f"{d.elem.name} to dst '{d.name}' ({d.count})")])
+            operands = [d.ssa, src.ssa, repeats]
+        else:  # broadcast
+            rows = self.const_int(args[2], f"the rows of {what}")
+            cols = self.const_int(args[3], f"the cols of {what}")
+            axis = self.const_int(args[4], f"the axis of {what}")
+            if rows <= 0 or cols <= 0 or axis not in (0, 1):
+                raise self.error(f"{what}: rows and cols must be positive and axis 0 ([1, cols] -> [rows, cols]) or "
+                                 f"1 ([rows, 1] -> [rows, cols]); got {rows}, {cols}, {axis}", node)
+            n_src = cols if axis == 0 else rows
+            for b, n, role in ((d, rows * cols, "dst"), (src, n_src, "src")):
+                if n > b.count:
+                    raise self.error(f"{what}: {role} '{b.name}' holds {b.count} elements, fewer than {n}", node)
+            t = 2 if nbytes == 1 else nbytes
+            if axis == 0 and rows > 1 and cols * t % 32:
+                raise self.error(f"{what}: axis 0 needs a row of a whole number of 32-byte blocks (CANN 8.1: "
+                                 f"\"srcShape[1] must be 32B aligned\"), but {cols} x {d.elem.name} is not; pad cols "
+                                 f"to a multiple of {32 // t}", node)
+            fams = ["910B"] + (["310P"] if rows * t % 32 == 0 else [])
+            tmp_bytes = max(32, *(vecops.broadcast_tmp_bytes(f, nbytes, rows, cols, axis) for f in fams))
+            tmp = self.new_buffer(SCALAR_TYPES["u8"], tmp_bytes, f"{self.prefix}broadcast.tmp")
+            mode = StringAttr(str(axis))
+            operands = [d.ssa, src.ssa, tmp.ssa, self.as_index(Val(None, None, rows), node),
+                        self.as_index(Val(None, None, cols), node)]
+        self.emit_vec(sig, operands, mode)
+        return result
+    # ---- end gather and broadcast
 
     def inline_call(self, node: ast.Call, fn: std.InlineFunction) -> Val | None:
         if fn in self.inline_stack:

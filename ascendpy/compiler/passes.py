@@ -24,14 +24,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects import func, memref, scf
+from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import FileLineColLoc, IntegerType, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
-from ascendpy.compiler.vecops import BY_CPP, CASTS, soc_family
+from ascendpy.compiler.vecops import BRCB_310P_SCRATCH, BY_CPP, CASTS, GATHER_MASK_PATTERNS, soc_family
 from ascendpy.errors import CompileError
+from ascendpy.std.intrinsics import GatherPattern
 from ascendpy.std.types import ELEMENT_TYPES
 
 QUEUE_DEPTH = 2  # BUFFER_NUM: double buffering
@@ -88,7 +89,8 @@ def _accesses(op: Operation) -> list[Access]:
         return [Access(op.ub, "MTE3", False), Access(op.gm, "MTE3", True)]
     if isinstance(op, asc.VecOp):
         written = BY_CPP[op.fn.data].written
-        return [Access(v, "V", i in written) for i, v in enumerate(op.args) if isinstance(v.type, MemRefType)]
+        return [Access(v, "V", i in written) for i, v in enumerate(op.args)
+                if isinstance(v.type, MemRefType) and v.type.get_shape()]  # not GatherMask's kept-count local
     # 310P: std.fixpipe goes L0C -> UB (V) -> GM (MTE3). The ND2NZ copy is a software routine there (GM -> UB on
     # MTE2, V, UB -> L1 on MTE3) that ends by making MTE2 wait for MTE3; its L1 writes count on both pipes, so
     # they are ordered whichever of the two a checker attributes them to.
@@ -221,12 +223,46 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
     if any(op.name in ("math.exp", "math.log", "math.sqrt") for op in fn.walk()):
         rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
     rows += _cube_ub_rows(fn, soc)
+    rows += _gather_checks(fn, soc)
     lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
              f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
              f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
     _check_budget("Unified Buffer", ub_capacity(soc), [(r[4], r[5]) for r in rows], lines, bufs or [fn], soc, kernel,
                   "use smaller tiles (queue buffers count twice: double buffering)")
     _plan_cube(fn, soc)
+
+
+# ---- gather and broadcast (issue 13)
+def _gather_checks(fn: func.FuncOp, soc: str) -> list[tuple[str, str, int, int, int, int | None]]:
+    """What the SoC lacks of GatherMask / Broadcast, and the UB that 310P's Brcb takes (the top 8 KiB)."""
+    kernel = fn.sym_name.data
+    family = soc_family(soc)
+    brcb: Operation | None = None
+    for op in fn.walk():
+        if not isinstance(op, asc.VecOp):
+            continue
+        if op.fn.data == "GatherMask" and op.mode is not None:
+            value = GatherPattern[op.mode.data].value
+            if value not in GATHER_MASK_PATTERNS[family]:
+                raise _error(op, f"std.gather_mask with GatherPattern.{op.mode.data} (src1Pattern {value}) is not "
+                                 f"available on {soc}: CANN 8.1 takes src1Pattern {GATHER_MASK_PATTERNS[family].start}"
+                                 f"..{GATHER_MASK_PATTERNS[family].stop - 1} there; copy with std.adds(dst, src, 0, n)"
+                                 " or use a pattern buffer", kernel)
+        if op.fn.data == "Broadcast" and op.mode is not None and op.mode.data == "1" and family == "310P":
+            rows = op.args[3].owner
+            nbytes = max(2, ELEMENT_TYPES[asc.buffer_dtype(op.args[0])].nbytes)
+            if isinstance(rows, arith.ConstantOp) and rows.value.value.data * nbytes % 32:  # type: ignore[attr-defined]
+                raise _error(op, f"std.broadcast along axis 1 on {soc} needs rows x {nbytes} bytes to be a multiple "
+                                 f"of 32 (CANN 8.1's dav_m200 Broadcast: \"Non-alignment is not supported\"); pad the "
+                                 f"rows to a multiple of {32 // nbytes}", kernel)
+        if op.fn.data == "Brcb" and brcb is None:
+            brcb = op
+    if brcb is None or family != "310P" or any(isinstance(o, asc.CubeOp) and o.fn.data == "load_nz"
+                                               for o in fn.walk()):  # load_nz already reserves the same 8 KiB
+        return []
+    return [("CANN 8.1's Brcb scratch (std.brcb on 310P: the top 8 KiB)", "-", 0, 1, BRCB_310P_SCRATCH,
+             _where(brcb)[1])]
+# ---- end gather and broadcast
 
 
 def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], lines: list[str],

@@ -20,7 +20,7 @@ FLOAT = ("f16", "f32")
 @dataclass(frozen=True)
 class VecSig:
     cpp: str  # AscendC function
-    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce | cumsum | erf
+    form: str  # binary scalar unary dup cast compare compares select reduce cumsum erf, and the gather forms below
     dtypes: tuple[str, ...]
     missing_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (SoC family, dtypes it lacks)
 
@@ -30,7 +30,7 @@ class VecSig:
     @property
     def written(self) -> tuple[int, ...]:
         """IR operand positions the op writes (dst, and a reduction's or advanced API's work buffer)."""
-        return {"reduce": (0, 2), "cumsum": (0, 1, 3), "erf": (0, 2)}.get(self.form, (0,))
+        return {"reduce": (0, 2), "broadcast": (0, 2), "cumsum": (0, 1, 3), "erf": (0, 2)}.get(self.form, (0,))
 
 
 VEC_OPS: dict[object, VecSig] = {
@@ -63,6 +63,50 @@ VEC_OPS: dict[object, VecSig] = {
 # exp / ln / sqrt: the std markers double as scalar math; with three arguments they are these.
 VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSig("Ln", "unary", FLOAT),
                                "sqrt": VecSig("Sqrt", "unary", FLOAT)}
+
+# ---- gather and broadcast (issue 13). IR operands: gather [dst, src, offsets_u32, base, count];
+# gather_mask [dst, src, (pattern_buf,) count, kept_u64] (mode = the GatherPattern name for the fixed form);
+# brcb [dst, src, repeats]; broadcast [dst, src, tmp_u8, rows, cols] (mode = the axis, "0" or "1").
+B16_B32 = ("i16", "u16", "f16", "bf16", "i32", "u32", "f32")  # Gather / GatherMask / Brcb: 2- and 4-byte types
+GATHER_FORMS = ("gather", "gather_mask", "brcb", "broadcast")
+VEC_OPS.update({
+    intr.gather: VecSig("Gather", "gather", B16_B32),
+    intr.gather_mask: VecSig("GatherMask", "gather_mask", B16_B32),
+    intr.brcb: VecSig("Brcb", "brcb", B16_B32),
+    intr.broadcast: VecSig("Broadcast", "broadcast", ("i8", "u8", "f16", "f32")),  # lib/pad/broadcast.h
+})
+# GatherMask's src1Pattern range per SoC (ASCENDC_CHECK_VALUE_RANGE in the dav_c220 / dav_m200 impls).
+GATHER_MASK_PATTERNS = {"910B": range(1, 8), "310P": range(1, 7)}
+# The tensor pattern's element type: the unsigned type of T's width (GatherMaskCal overloads).
+GATHER_MASK_PATTERN_TYPE = {2: "u16", 4: "u32"}
+# Gather(dst, src, offsets, base, count) issues count / (256 / sizeof(T)) repeats as a uint8_t.
+GATHER_MAX_REPEATS = 255
+BRCB_MAX_REPEATS = 255  # Brcb's repeatTime is a uint8_t
+# 310P's Brcb stages through UB [TMP_UB_OFFSET, +8 KiB) = [248 KiB, 256 KiB) (dav_m200 impl; the Brcb page).
+BRCB_310P_SCRATCH = 8 * 1024
+
+
+def broadcast_tmp_bytes(family: str, nbytes: int, rows: int, cols: int, axis: int) -> int:
+    """Bytes of sharedTmpBuffer that CANN 8.1's Broadcast<T, 2, axis> writes for [rows, cols] (read from
+    highlevel_api/impl/pad/broadcast: 1-byte types go through half copies of src and dst; axis 0 needs a
+    32-byte zero block; axis 1 on 910B (dav_c220) one Brcb block per row chunk (+ a padded copy when cols is
+    not 32-byte aligned), on 310P (dav_m200) the whole transposed [cols, rows] staging plus a zero block)."""
+    t = 2 if nbytes == 1 else nbytes
+    per = 32 // t
+    src_n, dst_n = (cols if axis == 0 else rows), rows * cols
+    if src_n in (1, dst_n):
+        inner = 0
+    elif axis == 0:
+        inner = 32
+    elif family == "910B":
+        inner = (per * per + (0 if cols % per == 0 else per * -(-cols // per) * per)) * t
+    else:
+        inner = (per + max(dst_n, per * -(-cols // 8) + 1)) * t
+    if nbytes == 1:
+        inner += 2 * (-(-src_n // 16) * 16 + -(-dst_n // 16) * 16)
+    return -(-inner // 32) * 32
+# ---- end gather and broadcast
+
 BY_CPP: dict[str, VecSig] = {s.cpp: s for s in [*VEC_OPS.values(), *VECTOR_FORMS_OF_SCALAR_MATH.values()]}
 
 # Cast pairs (src, dst) -> round modes, per SoC family (reference section 1.7, Cast tables).

@@ -14,10 +14,13 @@ from typing import Any
 
 from ascendpy.std.intrinsics import (
     CMPMODE,
+    GatherPattern,
     RoundMode,
     abs,
     add,
     adds,
+    brcb,
+    broadcast,
     cast,
     compare,
     compares,
@@ -29,6 +32,8 @@ from ascendpy.std.intrinsics import (
     duplicate,
     erf,
     fixpipe,
+    gather,
+    gather_mask,
     get_subblock_idx,
     is_aic,
     is_aiv,
@@ -90,6 +95,7 @@ __all__ = [
     "load_l0b", "load_l0b_trans", "mmad", "fixpipe", "is_aic", "is_aiv", "cross_core_set_flag",
     "cross_core_wait_flag", "get_subblock_idx",
     "cumsum", "erf",  # scans and erf
+    "GatherPattern", "gather", "gather_mask", "brcb", "broadcast",
 ]
 
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name

@@ -106,3 +106,26 @@ is_aiv = device_only("is_aiv")  # `if std.is_aiv():` -- the block runs on the tw
 cross_core_set_flag = device_only("cross_core_set_flag")  # CrossCoreSetFlag<2, PIPE>(flag_id), flag_id 0..15
 cross_core_wait_flag = device_only("cross_core_wait_flag")  # CrossCoreWaitFlag(flag_id)
 get_subblock_idx = device_only("get_subblock_idx")  # GetSubBlockIdx(): 0 or 1 on the AIVs of a group, 0 on the AIC
+
+
+# ---- gather and broadcast (issue 13: Gather, GatherMask, Brcb, Broadcast; docs/vector.md "Gather and broadcast")
+class GatherPattern(enum.IntEnum):
+    """The fixed `src1Pattern` values of `AscendC::GatherMask` (CANN 8.1): which elements of every group are kept.
+
+    Bit i of the pattern keeps element i; the pattern repeats every 2 or 4 elements (values 1..7 of the
+    uint8_t src1Pattern argument). 310P's CANN 8.1 implementation accepts 1..6 only (no ALL).
+    """
+
+    EVEN = 1  # 0101...0101: elements 0, 2, 4, ... (stride-2 selection)
+    ODD = 2  # 1010...1010: elements 1, 3, 5, ...
+    FIRST_OF_4 = 3  # 0001...0001: elements 0, 4, 8, ...
+    SECOND_OF_4 = 4  # 0010...0010: elements 1, 5, 9, ...
+    THIRD_OF_4 = 5  # 0100...0100: elements 2, 6, 10, ...
+    FOURTH_OF_4 = 6  # 1000...1000: elements 3, 7, 11, ...
+    ALL = 7  # 1111...1111: every element (910B only)
+
+
+gather = device_only("gather")  # gather(dst, src, offsets_u32, base, count): dst[i] = src at byte base + offsets[i]
+gather_mask = device_only("gather_mask")  # gather_mask(dst, src, GatherPattern.X | mask_buf, count) -> kept count
+brcb = device_only("brcb")  # brcb(dst, src, repeats): src[i] fills 32-byte block i of dst, 8 blocks per repeat
+broadcast = device_only("broadcast")  # broadcast(dst, src, rows, cols, axis): [1, cols] or [rows, 1] -> [rows, cols]

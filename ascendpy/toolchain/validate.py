@@ -617,10 +617,12 @@ _VECTOR_OPS = {
     "Duplicate", "ReduceMax", "ReduceMin", "ReduceSum", "WholeReduceSum", "WholeReduceMax", "WholeReduceMin",
     "BlockReduceSum", "Cast", "Compare", "Compares", "CompareScalar", "Select",
 }
+_VECTOR_OPS |= {"Gather", "GatherMask", "Brcb", "Broadcast"}  # gather and broadcast (issue 13)
 _REDUCE_TMP = {"ReduceMax", "ReduceMin", "ReduceSum"}
 # Scans and erf (advanced APIs, pipe V): CumSum(dst, lastRow, src, sharedTmpBuffer, info), Erf(dst, src, tmp, n).
 _VECTOR_OPS |= {"CumSum", "Erf"}
 _ADV_WRITES = {"CumSum": {0, 1, 3}, "Erf": {0, 2}}
+_ADV_WRITES["Broadcast"] = {0, 4}  # gather and broadcast: Broadcast's sharedTmpBuffer (argument 4) is written
 _PLACEHOLDERS = {"MASK_PLACEHOLDER", "MASK_PLACEHOLDER_LIST"}
 _DST_READ = {"FusedMulAdd", "MulAddDst"}
 _CASTS = {"static_cast", "reinterpret_cast", "const_cast"}

@@ -25,3 +25,4 @@
 #include "ascendpy_sim/vec_level0.h"
 #include "ascendpy_sim/cube.h"
 #include "ascendpy_sim/math_adv.h"  // scans and erf: CumSum, Erf (8.1 pulls lib/kernel_api.h in here)
+#include "ascendpy_sim/gather.h"  // Gather, GatherMask, Brcb (issue 13)

@@ -1,0 +1,1 @@
+"""Embedding lookup (torch.nn.functional.embedding) as an ascendpy kernel."""
