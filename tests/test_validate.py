@@ -954,6 +954,9 @@ GENERATED = [
     ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
+    # strided / 2-D data movement: DataCopyPad forms are 910B only
+    ("tests.kernels.dma_rows", ["Ascend910B3"]), ("tests.kernels.dma_rows_310p", SOCS),
+    ("examples.depthwise_conv.kernels", ["Ascend910B3"]),
 ]
 
 
