@@ -300,3 +300,13 @@ def test_validator_sees_the_row_copies():
 
         for soc in (["Ascend910B3"] if module is dk else ["Ascend910B3", "Ascend310P3"]):
             assert validate(compile_module(module, soc).cpp, soc) == []
+
+
+
+def test_a_single_row_ignores_its_pitch(rng):
+    cpp = kernel_cpp(dk310.one_row)
+    assert "AscendC::DataCopyParams(1, 8, 0, 0)" in cpp
+    x = rng.standard_normal(72).astype(np.float32)
+    y = np.zeros(64, np.float32)
+    dk310.one_row[1](x, y)
+    np.testing.assert_array_equal(y, x[8:])

@@ -1116,7 +1116,9 @@ class KernelFrontend(ast.NodeVisitor):
         gm_ld_v, gm_ld = dim(a[5], gm_name)
         left, right = pad("pad_left"), pad("pad_right")
         row = None if cols is None else cols + left + right  # elements written to a UB row (before 32-byte fill)
-        if rows != 1 and gm_ld is not None and cols is not None and gm_ld < cols:
+        if rows == 1 and gm_ld is not None and cols is not None and gm_ld < cols:
+            gm_ld_v, gm_ld = cols_v, cols  # one row: the pitch is never used (and a gap cannot be negative)
+        if gm_ld is not None and cols is not None and gm_ld < cols:
             raise self.error(f"{name}: the GM row pitch {gm_name} = {gm_ld} is less than cols = {cols}: rows would "
                              "overlap", a[5])
         if ub_name in kw:

@@ -32,3 +32,11 @@ def block_f16(x: Ptr[f16], y: Ptr[f16], rows: u32):
         std.load_rows(xb, x, r0 * 64 + 16, n, 48, 64)
         std.adds(yb, xb, 1.0, n * 48)
         std.store_rows(y, r0 * 80, yb, n, 48, 80)
+
+
+@std.aiv_kernel
+def one_row(x: Ptr[f32], y: Ptr[f32]):
+    """One row: its pitch (0 here) is never used."""
+    xb = std.ub_alloc(f32, 64)
+    std.load_rows(xb, x, 8, 1, 64, 0)
+    std.store_rows(y, 0, xb, 1, 64, 0)
