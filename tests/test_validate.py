@@ -956,6 +956,9 @@ GENERATED = [
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
     ("tests.kernels.scan_erf", SOCS), ("examples.cumsum.kernels", SOCS), ("examples.gelu.kernels", SOCS),  # scans, erf
     ("tests.kernels.gather_broadcast", SOCS), ("examples.embedding.kernels", SOCS),  # gather and broadcast
+    # strided / 2-D data movement: DataCopyPad forms are 910B only
+    ("tests.kernels.dma_rows", ["Ascend910B3"]), ("tests.kernels.dma_rows_310p", SOCS),
+    ("examples.depthwise_conv.kernels", ["Ascend910B3"]),
 ]
 
 

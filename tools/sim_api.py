@@ -424,6 +424,16 @@ _FORMS = {
                   "LocalTensor<uint8_t> w = buf.GetWithOffset<uint8_t>(2048, 8192); "
                   "Broadcast<T, 2, 0>(d, a, ds, ss, w);"),
 }
+# strided / 2-D data movement (std.load_rows / std.store_rows): two rows with gaps on both sides.
+_FORMS.update({
+    "rows_in": (("DataCopy.rows_in",), "DataCopy(d, g, DataCopyParams(2, 1, 1, 2));"),
+    "rows_out": (("DataCopy.rows_out",), "DataCopy(g, d, DataCopyParams(2, 1, 2, 1));"),
+    "pad_rows_in": (("DataCopyPad.rows_in",),
+                    "DataCopyPad(d, g, DataCopyExtParams{2, 3 * sizeof(T), sizeof(T), 1, 0}, "
+                    "DataCopyPadExtParams<T>{true, 1, 1, static_cast<T>(0)});"),
+    "pad_rows_out": (("DataCopyPad.rows_out",),
+                     "DataCopyPad(g, d, DataCopyExtParams{2, 3 * sizeof(T), 1, sizeof(T), 0});"),
+})
 # Every case runs on 256 elements (a whole number of 256-byte repeats for every type) in one TBuf.
 _CASE = ("static void apy_case_{i}() {{ using T = {t}; using S = {s}; constexpr uint32_t N = 256; (void)N; "
          "AscendC::TPipe pipe; AscendC::TBuf<AscendC::TPosition::VECCALC> buf; pipe.InitBuffer(buf, 10240); "

@@ -379,6 +379,53 @@ __aicore__ inline void apy_fixpipe_via_ub(AscendC::GlobalTensor<DstT> dst, Ascen
 }
 """,
 }
+# ---- strided / 2-D data movement: std.load_rows / std.store_rows with run-time sizes or pitches
+_HELPERS["rows_check"] = """\
+// std.load_rows / std.store_rows with a run-time size or pitch: the rules the compiler checks for constant
+// ones (docs/vector.md). The simulator reports a violation at the kernel line; the NPU would move other bytes.
+__aicore__ inline void apy_check_rows(int64_t rows, int64_t cols, int64_t gm_ld, int64_t ub_ld, int64_t pads,
+                                      int64_t elem, const char* file, int line)
+{
+#ifdef __ASCENDPY_SIM__
+    using ascendpy_sim::cat;
+    const int64_t row = (cols + pads) * elem;  // bytes written to a UB row, before the 32-byte fill
+    std::string what;
+    if (rows < 0 || rows > 4095) {
+        what = cat("rows = ", rows, " is outside [0, 4095]: one DMA moves at most 4095 rows (blockCount)");
+    } else if (cols < 0 || cols * elem > 2097151) {
+        what = cat("cols = ", cols, " is outside [0, ", 2097151 / elem, "]: a row is at most 2097151 bytes");
+    } else if (rows > 1 && gm_ld < cols) {
+        what = cat("the GM row pitch ", gm_ld, " is less than cols = ", cols, ": rows would overlap");
+    } else if (ub_ld < 0 || ub_ld * elem % 32 != 0) {
+        what = cat("the UB row pitch ", ub_ld, " elements (", ub_ld * elem, " bytes) is not a whole number of "
+                   "32-byte blocks: every UB row must start 32-byte aligned");
+    } else if (ub_ld * elem < (row + 31) / 32 * 32) {
+        what = cat("the UB row pitch ", ub_ld, " is shorter than a row (", (row + 31) / 32 * 32 / elem,
+                   " elements with padding and the 32-byte fill)");
+    }
+    if (!what.empty()) {
+        ascendpy_sim::KernelFault f("invalid_argument", what);
+        f.file = file;
+        f.line = line;
+        throw f;
+    }
+#else
+    (void)rows; (void)cols; (void)gm_ld; (void)ub_ld; (void)pads; (void)elem; (void)file; (void)line;
+#endif
+}
+"""
+
+
+def _fold(expr: str, ctype: str, vals: dict[str, int | str]) -> str:
+    """An integer expression over `vals` (Python syntax, non-negative operands): a literal when every value is a
+    compile-time constant, else C++ over the run-time ones (`//` is C++ `/` there: same on non-negatives)."""
+    vals = {k: x for k, x in vals.items() if k in expr.split()}
+    if all(isinstance(x, int) for x in vals.values()):
+        return str(eval(expr, {}, vals))  # noqa: S307 - our own arithmetic on ints
+    text = " ".join(str(vals.get(tok, tok)) for tok in expr.split())
+    return f"static_cast<{ctype}>({text.replace('//', '/')})"
+
+
 _STAGING = "apy_co2_buf"  # the UB tensor 310P's std.fixpipe stages L0C through
 _KERNEL_TYPE = {"aiv": "KERNEL_TYPE_AIV_ONLY", "aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
 _SIDE_MACRO = {"aic": "ASCEND_IS_AIC", "aiv": "ASCEND_IS_AIV"}
@@ -782,6 +829,9 @@ class CppEmitter:
                 self.line(f, f"AscendC::CrossCoreSetFlag<{cubeops.CROSS_CORE_MODE}, PIPE_{op.pipe.data}>({flag});")
             else:
                 self.line(f, f"AscendC::CrossCoreWaitFlag({flag});")
+        elif isinstance(op, asc.DmaRowsOp):
+            for text in self.dma_rows(f, op):
+                self.line(f, text)
         elif isinstance(op, asc.DmaOp):
             self.helpers.update({"copy", "flag"})
             tensor = f.bufs[op.ub][0]
@@ -935,6 +985,50 @@ class CppEmitter:
         relu = "true" if op.relu.value.data else "false"
         return [f"apy_fixpipe({gm}[static_cast<uint64_t>({v(a[1])})], {f.bufs[src][0]}, {u32(a[3])}, {u32(a[4])}, "
                 f"{f.tile_m[src]}, {u32(a[5])}, QuantMode_t::{quant}, {relu});"]
+
+    # ---- strided / 2-D data movement: std.load_rows / std.store_rows
+    def dma_rows(self, f: _Func, op: asc.DmaRowsOp) -> list[str]:
+        """One strided DataCopy (DataCopyParams: lengths and gaps in 32-byte blocks) or DataCopyPad
+        (DataCopyExtParams: blockLen and the GM gap in bytes, the UB gap in 32-byte blocks), fields in the
+        order of CANN 8.1's kernel_struct_data_copy.h; constants folded, run-time values checked first."""
+        tensor = f.bufs[op.ub][0]
+        gm = f"{f.gm[op.gm][0]}[static_cast<uint64_t>({self.v(f, op.offset)})]"
+        es = ELEMENT_TYPES[asc.buffer_dtype(op.ub)].nbytes
+        consts = [asc.const_index(x) for x in (op.rows, op.cols, op.gm_ld, op.ub_ld)]
+        r, c, g, u = (k if k is not None else self.v(f, x)
+                      for k, x in zip(consts, (op.rows, op.cols, op.gm_ld, op.ub_ld)))
+        left, right = op.pad_left.value.data, op.pad_right.value.data
+        if consts[0] == 0 or consts[1] == 0:
+            return ["// std.load_rows / store_rows of no elements: nothing to move"]
+        out = []
+        if None in consts:
+            self.helpers.add("rows_check")
+            out.append(f"apy_check_rows({r}, {c}, {g}, {u}, {left + right}, {es}, __FILE__, __LINE__);")
+        vals = {"r": r, "c": c, "g": g, "u": u}
+        count = _fold("r", "uint16_t", {"r": r})
+        load = op.dir.data == "in"
+        if op.form.data == "DataCopy":
+            blk, gm_gap, ub_gap = (_fold(e, "uint16_t", vals) for e in (
+                f"c * {es} // 32", f"( g - c ) * {es} // 32", f"( u - c ) * {es} // 32"))
+            src_gap, dst_gap = (gm_gap, ub_gap) if load else (ub_gap, gm_gap)
+            call = (f"AscendC::DataCopy({tensor}, {gm}, " if load else f"AscendC::DataCopy({gm}, {tensor}, ") + \
+                f"AscendC::DataCopyParams({count}, {blk}, {src_gap}, {dst_gap}));" + \
+                "  // blockCount, blockLen, srcStride, dstStride: 32-byte blocks"
+            return out + ([f"if ({r} > 0) {{", "    " + call, "}"] if consts[0] is None else [call])
+        row = f"( ( c + {left + right} ) * {es} + 31 ) // 32 * 32" if load else f"( c * {es} + 31 ) // 32 * 32"
+        blk, gm_gap, ub_gap = (_fold(e, "uint32_t", vals) for e in (
+            f"c * {es}", f"( g - c ) * {es}", f"( u * {es} - {row} ) // 32"))
+        if load:
+            elem = f.bufs[op.ub][2]
+            value = f"static_cast<{elem}>({self.v(f, op.pad_value)})" if op.pad_value is not None else f"{elem}(0)"
+            is_pad = "true" if left or right else "false"
+            return out + [f"AscendC::DataCopyPad({tensor}, {gm}, AscendC::DataCopyExtParams({count}, {blk}, {gm_gap}, "
+                          f"{ub_gap}, 0), AscendC::DataCopyPadExtParams<{elem}>({is_pad}, {left}, {right}, {value}));"
+                          "  // blockCount, blockLen (bytes), srcStride (GM gap, bytes), dstStride (UB gap, "
+                          "32-byte blocks), rsv; isPad, leftPadding, rightPadding, paddingValue"]
+        return out + [f"AscendC::DataCopyPad({gm}, {tensor}, AscendC::DataCopyExtParams({count}, {blk}, {ub_gap}, "
+                      f"{gm_gap}, 0));  // blockCount, blockLen (bytes), srcStride (UB gap, 32-byte blocks), "
+                      "dstStride (GM gap, bytes), rsv"]
 
     def vec_call(self, f: _Func, op: asc.VecOp) -> str:
         """`AscendC::Fn(dst, ..., [mode,] count);` with scalars in the buffers' element type."""

@@ -26,6 +26,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_attr_def,
+    opt_operand_def,
     region_def,
     result_def,
     traits_def,
@@ -193,6 +194,44 @@ class DmaOp(IRDLOperation):
     dir = attr_def(StringAttr)
 
 
+# ---- strided / 2-D data movement: std.load_rows / std.store_rows
+@irdl_op_definition
+class DmaRowsOp(IRDLOperation):
+    """`rows` rows of `cols` elements between GM (row pitch `gm_ld`) and UB (row pitch `ub_ld`) in one DMA.
+
+    `dir` "in" (MTE2: GM -> UB, `pad_left`/`pad_right` elements of `pad_value` around each row) or "out"
+    (MTE3: UB -> GM, exactly `cols` elements a row). `form` is the AscendC call the frontend chose:
+    "DataCopy" (DataCopyParams, everything a constant whole number of 32-byte blocks, no padding) or
+    "DataCopyPad" (DataCopyExtParams; `why` says what needs it, for the SoC check of plan_buffers).
+    Sizes and pitches are in elements. The sync pass sees it exactly like `ascend.dma`.
+    """
+
+    name = "ascend.dma_rows"
+    ub = operand_def(MemRefType)
+    gm = operand_def(MemRefType)
+    offset = operand_def()
+    rows = operand_def()
+    cols = operand_def()
+    gm_ld = operand_def()
+    ub_ld = operand_def()
+    pad_value = opt_operand_def()
+    dir = attr_def(StringAttr)
+    form = attr_def(StringAttr)
+    why = opt_attr_def(StringAttr)
+    pad_left = attr_def(IntegerAttr)
+    pad_right = attr_def(IntegerAttr)
+
+
+def const_index(value: SSAValue) -> int | None:
+    """The compile-time value of an index/integer operand (an arith.constant), else None."""
+    from xdsl.dialects import arith
+
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
 @irdl_op_definition
 class VecOp(IRDLOperation):
     """One AscendC vector call `fn(args...)`; buffers and scalars in AscendC's order."""
@@ -274,6 +313,6 @@ class BarrierOp(IRDLOperation):
 Ascend = Dialect(
     "ascend",
     [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
-     CubeAllocOp, SubviewOp, DmaOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
+     CubeAllocOp, SubviewOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
     [],
 )

@@ -792,7 +792,7 @@ class KernelFrontend(ast.NodeVisitor):
 
     def expr_Call(self, node: ast.Call) -> Val:
         target = self.resolve(node.func)
-        if node.keywords:
+        if node.keywords and target not in KEYWORD_CALLS:
             raise self.error(f"`{ast.unparse(node.func)}` takes no keyword arguments in a kernel", node)
         args = node.args
         if target is len:
@@ -999,7 +999,7 @@ class KernelFrontend(ast.NodeVisitor):
         return self.as_index(v, node)
 
     def call(self, node: ast.Call, target: Any, *, statement: bool) -> Val | None:
-        if node.keywords:
+        if node.keywords and target not in KEYWORD_CALLS:
             raise self.error(f"`{ast.unparse(node.func)}` takes no keyword arguments in a kernel", node)
         if target is intr.pipe_barrier:
             if node.args:
@@ -1008,6 +1008,9 @@ class KernelFrontend(ast.NodeVisitor):
             return None
         if target is intr.load or target is intr.store:
             self.dma(node, target is intr.load)
+            return None
+        if target is intr.load_rows or target is intr.store_rows:
+            self.dma_rows(node, target is intr.load_rows)
             return None
         if isinstance(target, std.InlineFunction):
             return self.inline_call(node, target)
@@ -1054,6 +1057,125 @@ class KernelFrontend(ast.NodeVisitor):
                                  f"{lit} x {buf.elem.nbytes} bytes is not a multiple of 32", node)
         self.emit(asc.DmaOp(operands=[buf.ssa, gm, offset, count],
                             attributes={"dir": StringAttr("in" if is_load else "out")}))
+
+    # ---- strided / 2-D data movement: std.load_rows / std.store_rows
+    def dma_rows(self, node: ast.Call, is_load: bool) -> None:  # noqa: C901 - one check per rule
+        """`rows` rows of `cols` elements in one DMA (asc.DmaRowsOp); constants are checked here, run-time
+        values by the simulator (apy_check_rows and the DataCopy bounds checks)."""
+        if is_load:
+            name, sig = "std.load_rows", ("std.load_rows(dst, src_ptr, offset, rows, cols, src_ld, *, dst_ld=None, "
+                                          "pad_left=0, pad_right=0, pad_value=0)")
+        else:
+            name, sig = "std.store_rows", "std.store_rows(dst_ptr, offset, src, rows, cols, dst_ld, *, src_ld=None)"
+        allowed = KEYWORD_CALLS[intr.load_rows if is_load else intr.store_rows]
+        kw: dict[str, ast.expr] = {}
+        for k in node.keywords:
+            if k.arg is None:
+                raise self.error(f"{name} takes no **kwargs in a kernel; name each keyword ({sig})", node)
+            if k.arg not in allowed:
+                raise self.error(f"{name} has no keyword argument '{k.arg}'; its keywords are "
+                                 f"{', '.join(allowed)} ({sig})", k.value)
+            kw[k.arg] = k.value
+        if len(node.args) != 6:
+            raise self.error(f"{sig} takes 6 positional arguments, got {len(node.args)}", node)
+        a = node.args
+        buf_node, ptr_node, off_node = (a[0], a[1], a[2]) if is_load else (a[2], a[0], a[1])
+        buf = self.buffer_arg(buf_node, f"{name}: the {'destination' if is_load else 'source'}")
+        self.need("vector", f"{name} (a GM <-> UB copy)", node)
+        gm, elem = self.ptr_arg(ptr_node, name)
+        if elem is not buf.elem:
+            raise self.error(f"{name}: pointer '{ast.unparse(ptr_node)}' holds {elem.name} but buffer '{buf.name}' "
+                             f"holds {buf.elem.name}; copy between equal types and std.cast on chip", node)
+        es = elem.nbytes
+        per = 32 // es  # elements per 32-byte block
+        offset = self.index(off_node)
+
+        def dim(n: ast.expr, what: str, cap: int | None = None, why: str = "") -> tuple[Val, int | None]:
+            v = self.expr(n)
+            if v.is_literal:
+                lit = v.literal
+                if not isinstance(lit, int) or isinstance(lit, bool) or lit < 0:
+                    raise self.error(f"{name}: {what} must be a non-negative integer, got {lit!r}", n)
+                if cap is not None and lit > cap:
+                    raise self.error(f"{name}: {what} = {lit} exceeds {cap}: {why}", n)
+                return v, lit
+            if v.ty is None or not v.ty.is_int or v.ty is boolean:
+                raise self.error(f"{name}: {what} must be an integer, not {v.ty.name if v.ty else v.literal!r}", n)
+            return v, None
+
+        def pad(key: str) -> int:
+            if key not in kw:
+                return 0
+            n = self.const_int(kw[key], f"{name}: {key}")
+            if n < 0 or n * es > 32:
+                raise self.error(f"{name}: {key} = {n} {elem.name} elements is {n * es} bytes; DataCopyPad pads "
+                                 f"at most 32 bytes on each side ({per} {elem.name} elements)", kw[key])
+            return n
+
+        gm_name, ub_name = ("src_ld", "dst_ld") if is_load else ("dst_ld", "src_ld")
+        rows_v, rows = dim(a[3], "rows", 4095, "one DMA moves at most 4095 rows (blockCount); split the copy")
+        cols_v, cols = dim(a[4], "cols", 2097151 // es, "DataCopyPad moves at most 2097151 bytes a row")
+        gm_ld_v, gm_ld = dim(a[5], gm_name)
+        left, right = pad("pad_left"), pad("pad_right")
+        row = None if cols is None else cols + left + right  # elements written to a UB row (before 32-byte fill)
+        if rows == 1 and gm_ld is not None and cols is not None and gm_ld < cols:
+            gm_ld_v, gm_ld = cols_v, cols  # one row: the pitch is never used (and a gap cannot be negative)
+        if gm_ld is not None and cols is not None and gm_ld < cols:
+            raise self.error(f"{name}: the GM row pitch {gm_name} = {gm_ld} is less than cols = {cols}: rows would "
+                             "overlap", a[5])
+        if ub_name in kw:
+            ub_ld_v, ub_ld = dim(kw[ub_name], ub_name)
+            if ub_ld is not None and ub_ld % per:
+                raise self.error(f"{name}: the UB row pitch {ub_name} = {ub_ld} {elem.name} elements is "
+                                 f"{ub_ld * es} bytes, not a whole number of 32-byte blocks (use a multiple of "
+                                 f"{per}): every UB row must start 32-byte aligned", kw[ub_name])
+            if ub_ld is not None and row is not None and ub_ld < -(-row // per) * per:
+                raise self.error(f"{name}: the UB row pitch {ub_name} = {ub_ld} is shorter than a row: {row} "
+                                 f"elements{' with padding' if left or right else ''}, {-(-row // per) * per} "
+                                 "after the 32-byte fill", kw[ub_name])
+        elif row is not None:
+            ub_ld = -(-row // per) * per
+            ub_ld_v = Val(None, None, ub_ld)
+        else:  # run-time cols: (cols + pads + per - 1) // per * per, in the kernel's integer arithmetic
+            ub_ld = None
+            up = self.binop(ast.Add(), cols_v, Val(None, None, left + right + per - 1), node)
+            ub_ld_v = self.binop(ast.Mult(), self.binop(ast.FloorDiv(), up, Val(None, None, per), node),
+                                 Val(None, None, per), node)
+        if rows is not None and rows > 0 and ub_ld is not None and row is not None:
+            need = (rows - 1) * ub_ld + -(-row // per) * per  # the last row is filled up to 32 bytes too
+            if need > buf.count:
+                raise self.error(f"{name}: {rows} rows at a UB pitch of {ub_ld} {elem.name} ({row} elements a row, "
+                                 f"{-(-row // per) * per} with the 32-byte fill) span {need} elements, but "
+                                 f"'{buf.name}' holds {buf.count}", buf_node)
+        # DataCopy with DataCopyParams when everything is a constant whole number of 32-byte blocks (gaps
+        # in blocks, at most 65535 each); otherwise DataCopyPad, which 910B has and 310P lacks (plan_buffers).
+        why = None
+        if left or right:
+            why = "padding (pad_left / pad_right)"
+        elif cols is None:
+            why = f"a run-time row length (cols = `{ast.unparse(a[4])}`)"
+        elif gm_ld is None:
+            why = f"a run-time GM row pitch ({gm_name} = `{ast.unparse(a[5])}`)"
+        elif ub_ld is None:
+            why = f"a run-time UB row pitch ({ub_name})"
+        elif cols % per:
+            why = f"rows of {cols} {elem.name} ({cols * es} bytes, not a multiple of 32)"
+        elif gm_ld % per:
+            why = f"a GM row pitch {gm_name} = {gm_ld} {elem.name} ({gm_ld * es} bytes, not a multiple of 32)"
+        elif max(cols * es, (gm_ld - cols) * es, (ub_ld - cols) * es) // 32 > 65535:
+            why = "a row or gap of more than 65535 32-byte blocks (DataCopyParams holds 16 bits)"
+        operands = [buf.ssa, gm, offset, *(self.as_index(v, n) for v, n in (
+            (rows_v, a[3]), (cols_v, a[4]), (gm_ld_v, a[5]), (ub_ld_v, kw.get(ub_name, a[4]))))]
+        pad_value = []
+        if left or right:  # (pad_value with no padding fills nothing: an @std.inline helper may pass one anyway)
+            pv = self.expr(kw["pad_value"]) if "pad_value" in kw else Val(None, None, 0)
+            pad_value = [self.convert(pv, elem, f"{name}: pad_value", kw.get("pad_value", node), explicit=False)]
+        attrs: dict[str, Attribute] = {
+            "dir": StringAttr("in" if is_load else "out"), "form": StringAttr("DataCopyPad" if why else "DataCopy"),
+            "pad_left": IntegerAttr(left, IntegerType(64)), "pad_right": IntegerAttr(right, IntegerType(64))}
+        if why:
+            attrs["why"] = StringAttr(why)
+        self.emit(asc.DmaRowsOp(operands=[*operands, pad_value], attributes=attrs))
 
     def peek_literal(self, node: ast.expr) -> int | float | bool | None:
         """The compile-time value of `node`, if it has one, without emitting anything."""
@@ -1831,6 +1953,10 @@ class KernelFrontend(ast.NodeVisitor):
 
 _MISSING = object()
 STATEMENT_CALLS = (intr.load, intr.store, intr.pipe_barrier, intr.cross_core_set_flag, intr.cross_core_wait_flag)
+# strided / 2-D data movement: statements, and the only calls that take keyword arguments (name -> keywords)
+STATEMENT_CALLS += (intr.load_rows, intr.store_rows)
+KEYWORD_CALLS: dict[object, tuple[str, ...]] = {intr.load_rows: ("dst_ld", "pad_left", "pad_right", "pad_value"),
+                                                intr.store_rows: ("src_ld",)}
 
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",

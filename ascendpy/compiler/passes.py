@@ -83,7 +83,7 @@ def accesses(op: Operation) -> list[Access]:
 
 
 def _accesses(op: Operation) -> list[Access]:
-    if isinstance(op, asc.DmaOp):
+    if isinstance(op, asc.DmaOp | asc.DmaRowsOp):  # std.load / std.store and std.load_rows / std.store_rows
         if op.dir.data == "in":
             return [Access(op.ub, "MTE2", True), Access(op.gm, "MTE2", False)]
         return [Access(op.ub, "MTE3", False), Access(op.gm, "MTE3", True)]
@@ -191,6 +191,8 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
                     raise _error(op, f"bf16 is not available on {soc} (310P has no bfloat16_t); use f16 or f32",
                                  kernel)
     for op in fn.walk():
+        if isinstance(op, asc.DmaRowsOp):
+            _check_dma_rows(op, soc, kernel)
         if isinstance(op, asc.VecOp) and op.fn.data in BY_CPP:
             dtype = asc.buffer_dtype(op.args[1 if op.fn.data in ("Compare", "CompareScalar") else 0])
             if BY_CPP[op.fn.data].lacks(family, dtype):
@@ -263,6 +265,20 @@ def _gather_checks(fn: func.FuncOp, soc: str) -> list[tuple[str, str, int, int, 
     return [("CANN 8.1's Brcb scratch (std.brcb on 310P: the top 8 KiB)", "-", 0, 1, BRCB_310P_SCRATCH,
              _where(brcb)[1])]
 # ---- end gather and broadcast
+# ---- strided / 2-D data movement: what each SoC can do with std.load_rows / std.store_rows
+def _check_dma_rows(op: asc.DmaRowsOp, soc: str, kernel: str) -> None:
+    """310P has no DataCopyPad: its rows must be DataCopy's (compile-time whole 32-byte blocks, no padding)."""
+    if op.form.data != "DataCopyPad" or soc_family(soc) != "310P":
+        return
+    name = "std.load_rows" if op.dir.data == "in" else "std.store_rows"
+    dtype = asc.buffer_dtype(op.ub)
+    per = 32 // ELEMENT_TYPES[dtype].nbytes
+    why = op.why.data if op.why is not None else "this copy"
+    raise _error(op, f"{name} needs DataCopyPad for {why}, and {soc} has no DataCopyPad (CANN 8.1 declares it "
+                     f"for 910B only). On 310P the row length cols and both row pitches must be compile-time "
+                     f"multiples of 32 bytes ({per} {dtype} elements), with no padding, so that one strided "
+                     f"DataCopy moves the rows: pad the matrix in GM to such a pitch, or move the rows one by one "
+                     f"with std.{'load' if op.dir.data == 'in' else 'store'}", kernel)
 
 
 def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], lines: list[str],

@@ -98,6 +98,11 @@ __all__ = [
     "GatherPattern", "gather", "gather_mask", "brcb", "broadcast",
 ]
 
+# strided / 2-D data movement (one DMA for rows of a matrix, column blocks and windows)
+from ascendpy.std.intrinsics import load_rows, store_rows  # noqa: E402
+
+__all__ += ["load_rows", "store_rows"]
+
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name
 
 

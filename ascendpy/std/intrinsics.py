@@ -56,6 +56,9 @@ class CMPMODE(enum.IntEnum):
 ub_alloc = device_only("ub_alloc")  # ub_alloc(dtype, count) -> buffer of `count` elements in UB
 load = device_only("load")  # load(dst_buf, src_ptr, offset, count): GM src_ptr[offset:offset+count] -> dst_buf
 store = device_only("store")  # store(dst_ptr, offset, src_buf, count): src_buf[:count] -> GM dst_ptr[offset:...]
+# strided / 2-D data movement (docs/vector.md "Rows and windows"): one DMA for `rows` rows of `cols` elements
+load_rows = device_only("load_rows")  # load_rows(dst, src_ptr, offset, rows, cols, src_ld, *, dst_ld, pad_left, ...)
+store_rows = device_only("store_rows")  # store_rows(dst_ptr, offset, src, rows, cols, dst_ld, *, src_ld)
 pipe_barrier = device_only("pipe_barrier")  # PipeBarrier<PIPE_ALL>(); rarely needed: sync is automatic
 
 # ---- vector ops (dst first, count last)

@@ -873,9 +873,23 @@ TEST(datacopy_pad) {
   CHECK(out[4] == 16 && out[5] == 17 && out[6] == 18 && out[7] == -2.0f, "block 1: %g %g %g %g", double(out[4]),
         double(out[5]), double(out[6]), double(out[7]));
   expect_fault("invalid_argument", [&] { DataCopyPad(o, t, DataCopyExtParams{1, 6, 0, 0, 0}); });
-  // the older DataCopyParams overloads: blockLen in bytes
-  DataCopyPad(t, g, DataCopyParams(1, 8, 0, 0), DataCopyPadParams(true, 0, 0, 3));
-  CHECK(t.GetValue(0) == 100.0f && t.GetValue(1) == 101.0f && t.GetValue(2) == 3.0f, "old overload");
+  // isPad with no padding: the filler is still the block's first element (docs, DataCopyPad GMToUB)
+  DataCopyPad(t, g, DataCopyExtParams{1, 20, 0, 0, 0}, DataCopyPadExtParams<float>{true, 0, 0, 9.0f});
+  for (int k = 5; k < 8; ++k) CHECK(t.GetValue(k) == 100.0f, "isPad, no padding: dummy %d", k);
+  // padding without isPad is "random" (the pad register): the simulator writes NaN there
+  DataCopyPad(t, g, DataCopyExtParams{1, 20, 0, 0, 0}, DataCopyPadExtParams<float>{false, 1, 0, 9.0f});
+  CHECK(std::isnan(t.GetValue(0)) && t.GetValue(1) == 100.0f && std::isnan(t.GetValue(7)), "unset pad register");
+  // the older DataCopyParams overloads: blockLen in bytes; DataCopyPadParams::paddingValue is the element's bits
+  DataCopyPad(t, g, DataCopyParams(1, 8, 0, 0), DataCopyPadParams(true, 1, 0, 0x40400000u));  // 3.0f
+  CHECK(t.GetValue(0) == 3.0f && t.GetValue(1) == 100.0f && t.GetValue(2) == 101.0f && t.GetValue(3) == 3.0f,
+        "old overload: %g %g %g %g", double(t.GetValue(0)), double(t.GetValue(1)), double(t.GetValue(2)),
+        double(t.GetValue(3)));
+  // 8.1's CheckDataCopyParams: a strided DataCopy takes blockCount in [1, 4095] and blockLen in [1, 65535]
+  expect_fault("invalid_argument", [&] { DataCopy(t, g, DataCopyParams(0, 1, 0, 0)); });
+  expect_fault("invalid_argument", [&] { DataCopy(o, t, DataCopyParams(1, 0, 0, 0)); });
+  expect_fault("invalid_argument", [&] { DataCopy(t, g, DataCopyParams(4096, 1, 0, 0)); });
+  // padding over 32 bytes
+  expect_fault("invalid_argument", [&] { DataCopyPad(t, g, p, DataCopyPadExtParams<float>{true, 9, 0, 0.0f}); });
   {
     SocScope soc("Ascend310P3", 256 * 1024);
     std::string msg = expect_fault("unsupported_on_soc", [&] { DataCopyPad(o, t, DataCopyExtParams{1, 12, 0, 0, 0}); });

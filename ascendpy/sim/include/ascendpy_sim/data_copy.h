@@ -8,7 +8,20 @@
 //  * contiguous DataCopy moves whole 32-byte blocks: when count*sizeof(T) is
 //    not a multiple of 32 the length is silently rounded DOWN to a multiple of
 //    32 bytes, exactly as the hardware does (the tail is not copied at all);
-//  * DataCopyPad does not exist on Ascend310P -> "unsupported_on_soc".
+//  * DataCopyPad does not exist on Ascend310P -> "unsupported_on_soc";
+//  * strided DataCopy (DataCopyParams): blockCount in [1, 4095] and blockLen in [1, 65535], as CANN 8.1's
+//    CheckDataCopyParams (dav_c220 and dav_m200) requires -> "invalid_argument" (the 9.x docs call 0 a
+//    no-op on A2/A3; 8.1 rejects it);
+//  * DataCopyPad: blockCount in [0, 4095], blockLen in [0, 2097151] bytes and a multiple of sizeof(T),
+//    leftPadding / rightPadding at most 32 bytes each; 0 rows or 0 bytes is a no-op.
+//
+// Units (kernel_struct_data_copy.h, 8.1 dav_c220 impl, docs "DataCopyPad"/"DataCopy 高维切分"):
+//   DataCopy + DataCopyParams, any direction: blockLen, srcStride, dstStride in 32-byte blocks (the gaps
+//     between the end of one block and the start of the next);
+//   DataCopyPad GM -> UB: blockLen and srcStride (GM gap) in bytes, dstStride (UB gap) in 32-byte blocks,
+//     each UB block [leftPadding][blockLen bytes][rightPadding] filled up to a whole 32 bytes;
+//   DataCopyPad UB -> GM: blockLen and dstStride (GM gap) in bytes, srcStride (UB gap) in 32-byte blocks,
+//     each UB block read as blockLen bytes rounded up to 32.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +88,33 @@ inline void check_block_count(uint32_t n, const char* op) {
   if (n > 4095) fault("invalid_argument", cat(op, ": blockCount ", n, " is outside [0, 4095]"));
 }
 
+// DataCopyParams of a strided DataCopy: CANN 8.1's CheckDataCopyParams takes blockCount in [1, 4095] and
+// blockLen in [1, 65535] (its CPU-debug build aborts on 0).
+inline void check_copy_params(const AscendC::DataCopyParams& p) {
+  if (p.blockCount < 1 || p.blockCount > 4095) {
+    fault("invalid_argument", cat("DataCopy: DataCopyParams.blockCount ", p.blockCount, " is outside [1, 4095]"));
+  }
+  if (p.blockLen < 1) fault("invalid_argument", "DataCopy: DataCopyParams.blockLen 0 is outside [1, 65535]");
+}
+
+// What DataCopyPad fills a UB block with besides the data: the docs ("DataCopyPad GMToUB") say
+// leftPadding/rightPadding and the filler up to 32 bytes are paddingValue when isPad is set; with no
+// padding the filler is the block's first element; padding with isPad unset is "random" (whatever
+// SetPadValue left in the pad register): the simulator writes all-ones bits (NaN for floats), which a
+// kernel that reads them will show.
+template <typename T>
+inline T pad_fill(bool isPad, uint32_t left, uint32_t right, T padValue, const uint8_t* block) {
+  T fill;
+  if (left == 0 && right == 0) {
+    std::memcpy(static_cast<void*>(&fill), block, sizeof(T));
+  } else if (isPad) {
+    fill = padValue;
+  } else {
+    std::memset(static_cast<void*>(&fill), 0xFF, sizeof(T));
+  }
+  return fill;
+}
+
 template <typename T>
 inline pipe_t local_copy_pipe(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src) {
   const bool ub = dst.sim_buf_ && src.sim_buf_ && dst.sim_buf_->hw == Hw::UB && src.sim_buf_->hw == Hw::UB;
@@ -123,8 +163,7 @@ inline void pad_gm_to_local(const OpRec& r, const AscendC::LocalTensor<T>& dst, 
   for (uint64_t b = 0; b < blockCount; ++b) {
     uint8_t* db = d + b * ub_pitch;
     const uint8_t* sb = s + b * gm_pitch;
-    T fill = padValue;
-    if (!isPad) std::memcpy(static_cast<void*>(&fill), sb, sizeof(T));
+    const T fill = pad_fill(isPad, left, right, padValue, sb);
     for (uint64_t i = 0; i < elems; ++i) std::memcpy(db + i * sizeof(T), static_cast<const void*>(&fill), sizeof(T));
     std::memmove(db + left * sizeof(T), sb, blockLen);
   }
@@ -143,7 +182,8 @@ inline void pad_local_to_gm(const OpRec& r, const AscendC::GlobalTensor<T>& dst,
   if (blockCount == 0 || blockLen == 0) return;
   const uint64_t ub_pitch = round_up(blockLen, 32) + srcGapBlocks * 32;
   const uint64_t gm_pitch = blockLen + dstGapBytes;
-  check_local_range(src, span(blockCount, blockLen, ub_pitch), op, "src");
+  // CANN 8.1 (CheckDataCopyPadTensorSizeOverflow) bounds the UB side by whole 32-byte blocks, last block too.
+  check_local_range(src, span(blockCount, round_up(blockLen, 32), ub_pitch), op, "src");
   check_gm(dst, op, "dst");
   dst.sim_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op, false);
   local_bursts(r, src.sim_buf_, src.sim_addr_, blockCount, blockLen, ub_pitch, false);
@@ -204,8 +244,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopy");
-  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
-  if (p.blockCount == 0 || p.blockLen == 0) return;
+  ascendpy_sim::check_copy_params(p);
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_gm(src, "DataCopy", "src");
@@ -219,8 +258,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
 template <typename T>
 inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE3, "DataCopy");
-  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
-  if (p.blockCount == 0 || p.blockLen == 0) return;
+  ascendpy_sim::check_copy_params(p);
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
   ascendpy_sim::check_gm(dst, "DataCopy", "dst");
@@ -234,8 +272,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& p) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(ascendpy_sim::local_copy_pipe(dst, src), "DataCopy");
-  ascendpy_sim::check_block_count(p.blockCount, "DataCopy");
-  if (p.blockCount == 0 || p.blockLen == 0) return;
+  ascendpy_sim::check_copy_params(p);
   const uint64_t blk = uint64_t(p.blockLen) * 32, sp = blk + uint64_t(p.srcStride) * 32, dp = blk + uint64_t(p.dstStride) * 32;
   ascendpy_sim::check_local_range(dst, ascendpy_sim::span(p.blockCount, blk, dp), "DataCopy", "dst");
   ascendpy_sim::check_local_range(src, ascendpy_sim::span(p.blockCount, blk, sp), "DataCopy", "src");
@@ -263,15 +300,18 @@ inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, c
   ascendpy_sim::pad_local_to_gm(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride);
 }
 
-// Older overloads: DataCopyParams with blockLen in bytes; the pad value of
-// DataCopyPadParams is converted to T.
+// Older overloads: DataCopyParams with blockLen in bytes. DataCopyPadParams::paddingValue (uint64_t) goes to
+// the pad register as it is (8.1 dav_c220: set_mov_pad_val(padParams.paddingValue)), so its low sizeof(T)
+// bytes are the bits of the pad element (the Ext form converts a T value to its bits instead).
 template <typename T>
 inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& p,
                         const DataCopyPadParams& pad) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_MTE2, "DataCopyPad");
   ascendpy_sim::require_datacopypad();
+  T value;
+  std::memcpy(static_cast<void*>(&value), &pad.paddingValue, sizeof(T));  // little-endian: the low bytes
   ascendpy_sim::pad_gm_to_local(r, dst, src, p.blockCount, p.blockLen, p.srcStride, p.dstStride, pad.isPad,
-                                pad.leftPadding, pad.rightPadding, static_cast<T>(pad.paddingValue));
+                                pad.leftPadding, pad.rightPadding, value);
 }
 
 template <typename T>
