@@ -65,6 +65,7 @@ from ascendpy.std.types import (
     PtrType,
     ScalarType,
     bf16,
+    boolean,
     f16,
     f32,
     i8,
@@ -80,7 +81,7 @@ from ascendpy.std.types import (
 __all__ = [
     "Ptr", "PtrType", "ScalarType", "SCALAR_TYPES", "ELEMENT_TYPES", "KernelFunction", "InlineFunction",
     "aiv_kernel", "inline", "get_block_idx", "get_block_num", "exp", "ln", "sqrt",
-    "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32", "bf16",
+    "u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32", "bf16", "boolean",
     "RoundMode", "CMPMODE", "ub_alloc", "load", "store", "pipe_barrier", "add", "sub", "mul", "div", "min", "max",
     "adds", "muls", "maxs", "mins", "abs", "rsqrt", "reciprocal", "relu", "duplicate", "cast", "compare",
     "compares", "select", "reduce_max", "reduce_min", "reduce_sum", "ops",
