@@ -930,7 +930,9 @@ class CppEmitter:
         scalar_type = f.bufs[args[1]][2] if fn == "CompareScalar" else f.bufs[args[0]][2]
         rendered = []
         for a in args[:-1]:
-            if a in f.bufs:
+            if a in f.bufs and fn == "Cast" and f.bufs[a][2] == "bool":  # no Cast on bool: cast its bytes
+                rendered.append(f"{f.bufs[a][0]}.ReinterpretCast<uint8_t>()")
+            elif a in f.bufs:
                 rendered.append(f.bufs[a][0])
             else:
                 rendered.append(f"static_cast<{scalar_type}>({self.v(f, a)})")

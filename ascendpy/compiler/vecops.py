@@ -62,25 +62,40 @@ VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSi
                                "sqrt": VecSig("Sqrt", "unary", FLOAT)}
 BY_CPP: dict[str, VecSig] = {s.cpp: s for s in [*VEC_OPS.values(), *VECTOR_FORMS_OF_SCALAR_MATH.values()]}
 
-# Cast pairs (src, dst) -> round modes, per SoC family (reference section 1.7, Cast tables).
-_ALL = ("CAST_NONE", "CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD")
-_INT = ("CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC")
+# ---- casts (types, casts and argmax: issue 13)
+# Cast pairs (src, dst) -> round modes, per SoC family: the cases of CANN 8.1's CastIntrinsicsImpl that issue a
+# vconv (basic_api/impl/dav_c220 and dav_m200 kernel_operator_vec_vconv_impl.h); on 310P only those the Cast page
+# also lists (8.1 has f32 -> i32 there, the page does not). int32 -> half (vconv_deq, scaled by SetDeqScale) is not
+# offered. The simulator implements the same pairs and modes (ascendpy_sim::cast_modes in vec.h).
+_R5 = ("CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC")
+_ALL = ("CAST_NONE", *_R5, "CAST_ODD")
 CASTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     "910B": {
-        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): _ALL, ("f32", "bf16"): ("CAST_RINT", "CAST_FLOOR",
-        "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD"), ("bf16", "f32"): ("CAST_NONE",),
-        ("f32", "i32"): _INT, ("i32", "f32"): ("CAST_NONE",), ("f32", "f32"): _INT,
-        ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",), ("i16", "f16"): ("CAST_NONE",),
-        ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
+        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): _ALL, ("f32", "bf16"): _R5, ("bf16", "f32"): ("CAST_NONE",),
+        ("bf16", "i32"): _R5, ("f32", "i32"): _R5, ("i32", "f32"): ("CAST_NONE", *_R5), ("f32", "f32"): _R5,
+        ("f16", "i32"): _R5, ("f16", "i16"): _R5, ("i16", "f16"): ("CAST_NONE", *_R5), ("u8", "f16"): ("CAST_NONE",),
+        ("i8", "f16"): ("CAST_NONE",), ("f16", "i8"): ("CAST_NONE", *_R5), ("f16", "u8"): ("CAST_NONE", *_R5),
+        ("f32", "i16"): _R5, ("i16", "f32"): ("CAST_NONE",), ("i32", "i16"): ("CAST_NONE",),
+        ("i32", "i64"): ("CAST_NONE",), ("i64", "i32"): ("CAST_NONE",), ("f32", "i64"): _R5, ("i64", "f32"): _R5,
     },
     "310P": {
         ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): ("CAST_NONE", "CAST_ODD"),
-        ("i32", "f32"): ("CAST_NONE",), ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",),
+        ("i32", "f32"): ("CAST_NONE",), ("f16", "i32"): _R5, ("f16", "i16"): ("CAST_RINT",),
         ("i16", "f16"): ("CAST_NONE",), ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
         ("f16", "i8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
         ("f16", "u8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
+        ("i32", "i16"): ("CAST_NONE",),
     },
 }
+# A bool buffer is cast as its bytes: AscendC has no Cast on bool, so codegen casts `buf.ReinterpretCast<uint8_t>()`.
+CAST_VIEW = {"bool": "u8"}
+
+
+def cast_route(family: str, src: str, dst: str) -> list[tuple[str, str, str]]:
+    """Two-step routes src -> mid -> dst through the SoC's Cast pairs: (mid, a round mode of each step)."""
+    pairs = CASTS[family]
+    return [(mid, modes[0], pairs[(mid, dst)][0]) for (a, mid), modes in pairs.items()
+            if a == src and mid not in (src, dst) and (mid, dst) in pairs]
 
 
 def soc_family(soc: str) -> str:
