@@ -54,6 +54,15 @@ CPP_KEYWORDS = frozenset(
 )
 
 _HELPERS: dict[str, str] = {
+    "bits": """\
+// The bits of a value as the unsigned integer of its size: ReduceMax / ReduceMin with calIndex store the index
+// so in an element of the value's type (reinterpret_cast, as CANN's ReduceMax page reads it).
+template <typename U, typename T>
+__aicore__ inline U apy_bits(T x)
+{
+    return *reinterpret_cast<U*>(&x);
+}
+""",
     "check": """\
 // Integer division by zero has no defined result on the device; the simulator reports it.
 template <typename T>
@@ -742,6 +751,9 @@ class CppEmitter:
             bits = _bits(op.result)
             it = _sint(bits) if isinstance(op, arith.FPToSIOp) else _uint(bits)
             self.define(f, op, f"static_cast<{_uint(bits)}>(apy_f2i<{it}>(static_cast<float>({v(op.input)})))")
+        elif isinstance(op, arith.BitcastOp):  # the index bits ReduceMax / ReduceMin store in a T element
+            self.helpers.add("bits")
+            self.define(f, op, f"apy_bits<{ctype(op.result.type)}>({v(op.input)})")
         elif isinstance(op, arith.ExtFOp | arith.TruncFOp):
             self.define(f, op, f"static_cast<{ctype(op.result.type)}>({v(op.input)})")
         elif isinstance(op, math.ExpOp | math.LogOp | math.SqrtOp):
@@ -936,6 +948,9 @@ class CppEmitter:
                 rendered.append(f.bufs[a][0])
             else:
                 rendered.append(f"static_cast<{scalar_type}>({self.v(f, a)})")
+        if op.mode is not None and op.mode.data == "calIndex":  # std.argmax / argmin: ReduceMax(..., count, true)
+            rendered.append(f"static_cast<int32_t>({self.v(f, args[-1])})")
+            return f"AscendC::{fn}({', '.join(rendered)}, true);"
         if op.mode is not None:
             enum = {"Cast": "RoundMode", "Compare": "CMPMODE", "CompareScalar": "CMPMODE", "Select": "SELMODE"}[fn]
             rendered.append(f"AscendC::{enum}::{op.mode.data}")

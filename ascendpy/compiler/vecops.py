@@ -20,7 +20,7 @@ FLOAT = ("f16", "f32")
 @dataclass(frozen=True)
 class VecSig:
     cpp: str  # AscendC function
-    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce
+    form: str  # binary | scalar | unary | dup | cast | compare | compares | select | reduce | argmax
     dtypes: tuple[str, ...]
     missing_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (SoC family, dtypes it lacks)
 
@@ -30,7 +30,7 @@ class VecSig:
     @property
     def written(self) -> tuple[int, ...]:
         """IR operand positions the op writes (dst, and a reduction's work buffer)."""
-        return (0, 2) if self.form == "reduce" else (0,)
+        return (0, 2) if self.form in ("reduce", "argmax") else (0,)
 
 
 VEC_OPS: dict[object, VecSig] = {
@@ -56,6 +56,9 @@ VEC_OPS: dict[object, VecSig] = {
     intr.reduce_max: VecSig("ReduceMax", "reduce", FLOAT),
     intr.reduce_min: VecSig("ReduceMin", "reduce", FLOAT),
     intr.reduce_sum: VecSig("ReduceSum", "reduce", FLOAT),
+    # argmax / argmin (issue 13): ReduceMax / ReduceMin(dst, src, work, count, calIndex = true)
+    intr.argmax: VecSig("ReduceMax", "argmax", FLOAT),
+    intr.argmin: VecSig("ReduceMin", "argmax", FLOAT),
 }
 # exp / ln / sqrt: the std markers double as scalar math; with three arguments they are these.
 VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSig("Ln", "unary", FLOAT),
@@ -96,6 +99,25 @@ def cast_route(family: str, src: str, dst: str) -> list[tuple[str, str, str]]:
     pairs = CASTS[family]
     return [(mid, modes[0], pairs[(mid, dst)][0]) for (a, mid), modes in pairs.items()
             if a == src and mid not in (src, dst) and (mid, dst) in pairs]
+
+
+def reduce_work_elems(count: int, nbytes: int, index: bool) -> int:
+    """Elements of ReduceMax / ReduceMin's sharedTmpBuffer for `count` elements of `nbytes` bytes (the ReduceMax
+    page's rule: the first round's [value, index] pairs, and with calIndex each later round's beside them)."""
+    per_repeat, per_block = 256 // nbytes, 32 // nbytes
+
+    def up(n: int, k: int) -> int:
+        return -(-n // k) * k
+
+    first = 2 * -(-count // per_repeat)
+    if not index:
+        return max(per_block, up(first, per_block))
+    second = 2 * -(-first // per_repeat)
+    need = up(first, per_block) + up(second, per_block)
+    if second > 2:
+        third = 2 * -(-second // per_repeat)
+        need = up(first, per_block) + up(second, per_block) + up(third, per_block)
+    return need
 
 
 def soc_family(soc: str) -> str:

@@ -81,6 +81,9 @@ select = device_only("select")  # select(dst, mask_u8, a, b_buffer_or_scalar, co
 reduce_max = device_only("reduce_max")  # reduce_max(src, count) -> scalar; reduce_max(dst, src, count)
 reduce_min = device_only("reduce_min")
 reduce_sum = device_only("reduce_sum")
+# argmax / argmin (issue 13): ReduceMax / ReduceMin with calIndex = true; the first (lowest) index on ties.
+argmax = device_only("argmax")  # argmax(src, count) -> u32 index of the first maximum of src[0:count]
+argmin = device_only("argmin")  # argmin(src, count) -> u32 index of the first minimum
 # exp, ln and sqrt are shared with the scalar forms: std.exp(x) or std.exp(dst, src, count).
 
 # ---- cube buffers (2-D matrix tiles, compile-time shapes; docs/cube.md)

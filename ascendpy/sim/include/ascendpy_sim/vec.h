@@ -711,6 +711,20 @@ inline void reduce_checks(const OpRec& r, const AscendC::LocalTensor<T>& dst, co
   vwr(r, dst, dst_elems * sizeof(T));
 }
 
+// Elements of sharedTmpBuffer ReduceMax / ReduceMin need for n elements (the ReduceMax page's rule): the first
+// round's [value, index] pairs, rounded up to 32 bytes; with calIndex also each later round's (kept for the index).
+template <typename T>
+inline uint64_t reduce_work_elems(uint64_t n, bool cal_index) {
+  constexpr uint64_t per_repeat = 256 / sizeof(T), per_block = 32 / sizeof(T);
+  auto up = [](uint64_t v, uint64_t k) { return (v + k - 1) / k * k; };
+  const uint64_t first = 2 * ((n + per_repeat - 1) / per_repeat);
+  if (!cal_index) return up(first, per_block);
+  const uint64_t second = 2 * ((first + per_repeat - 1) / per_repeat);
+  uint64_t need = up(first, per_block) + up(second, per_block);
+  if (second > 2) need += up(2 * ((second + per_repeat - 1) / per_repeat), per_block);
+  return need;
+}
+
 template <typename T, bool is_max>
 inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                            const AscendC::LocalTensor<T>& tmp, int32_t count, bool calIndex, const char* op) {
@@ -722,6 +736,8 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
     fault("invalid_argument", cat(op, ": with calIndex, half inputs are limited to 65536 elements (got ", n, ")"));
   }
   reduce_checks(r, dst, src, tmp, n, calIndex ? 2 : 1, op);
+  check_vec(tmp, reduce_work_elems<T>(n, calIndex), op, "sharedTmpBuffer");  // the sizes the vendor writes
+  vwr(r, tmp, reduce_work_elems<T>(n, calIndex) * sizeof(T));
   T best = load(src.sim_addr_, 0);
   uint64_t at = 0;
   for (uint64_t i = 1; i < n; ++i) {
