@@ -954,6 +954,9 @@ GENERATED = [
     ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
+    # types, casts and argmax (issue 13): int64 casts are 910B only
+    ("tests.kernels.index_types", ["Ascend910B3"]), ("tests.kernels.index_types_310p", SOCS),
+    ("examples.argmax.kernels", SOCS),
 ]
 
 
