@@ -491,8 +491,8 @@ def test_event_id_out_of_range(runtime, rng):
 def test_cast_pair_that_does_not_exist(runtime):
     stream, src = runtime[3], CPP / "align.cpp"
     expect(AlignmentFault, "unsupported_cast", cpp("align.cpp"), "int_cast", stream, 1,
-           DeviceBuffer.zeros(np.int32, 64), DeviceBuffer.zeros(np.int16, 64), source=src,
-           words=("Cast from int32_t to int16_t",))
+           DeviceBuffer.zeros(np.int16, 64), DeviceBuffer.zeros(np.int8, 64), source=src,
+           words=("Cast from int16_t to int8_t",))
 
 
 def test_negative_vector_count(runtime, rng):

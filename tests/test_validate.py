@@ -959,6 +959,9 @@ GENERATED = [
     # strided / 2-D data movement: DataCopyPad forms are 910B only
     ("tests.kernels.dma_rows", ["Ascend910B3"]), ("tests.kernels.dma_rows_310p", SOCS),
     ("examples.depthwise_conv.kernels", ["Ascend910B3"]),
+    # types, casts and argmax (issue 13): int64 casts are 910B only
+    ("tests.kernels.index_types", ["Ascend910B3"]), ("tests.kernels.index_types_310p", SOCS),
+    ("examples.argmax.kernels", SOCS),
 ]
 
 

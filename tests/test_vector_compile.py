@@ -13,7 +13,7 @@ import pytest
 
 from ascendpy import CompileError, std
 from ascendpy.compiler import kernel_cpp, kernel_mlir
-from ascendpy.std import Ptr, bf16, f16, f32, i16, i32, u8, u32
+from ascendpy.std import Ptr, bf16, f16, f32, i8, i16, i32, u8, u32
 from tests.kernels import vector_ops as vk
 from tests.kernels import vector_ops_310p as vk310
 
@@ -430,13 +430,13 @@ def test_cast_round_mode_not_on_310p():
 
 def test_cast_pair_that_no_soc_has():
     @std.aiv_kernel
-    def k(x: Ptr[i32], y: Ptr[i16], n: u32):
+    def k(x: Ptr[i32], y: Ptr[i8], n: u32):
         a = std.ub_alloc(i32, 64)
-        b = std.ub_alloc(i16, 64)
+        b = std.ub_alloc(i8, 64)
         std.cast(b, a, std.RoundMode.CAST_NONE, n)  # MARK
 
     for soc in SOCS:
-        _expect(k, "# MARK", "std.cast from i32 to i16 is not available", soc=soc)
+        _expect(k, "# MARK", "std.cast from i32 to i8 is not available", soc=soc)
 
 
 def test_cast_mode_must_be_a_round_mode():

@@ -397,7 +397,7 @@ def test_cast_f32_to_f16(loader, runtime, rng, mode):
         assert_same_bits(got, round_to_f16(x, mode), f"f32->f16 {mode} n={n} block_dim={bd}")
 
 
-BF16_MODES = {k: v for k, v in F16_MODES.items() if k != "CAST_NONE"}
+BF16_MODES = {k: v for k, v in F16_MODES.items() if k not in ("CAST_NONE", "CAST_ODD")}  # CANN 8.1: R5 only
 
 
 def round_to_bf16(x: np.ndarray, mode: str) -> np.ndarray:

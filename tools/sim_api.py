@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
 # a compile (check.sh); the simulator side is a compile, then a run of every case that compiled,
 # since the simulator refuses some combinations only when they execute (unsupported_* faults).
 
-TYPES = ("half", "float", "int16_t", "int32_t", "uint16_t", "uint32_t", "int8_t", "uint8_t", "bfloat16_t")
+TYPES = ("half", "float", "int16_t", "int32_t", "uint16_t", "uint32_t", "int8_t", "uint8_t", "bfloat16_t", "int64_t")
 MATRIX = Path(__file__).resolve().with_name("sim_api_matrix.txt")
 _FORMS = {
     "binary": (("Add", "Sub", "Mul", "Div", "Max", "Min"), "{op}(d, a, b, N);"),
@@ -477,6 +477,10 @@ def matrix_cases() -> list[tuple[str, str, str, str]]:
         for op in ops:
             out += [(f"{op}<{t}>", t, t, body.replace("{op}", op)) for t in TYPES]
     out += [(f"Cast<{t},{s}>", t, s, "Cast(d, s, RoundMode::CAST_RINT, N);") for t in TYPES for s in TYPES if s != t]
+    # The same pairs with CAST_NONE: the simulator takes exactly the round modes CANN 8.1 implements per pair
+    # (vec.h cast_modes), so a pair without CAST_RINT shows up here (tests/test_index_types.py checks all modes).
+    out += [(f"Cast.none<{t},{s}>", t, s, "Cast(d, s, RoundMode::CAST_NONE, N);") for t in TYPES for s in TYPES
+            if s != t]
     for ops, body in _CUBE_FORMS.values():
         for op in ops:
             out += [(f"{op}<{t}>", t, t, _cube_body(body)) for t in TYPES]

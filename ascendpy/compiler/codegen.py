@@ -64,6 +64,15 @@ _SCAN_CONFIGS = {
 }
 
 _HELPERS: dict[str, str] = {
+    "bits": """\
+// The bits of a value as the unsigned integer of its size: ReduceMax / ReduceMin with calIndex store the index
+// so in an element of the value's type (reinterpret_cast, as CANN's ReduceMax page reads it).
+template <typename U, typename T>
+__aicore__ inline U apy_bits(T x)
+{
+    return *reinterpret_cast<U*>(&x);
+}
+""",
     "check": """\
 // Integer division by zero has no defined result on the device; the simulator reports it.
 template <typename T>
@@ -802,6 +811,9 @@ class CppEmitter:
             bits = _bits(op.result)
             it = _sint(bits) if isinstance(op, arith.FPToSIOp) else _uint(bits)
             self.define(f, op, f"static_cast<{_uint(bits)}>(apy_f2i<{it}>(static_cast<float>({v(op.input)})))")
+        elif isinstance(op, arith.BitcastOp):  # the index bits ReduceMax / ReduceMin store in a T element
+            self.helpers.add("bits")
+            self.define(f, op, f"apy_bits<{ctype(op.result.type)}>({v(op.input)})")
         elif isinstance(op, arith.ExtFOp | arith.TruncFOp):
             self.define(f, op, f"static_cast<{ctype(op.result.type)}>({v(op.input)})")
         elif isinstance(op, math.ExpOp | math.LogOp | math.SqrtOp):
@@ -1041,10 +1053,15 @@ class CppEmitter:
         scalar_type = f.bufs[args[1]][2] if fn == "CompareScalar" else f.bufs[args[0]][2]
         rendered = []
         for a in args[:-1]:
-            if a in f.bufs:
+            if a in f.bufs and fn == "Cast" and f.bufs[a][2] == "bool":  # no Cast on bool: cast its bytes
+                rendered.append(f"{f.bufs[a][0]}.ReinterpretCast<uint8_t>()")
+            elif a in f.bufs:
                 rendered.append(f.bufs[a][0])
             else:
                 rendered.append(f"static_cast<{scalar_type}>({self.v(f, a)})")
+        if op.mode is not None and op.mode.data == "calIndex":  # std.argmax / argmin: ReduceMax(..., count, true)
+            rendered.append(f"static_cast<int32_t>({self.v(f, args[-1])})")
+            return f"AscendC::{fn}({', '.join(rendered)}, true);"
         if op.mode is not None:
             enum = {"Cast": "RoundMode", "Compare": "CMPMODE", "CompareScalar": "CMPMODE", "Select": "SELMODE"}[fn]
             rendered.append(f"AscendC::{enum}::{op.mode.data}")

@@ -46,7 +46,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from ascendpy import std
 from ascendpy.compiler import cubeops, vecops
 from ascendpy.compiler import dialect as asc
-from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig
+from ascendpy.compiler.vecops import VEC_OPS, VECTOR_FORMS_OF_SCALAR_MATH, VecSig, reduce_work_elems
 from ascendpy.errors import CompileError
 from ascendpy.std import intrinsics as intr
 from ascendpy.std.types import ELEMENT_TYPES, SCALAR_TYPES, PtrType, ScalarType, bf16, boolean, f16, f32, i32, i64
@@ -1024,8 +1024,9 @@ class KernelFrontend(ast.NodeVisitor):
         sig = VEC_OPS.get(target) or VECTOR_FORMS_OF_SCALAR_MATH[target.__name__]
         result = self.vec_call(node, sig, target.__name__)
         if statement and result is not None and sig.form != "gather_mask":  # its kept count may go unused
-            raise self.error(f"the result of `{ast.unparse(node)}` is unused; assign it, or reduce into a buffer "
-                             f"with std.{target.__name__}(dst, src, count)", node)
+            into = "" if sig.form == "argmax" else \
+                f", or reduce into a buffer with std.{target.__name__}(dst, src, count)"
+            raise self.error(f"the result of `{ast.unparse(node)}` is unused; assign it{into}", node)
         return result
 
     def dma(self, node: ast.Call, is_load: bool) -> None:
@@ -1385,9 +1386,9 @@ class KernelFrontend(ast.NodeVisitor):
                   "compares": "(mask_u8, a, scalar, std.CMPMODE.X, count)",
                   "select": "(dst, mask_u8, a, b_or_scalar, count)", "reduce": "(src, count) or (dst, src, count)",
                   "cumsum": "(dst, src, rows, cols, axis) or (dst, src, rows, cols, axis, last_row)",
-                  "erf": "(dst, src, count)"}
+                  "erf": "(dst, src, count)", "argmax": "(src, count) -> u32 index"}
         arity = {"binary": 4, "scalar": 4, "unary": 3, "dup": 3, "cast": 4, "compare": 5, "compares": 5,
-                 "select": 5, "erf": 3}.get(sig.form)
+                 "select": 5, "erf": 3, "argmax": 2}.get(sig.form)
         if (arity is not None and len(args) != arity) or (sig.form == "reduce" and len(args) not in (2, 3)) or \
                 (sig.form == "cumsum" and len(args) not in (5, 6)):
             raise self.error(f"{what} takes {shapes[sig.form]}; got {len(args)} arguments", node)
@@ -1478,6 +1479,22 @@ class KernelFrontend(ast.NodeVisitor):
         elif form in ("cumsum", "erf"):  # scans and erf: advanced APIs with a compiler-allocated sharedTmpBuffer
             self.scan_erf_call(node, sig, what, typed)
             return None
+        elif form == "argmax":  # ReduceMax/ReduceMin with calIndex: [value, index bits] into a hidden buffer
+            src = self.buffer_arg(args[0], f"{what}: src")
+            typed([src], src)
+            d = self.new_buffer(src.elem, 32 // src.elem.nbytes, f"{self.prefix}{pyname}.result")
+            work = self.new_buffer(src.elem, reduce_work_elems(src.count, src.elem.nbytes, True),
+                                   f"{self.prefix}{pyname}.work")
+            if src.elem is f16 and isinstance(self.peek_literal(args[1]), int) and self.peek_literal(args[1]) > 65536:
+                raise self.error(f"{what}: ReduceMax/ReduceMin store a half's index in 16 bits, so at most 65536 "
+                                 f"f16 elements; split the range and compare the partial results", node)
+            self.emit_vec(sig, [d.ssa, src.ssa, work.ssa, self.count_arg(args[1], [src], what)], StringAttr("calIndex"))
+            one = self.emit(arith.ConstantOp(IntegerAttr(1, IndexType()))).results[0]
+            bits = self.emit(memref.LoadOp.get(d.ssa, [one])).results[0]
+            raw = self.emit(arith.BitcastOp(bits, IntegerType(src.elem.bits))).results[0]
+            if src.elem.bits < 32:
+                raw = self.emit(arith.ExtUIOp(raw, IntegerType(32))).results[0]
+            return Val(raw, std.u32)
         else:  # reduce
             into = len(args) == 3
             src = self.buffer_arg(args[1 if into else 0], f"{what}: src")
@@ -1487,10 +1504,7 @@ class KernelFrontend(ast.NodeVisitor):
                 typed([d, src], src)
             else:
                 d = self.new_buffer(src.elem, 32 // src.elem.nbytes, f"{self.prefix}{pyname}.result")
-            # sharedTmpBuffer: RoundUp(repeats * 2, elems per 32-byte block), repeats of 256 bytes (ReduceMax page).
-            per_block = 32 // src.elem.nbytes
-            repeats = -(-src.count * src.elem.nbytes // 256)
-            work = self.new_buffer(src.elem, max(per_block, -(-repeats * 2 // per_block) * per_block),
+            work = self.new_buffer(src.elem, reduce_work_elems(src.count, src.elem.nbytes, False),
                                    f"{self.prefix}{pyname}.work")
             operands = [d.ssa, src.ssa, work.ssa, self.count_arg(args[-1], [src], what)]
             if not into:

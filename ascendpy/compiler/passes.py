@@ -30,7 +30,15 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 
 from ascendpy.compiler import cubeops
 from ascendpy.compiler import dialect as asc
-from ascendpy.compiler.vecops import BRCB_310P_SCRATCH, BY_CPP, CASTS, GATHER_MASK_PATTERNS, soc_family
+from ascendpy.compiler.vecops import (
+    BRCB_310P_SCRATCH,
+    BY_CPP,
+    CAST_VIEW,
+    CASTS,
+    GATHER_MASK_PATTERNS,
+    cast_route,
+    soc_family,
+)
 from ascendpy.errors import CompileError
 from ascendpy.std.intrinsics import GatherPattern
 from ascendpy.std.types import ELEMENT_TYPES
@@ -199,16 +207,7 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
                 raise _error(op, f"{op.fn.data} on {dtype} is not available on {soc} (CANN 8.1 declares it only for "
                                  "910B); use f16 or f32", kernel)
         if isinstance(op, asc.VecOp) and op.fn.data == "Cast":
-            dst, src = (asc.buffer_dtype(v) for v in op.args[:2])
-            assert op.mode is not None
-            modes = CASTS[family].get((src, dst))
-            if modes is None:
-                pairs = ", ".join(f"{a}->{b}" for a, b in CASTS[family])
-                raise _error(op, f"std.cast from {src} to {dst} is not available on {soc}; supported: {pairs}",
-                             kernel)
-            if op.mode.data not in modes:
-                raise _error(op, f"std.cast {src}->{dst} with RoundMode.{op.mode.data} is not available on {soc}; "
-                                 f"use one of {', '.join('RoundMode.' + m for m in modes)}", kernel)
+            _check_cast(op, family, soc, kernel)
     rows: list[tuple[str, str, int, int, int, int | None]] = []
     for buf in bufs:
         role, uses = _role(buf)
@@ -279,6 +278,31 @@ def _check_dma_rows(op: asc.DmaRowsOp, soc: str, kernel: str) -> None:
                      f"multiples of 32 bytes ({per} {dtype} elements), with no padding, so that one strided "
                      f"DataCopy moves the rows: pad the matrix in GM to such a pitch, or move the rows one by one "
                      f"with std.{'load' if op.dir.data == 'in' else 'store'}", kernel)
+
+
+def _check_cast(op: asc.VecOp, family: str, soc: str, kernel: str) -> None:
+    """The cast pair and round mode exist on the SoC (a bool buffer casts as its u8 bytes), or a CompileError
+    naming what it has: a two-step route through its pairs, or the SoC that has the pair."""
+    dst, src = (asc.buffer_dtype(v) for v in op.args[:2])
+    assert op.mode is not None
+    s, d = CAST_VIEW.get(src, src), CAST_VIEW.get(dst, dst)
+    modes = CASTS[family].get((s, d))
+    if modes is None:
+        other = [f for f in CASTS if f != family and (s, d) in CASTS[f]]
+        routes = cast_route(family, s, d)
+        if routes:
+            mid, first, second = routes[0]
+            hint = (f"cast in two steps through a {mid} buffer: std.cast(tmp_{mid}, src, RoundMode.{first}, n), then "
+                    f"std.cast(dst, tmp_{mid}, RoundMode.{second}, n) (each step rounds once)")
+        else:
+            hint = f"{soc} has no cast route from {src} to {dst}"
+        pairs = ", ".join(f"{a}->{b}" for a, b in CASTS[family])
+        where = f" (CANN 8.1 has it on {'/'.join(other)} only)" if other else ""
+        raise _error(op, f"std.cast from {src} to {dst} is not available on {soc}{where}; {hint}; supported: {pairs}",
+                     kernel)
+    if op.mode.data not in modes:
+        raise _error(op, f"std.cast {src}->{dst} with RoundMode.{op.mode.data} is not available on {soc}; "
+                         f"use one of {', '.join('RoundMode.' + m for m in modes)}", kernel)
 
 
 def _check_budget(memory: str, limit: int, sizes: list[tuple[int, int | None]], lines: list[str],

@@ -20,7 +20,7 @@ FLOAT = ("f16", "f32")
 @dataclass(frozen=True)
 class VecSig:
     cpp: str  # AscendC function
-    form: str  # binary scalar unary dup cast compare compares select reduce cumsum erf, and the gather forms below
+    form: str  # binary scalar unary dup cast compare compares select reduce cumsum erf argmax, gather forms below
     dtypes: tuple[str, ...]
     missing_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (SoC family, dtypes it lacks)
 
@@ -30,7 +30,8 @@ class VecSig:
     @property
     def written(self) -> tuple[int, ...]:
         """IR operand positions the op writes (dst, and a reduction's or advanced API's work buffer)."""
-        return {"reduce": (0, 2), "broadcast": (0, 2), "cumsum": (0, 1, 3), "erf": (0, 2)}.get(self.form, (0,))
+        return {"reduce": (0, 2), "argmax": (0, 2), "broadcast": (0, 2), "cumsum": (0, 1, 3),
+                "erf": (0, 2)}.get(self.form, (0,))
 
 
 VEC_OPS: dict[object, VecSig] = {
@@ -59,6 +60,9 @@ VEC_OPS: dict[object, VecSig] = {
     # ---- scans and erf: advanced APIs (lib/math/cumsum.h, lib/math/erf.h) with a sharedTmpBuffer; see below.
     intr.cumsum: VecSig("CumSum", "cumsum", FLOAT),  # IR operands: dst, lastRow, src, tmp (u8), rows, cols
     intr.erf: VecSig("Erf", "erf", FLOAT),  # IR operands: dst, src, tmp (u8), count
+    # argmax / argmin (issue 13): ReduceMax / ReduceMin(dst, src, work, count, calIndex = true)
+    intr.argmax: VecSig("ReduceMax", "argmax", FLOAT),
+    intr.argmin: VecSig("ReduceMin", "argmax", FLOAT),
 }
 # exp / ln / sqrt: the std markers double as scalar math; with three arguments they are these.
 VECTOR_FORMS_OF_SCALAR_MATH = {"exp": VecSig("Exp", "unary", FLOAT), "ln": VecSig("Ln", "unary", FLOAT),
@@ -109,25 +113,59 @@ def broadcast_tmp_bytes(family: str, nbytes: int, rows: int, cols: int, axis: in
 
 BY_CPP: dict[str, VecSig] = {s.cpp: s for s in [*VEC_OPS.values(), *VECTOR_FORMS_OF_SCALAR_MATH.values()]}
 
-# Cast pairs (src, dst) -> round modes, per SoC family (reference section 1.7, Cast tables).
-_ALL = ("CAST_NONE", "CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD")
-_INT = ("CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC")
+# ---- casts (types, casts and argmax: issue 13)
+# Cast pairs (src, dst) -> round modes, per SoC family: the cases of CANN 8.1's CastIntrinsicsImpl that issue a
+# vconv (basic_api/impl/dav_c220 and dav_m200 kernel_operator_vec_vconv_impl.h); on 310P only those the Cast page
+# also lists (8.1 has f32 -> i32 there, the page does not). int32 -> half (vconv_deq, scaled by SetDeqScale) is not
+# offered. The simulator implements the same pairs and modes (ascendpy_sim::cast_modes in vec.h).
+_R5 = ("CAST_RINT", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC")
+_ALL = ("CAST_NONE", *_R5, "CAST_ODD")
 CASTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     "910B": {
-        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): _ALL, ("f32", "bf16"): ("CAST_RINT", "CAST_FLOOR",
-        "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC", "CAST_ODD"), ("bf16", "f32"): ("CAST_NONE",),
-        ("f32", "i32"): _INT, ("i32", "f32"): ("CAST_NONE",), ("f32", "f32"): _INT,
-        ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",), ("i16", "f16"): ("CAST_NONE",),
-        ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
+        ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): _ALL, ("f32", "bf16"): _R5, ("bf16", "f32"): ("CAST_NONE",),
+        ("bf16", "i32"): _R5, ("f32", "i32"): _R5, ("i32", "f32"): ("CAST_NONE", *_R5), ("f32", "f32"): _R5,
+        ("f16", "i32"): _R5, ("f16", "i16"): _R5, ("i16", "f16"): ("CAST_NONE", *_R5), ("u8", "f16"): ("CAST_NONE",),
+        ("i8", "f16"): ("CAST_NONE",), ("f16", "i8"): ("CAST_NONE", *_R5), ("f16", "u8"): ("CAST_NONE", *_R5),
+        ("f32", "i16"): _R5, ("i16", "f32"): ("CAST_NONE",), ("i32", "i16"): ("CAST_NONE",),
+        ("i32", "i64"): ("CAST_NONE",), ("i64", "i32"): ("CAST_NONE",), ("f32", "i64"): _R5, ("i64", "f32"): _R5,
     },
     "310P": {
         ("f16", "f32"): ("CAST_NONE",), ("f32", "f16"): ("CAST_NONE", "CAST_ODD"),
-        ("i32", "f32"): ("CAST_NONE",), ("f16", "i32"): _INT, ("f16", "i16"): ("CAST_RINT",),
+        ("i32", "f32"): ("CAST_NONE",), ("f16", "i32"): _R5, ("f16", "i16"): ("CAST_RINT",),
         ("i16", "f16"): ("CAST_NONE",), ("u8", "f16"): ("CAST_NONE",), ("i8", "f16"): ("CAST_NONE",),
         ("f16", "i8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
         ("f16", "u8"): ("CAST_NONE", "CAST_FLOOR", "CAST_CEIL", "CAST_ROUND", "CAST_TRUNC"),
+        ("i32", "i16"): ("CAST_NONE",),
     },
 }
+# A bool buffer is cast as its bytes: AscendC has no Cast on bool, so codegen casts `buf.ReinterpretCast<uint8_t>()`.
+CAST_VIEW = {"bool": "u8"}
+
+
+def cast_route(family: str, src: str, dst: str) -> list[tuple[str, str, str]]:
+    """Two-step routes src -> mid -> dst through the SoC's Cast pairs: (mid, a round mode of each step)."""
+    pairs = CASTS[family]
+    return [(mid, modes[0], pairs[(mid, dst)][0]) for (a, mid), modes in pairs.items()
+            if a == src and mid not in (src, dst) and (mid, dst) in pairs]
+
+
+def reduce_work_elems(count: int, nbytes: int, index: bool) -> int:
+    """Elements of ReduceMax / ReduceMin's sharedTmpBuffer for `count` elements of `nbytes` bytes (the ReduceMax
+    page's rule: the first round's [value, index] pairs, and with calIndex each later round's beside them)."""
+    per_repeat, per_block = 256 // nbytes, 32 // nbytes
+
+    def up(n: int, k: int) -> int:
+        return -(-n // k) * k
+
+    first = 2 * -(-count // per_repeat)
+    if not index:
+        return max(per_block, up(first, per_block))
+    second = 2 * -(-first // per_repeat)
+    need = up(first, per_block) + up(second, per_block)
+    if second > 2:
+        third = 2 * -(-second // per_repeat)
+        need = up(first, per_block) + up(second, per_block) + up(third, per_block)
+    return need
 
 
 def soc_family(soc: str) -> str:

@@ -25,7 +25,7 @@ _SCALAR_FORMATS: dict[str, tuple[str, str]] = {  # dtype -> (struct format, kind
 }
 _NUMPY_OF = {"u8": "uint8", "i8": "int8", "u16": "uint16", "i16": "int16", "u32": "uint32", "i32": "int32",
              "u64": "uint64", "i64": "int64", "f16": "float16", "f32": "float32", "f64": "float64",
-             "bf16": "bfloat16"}
+             "bf16": "bfloat16", "bool": "bool"}
 
 
 class _LoadedBinary(Resource):

@@ -25,7 +25,7 @@ from ascendpy.runtime._acl import MallocPolicy, MemcpyKind
 from ascendpy.runtime.objects import Context, Resource, Stream, _caller_site, _require_parent
 
 _PLAIN = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "float16", "float32",
-          "float64", "bfloat16"}
+          "float64", "bfloat16", "bool"}  # bool: one 0/1 byte per element (Ptr[std.boolean])
 
 
 def device_dtype(dtype: object) -> np.dtype:

@@ -87,6 +87,9 @@ reduce_sum = device_only("reduce_sum")
 # ---- scans and erf (advanced APIs; the compiler allocates their sharedTmpBuffer)
 cumsum = device_only("cumsum")  # cumsum(dst, src, rows, cols, axis[, last_row]) over a row-major [rows, cols] tile
 erf = device_only("erf")  # erf(dst, src, count)
+# argmax / argmin (issue 13): ReduceMax / ReduceMin with calIndex = true; the first (lowest) index on ties.
+argmax = device_only("argmax")  # argmax(src, count) -> u32 index of the first maximum of src[0:count]
+argmin = device_only("argmin")  # argmin(src, count) -> u32 index of the first minimum
 # exp, ln and sqrt are shared with the scalar forms: std.exp(x) or std.exp(dst, src, count).
 
 # ---- cube buffers (2-D matrix tiles, compile-time shapes; docs/cube.md)

@@ -20,7 +20,8 @@ Activations (dst may be src): relu, sigmoid, tanh, gelu, softmax, elu, silu
 log_softmax, hardtanh. Composites: layernorm, rmsnorm, l1_norm, l2_norm,
 mse_loss, huber_loss, hinge_loss, cosine_similarity, sgd_update, reduce_mean,
 reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns of a tile),
-gelu_exact (GELU with std.erf).
+gelu_exact (GELU with std.erf). Masks: mask_to_bool, bool_to_mask (bool
+buffers and the u8 bit masks of std.compare, through f16).
 """
 
 from __future__ import annotations
@@ -480,3 +481,27 @@ def gelu_exact(dst, src, n):
     std.adds(w, w, 1.0, n)
     std.mul(w, w, src, n)
     std.muls(dst, w, 0.5, n)
+
+
+# ------------------------------------------------------------------ bool <-> compare masks (issue 13)
+@std.inline
+def mask_to_bool(dst, mask, n):
+    """dst[i] = bit i of a std.compare / std.compares mask, as bool bytes (0 or 1). One f16 work buffer.
+
+    AscendC has no bool vector op: Duplicate 1.0, Select(mask, 1.0, 0.0), then Cast f16 -> u8 into dst's bytes.
+    """
+    w = std.ub_alloc(std.f16, len(dst))
+    std.duplicate(w, 1.0, n)
+    std.select(w, mask, w, 0.0, n)
+    std.cast(dst, w, std.RoundMode.CAST_NONE, n)
+
+
+@std.inline
+def bool_to_mask(mask, src, n):
+    """The compare mask of a bool buffer (bit i set where src[i] is nonzero). One f16 work buffer.
+
+    Cast u8 -> f16 of src's bytes, then CompareScalar(!= 0), whose rules (std.compares) apply.
+    """
+    w = std.ub_alloc(std.f16, len(src))
+    std.cast(w, src, std.RoundMode.CAST_NONE, n)
+    std.compares(mask, w, 0.0, std.CMPMODE.NE, n)

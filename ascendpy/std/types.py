@@ -29,7 +29,7 @@ class ScalarType:
 
     @property
     def nbytes(self) -> int:
-        return self.bits // 8
+        return max(1, self.bits // 8)  # bool: one byte per element in memory (numpy bool_, C++ bool)
 
     def min_max(self) -> tuple[int, int] | tuple[float, float]:
         if self.kind == "u":
@@ -60,13 +60,14 @@ i64 = ScalarType("i64", "i", 64, "int64_t", "int64")
 f16 = ScalarType("f16", "f", 16, "half", "float16")
 f32 = ScalarType("f32", "f", 32, "float", "float32")
 bf16 = ScalarType("bf16", "f", 16, "bfloat16_t", "bfloat16")  # buffers and pointers only: no scalar arithmetic
-boolean = ScalarType("bool", "u", 1, "bool", "bool")
+boolean = ScalarType("bool", "u", 1, "bool", "bool")  # scalars (comparisons); Ptr / buffers hold one 0/1 byte each
 
 SCALAR_TYPES: dict[str, ScalarType] = {
     t.name: t for t in (u8, i8, u16, i16, u32, i32, u64, i64, f16, f32)
 }
-# Element types of Ptr[...] and on-chip buffers: the scalar types plus bf16 (910B only).
-ELEMENT_TYPES: dict[str, ScalarType] = {**SCALAR_TYPES, "bf16": bf16}
+# Element types of Ptr[...] and on-chip buffers: the scalar types plus bf16 (910B only) and bool (one byte each,
+# moved and indexed like u8; std.cast and std.ops.mask_to_bool / bool_to_mask convert it on chip).
+ELEMENT_TYPES: dict[str, ScalarType] = {**SCALAR_TYPES, "bf16": bf16, "bool": boolean}
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class PtrType:
 
 class _PtrFactory:
     def __getitem__(self, elem: ScalarType) -> PtrType:
-        if not isinstance(elem, ScalarType) or elem is boolean:
+        if not isinstance(elem, ScalarType):
             raise TypeError(
                 f"Ptr[...] takes an element type such as u16 or f32, not {elem!r}; "
                 f"valid: {', '.join(ELEMENT_TYPES)}"

@@ -96,7 +96,7 @@ def int_modes(yb, xb, cnt, mode):
 
 @std.inline
 def narrow_modes(yb, xb, cnt, mode):
-    """f32 -> f16 / bf16 with any rounding mode but CAST_NONE."""
+    """f32 -> f16 with any rounding mode but CAST_NONE."""
     if mode == 6:
         std.cast(yb, xb, std.RoundMode.CAST_ODD, cnt)
     else:
@@ -462,7 +462,7 @@ def cast_f32_f16(x: Ptr[f32], y: Ptr[f16], n: u32, mode: u32):
 
 @std.aiv_kernel
 def cast_f32_bf16(x: Ptr[f32], y: Ptr[bf16], n: u32, mode: u32):
-    tiled_unary(narrow_modes, f32, bf16, x, y, n, mode)
+    tiled_unary(int_modes, f32, bf16, x, y, n, mode)  # CANN 8.1: no CAST_ODD (nor CAST_NONE) for f32 -> bf16
 
 
 @std.aiv_kernel

@@ -1048,6 +1048,7 @@ inline void DataCopy(const GlobalTensor<T>& dstGlobal, const LocalTensor<T>& src
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dstLocal, const LocalTensor<T>& srcLocal, const DataCopyParams& intriParams,
                      const DataCopyEnhancedParams& enhancedParams) {
+  static_assert(!std::is_same<T, int64_t>::value, "DataCopy with DataCopyEnhancedParams: CANN 8.1 has no int64_t form");
   if (srcLocal.sim_buf_ && srcLocal.sim_buf_->hw == ascendpy_sim::Hw::L0C) {
     const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "DataCopy");
     ascendpy_sim::co1_to_ub_run(r, dstLocal.sim_buf_, reinterpret_cast<uint8_t*>(dstLocal.sim_addr_), dstLocal.sim_gen_,

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -325,23 +326,47 @@ inline const char* round_mode_name(AscendC::RoundMode m) {
 
 template <typename T>
 struct cast_type : std::integral_constant<bool, one_of<T, half, bfloat16_t, float, int8_t, uint8_t, int16_t,
-                                                       uint16_t, int32_t, uint32_t>::value> {};
+                                                       uint16_t, int32_t, uint32_t, int64_t>::value> {};
 
-// The Cast pairs CANN 8.1 declares per SoC (dst, src), probed by tools/sim_api.py (the type matrix):
-// every pair 310P (dav-m200) has, plus the bfloat16_t ones on 910B (dav-c220).
+// Round-mode sets of the Cast pairs, bit m for RoundMode value m.
+constexpr uint32_t kCastNone = 1u << 0, kCastOdd = 1u << 6;
+constexpr uint32_t kCastR5 = 0x3eu;  // CAST_RINT CAST_FLOOR CAST_CEIL CAST_ROUND CAST_TRUNC
+constexpr uint32_t kCastAll = 0x7fu;
+
+template <typename T, typename U, typename D, typename S>
+constexpr bool cast_is() { return std::is_same<T, D>::value && std::is_same<U, S>::value; }
+
+// The round modes CANN 8.1 implements for Cast to T from U on each SoC (0: no such pair): the cases of
+// CastIntrinsicsImpl that issue a vconv in basic_api/impl/dav_c220 (910B) and dav_m200 (310P)
+// kernel_operator_vec_vconv_impl.h, within the pairs CheckCastDatatype admits. int32_t -> half is vconv_deq on
+// both (its round mode is not read; CANN scales by SetDeqScale, which the simulator does not model: scale 1).
+// Pairs that compile but only report "not supported" (int16_t -> int8_t, and on 310P every int64_t pair,
+// float -> float, float <-> int16_t) are not pairs. Probed by tools/sim_api.py (the type matrix).
 template <typename T, typename U>
-constexpr bool cast_pair(bool on_310p) {
-  constexpr bool common =
-      (std::is_same<T, float>::value && one_of<U, half, int16_t, int32_t>::value) ||
-      (std::is_same<T, half>::value && one_of<U, float, int16_t, int32_t, int8_t, uint8_t>::value) ||
-      (std::is_same<T, int16_t>::value && one_of<U, float, half, int32_t>::value) ||
-      (std::is_same<T, int32_t>::value && one_of<U, float, half>::value) ||
-      (std::is_same<T, int8_t>::value && one_of<U, half, int16_t>::value) ||
-      (std::is_same<T, uint8_t>::value && one_of<U, half, int16_t>::value);
-  constexpr bool bf16 = (std::is_same<T, bfloat16_t>::value && std::is_same<U, float>::value) ||
-                        (std::is_same<T, float>::value && std::is_same<U, bfloat16_t>::value) ||
-                        (std::is_same<T, int32_t>::value && std::is_same<U, bfloat16_t>::value);
-  return common || (bf16 && !on_310p) || std::is_same<T, U>::value;
+constexpr uint32_t cast_modes(bool on_310p) {
+  if (cast_is<T, U, half, int32_t>()) return kCastAll;
+  if (cast_is<T, U, half, int8_t>() || cast_is<T, U, half, uint8_t>() || cast_is<T, U, float, half>()) return kCastNone;
+  if (cast_is<T, U, int32_t, half>() || cast_is<T, U, int32_t, float>()) return kCastR5;
+  if (cast_is<T, U, int16_t, int32_t>()) return kCastNone;
+  if (on_310p) {
+    if (cast_is<T, U, float, int32_t>() || cast_is<T, U, half, int16_t>()) return kCastNone;
+    if (cast_is<T, U, int8_t, half>() || cast_is<T, U, uint8_t, half>()) return kCastNone | (kCastR5 & ~0x2u);
+    if (cast_is<T, U, half, float>()) return kCastNone | kCastOdd;
+    if (cast_is<T, U, int16_t, half>()) return 0x2u;  // CAST_RINT only
+    return 0;
+  }
+  if (cast_is<T, U, float, int32_t>() || cast_is<T, U, half, int16_t>() || cast_is<T, U, int8_t, half>() ||
+      cast_is<T, U, uint8_t, half>())
+    return kCastNone | kCastR5;
+  if (cast_is<T, U, half, float>()) return kCastAll;
+  if (cast_is<T, U, int16_t, half>() || cast_is<T, U, float, float>() || cast_is<T, U, bfloat16_t, float>() ||
+      cast_is<T, U, int32_t, bfloat16_t>() || cast_is<T, U, int16_t, float>() || cast_is<T, U, int64_t, float>() ||
+      cast_is<T, U, float, int64_t>())
+    return kCastR5;
+  if (cast_is<T, U, float, bfloat16_t>() || cast_is<T, U, float, int16_t>() || cast_is<T, U, int64_t, int32_t>() ||
+      cast_is<T, U, int32_t, int64_t>())
+    return kCastNone;
+  return 0;
 }
 
 template <typename T>
@@ -365,6 +390,18 @@ template <typename U>
 inline double to_double(U v) {
   if constexpr (is_f16like<U>::value) {
     return static_cast<double>(static_cast<float>(v));
+  } else if constexpr (std::is_same<U, int64_t>::value) {
+    // Exact below 2^53; above, rounded to odd in double (53 >= 24 + 2 bits), so that the one rounding to
+    // float that follows gives the correctly rounded result in every mode, as int64_t -> float does.
+    const uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    int len = 0;
+    while (len < 64 && (a >> len) != 0) ++len;
+    if (len <= 53) return static_cast<double>(v);
+    const int sh = len - 53;
+    uint64_t q = a >> sh;
+    if (a & ((uint64_t(1) << sh) - 1)) q |= 1;
+    const double d = std::ldexp(static_cast<double>(q), sh);
+    return v < 0 ? -d : d;
   } else {
     return static_cast<double>(v);
   }
@@ -410,34 +447,40 @@ inline T cast_from_double(double v, Rnd m) {
 
 namespace AscendC {
 
-// dst[i] = src[i] converted with roundMode. Implemented pairs: every
-// combination of half / bfloat16_t / float with each other and with
-// (u)int8/16/32 in either direction (int -> int is not a Cast pair), plus
-// float -> float and half -> half rounding to integral values. CAST_NONE
-// means CAST_RINT where precision is lost; CAST_ODD into an integer type is
-// rejected.
+// dst[i] = src[i] converted with roundMode, for exactly the pairs and round modes of cast_modes (CANN 8.1 per
+// SoC); any other pair or mode is an unsupported_cast fault. CAST_NONE means CAST_RINT where precision is lost.
+// Out-of-range values saturate (integer results; NaN becomes 0), as the hardware does; float -> float rounds to
+// an integral value.
 template <typename T, typename U>
 inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const RoundMode& roundMode,
                  const uint32_t count) {
   const ascendpy_sim::OpRec r = ascendpy_sim::op_begin(PIPE_V, "Cast");
   ascendpy_sim::mask_level2_done();
   if (count == 0) return;
-  constexpr bool t_int = std::is_integral<T>::value, u_int = std::is_integral<U>::value;
   if ((std::is_same<T, bfloat16_t>::value || std::is_same<U, bfloat16_t>::value) && ascendpy_sim::soc_is_310p()) {
     ascendpy_sim::fault("unsupported_on_soc", ascendpy_sim::cat("Cast ", ascendpy_sim::type_name<U>(), " -> ",
                                                                 ascendpy_sim::type_name<T>(), ": ",
                                                                 ascendpy_sim::soc_name(), " has no bfloat16_t"));
   }
-  if (!ascendpy_sim::cast_type<T>::value || !ascendpy_sim::cast_type<U>::value || (t_int && u_int) ||
-      !ascendpy_sim::cast_pair<T, U>(ascendpy_sim::soc_is_310p())) {
+  const uint32_t modes = ascendpy_sim::cast_type<T>::value && ascendpy_sim::cast_type<U>::value
+                             ? ascendpy_sim::cast_modes<T, U>(ascendpy_sim::soc_is_310p())
+                             : 0;
+  if (modes == 0) {
     ascendpy_sim::fault("unsupported_cast", ascendpy_sim::cat("Cast from ", ascendpy_sim::type_name<U>(), " to ",
                                                               ascendpy_sim::type_name<T>(), " does not exist on ",
                                                               ascendpy_sim::soc_name(), " in CANN 8.1"));
   }
   const ascendpy_sim::Rnd m = ascendpy_sim::rnd_of(roundMode);
-  if (t_int && m == ascendpy_sim::Rnd::ODD) {
-    ascendpy_sim::fault("invalid_argument", ascendpy_sim::cat("Cast to ", ascendpy_sim::type_name<T>(),
-                                                              " does not support RoundMode::CAST_ODD"));
+  if (!((modes >> static_cast<unsigned>(roundMode)) & 1u)) {
+    std::string have;
+    for (unsigned k = 0; k < 7; ++k)
+      if ((modes >> k) & 1u)
+        have += std::string(have.empty() ? "" : ", ") + ascendpy_sim::round_mode_name(static_cast<RoundMode>(k));
+    ascendpy_sim::fault("unsupported_cast", ascendpy_sim::cat("Cast from ", ascendpy_sim::type_name<U>(), " to ",
+                                                              ascendpy_sim::type_name<T>(), " with RoundMode::",
+                                                              ascendpy_sim::round_mode_name(roundMode),
+                                                              " does not exist on ", ascendpy_sim::soc_name(),
+                                                              " in CANN 8.1 (it has ", have, ")"));
   }
   ascendpy_sim::check_vec(dst, count, "Cast", "dst");
   ascendpy_sim::check_vec(src, count, "Cast", "src");
@@ -447,15 +490,9 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
     const double v = ascendpy_sim::to_double(ascendpy_sim::load(src.sim_addr_, i));
     T out;
     if constexpr (std::is_same<T, U>::value && !std::is_integral<T>::value) {
-      // Same floating type: CAST_NONE copies, other modes round to an integral value.
-      if (roundMode == RoundMode::CAST_NONE || !std::isfinite(v)) {
-        out = ascendpy_sim::load(src.sim_addr_, i);
-      } else {
-        out = ascendpy_sim::cast_from_double<T>(ascendpy_sim::round_integral(v, m == ascendpy_sim::Rnd::ODD
-                                                                                    ? ascendpy_sim::Rnd::TRUNC
-                                                                                    : m),
-                                                ascendpy_sim::Rnd::RNE);
-      }
+      out = std::isfinite(v) ? ascendpy_sim::cast_from_double<T>(ascendpy_sim::round_integral(v, m),
+                                                                 ascendpy_sim::Rnd::RNE)
+                             : ascendpy_sim::load(src.sim_addr_, i);
     } else {
       out = ascendpy_sim::cast_from_double<T>(v, m);
     }
@@ -674,6 +711,20 @@ inline void reduce_checks(const OpRec& r, const AscendC::LocalTensor<T>& dst, co
   vwr(r, dst, dst_elems * sizeof(T));
 }
 
+// Elements of sharedTmpBuffer ReduceMax / ReduceMin need for n elements (the ReduceMax page's rule): the first
+// round's [value, index] pairs, rounded up to 32 bytes; with calIndex also each later round's (kept for the index).
+template <typename T>
+inline uint64_t reduce_work_elems(uint64_t n, bool cal_index) {
+  constexpr uint64_t per_repeat = 256 / sizeof(T), per_block = 32 / sizeof(T);
+  auto up = [](uint64_t v, uint64_t k) { return (v + k - 1) / k * k; };
+  const uint64_t first = 2 * ((n + per_repeat - 1) / per_repeat);
+  if (!cal_index) return up(first, per_block);
+  const uint64_t second = 2 * ((first + per_repeat - 1) / per_repeat);
+  uint64_t need = up(first, per_block) + up(second, per_block);
+  if (second > 2) need += up(2 * ((second + per_repeat - 1) / per_repeat), per_block);
+  return need;
+}
+
 template <typename T, bool is_max>
 inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& src,
                            const AscendC::LocalTensor<T>& tmp, int32_t count, bool calIndex, const char* op) {
@@ -685,6 +736,8 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
     fault("invalid_argument", cat(op, ": with calIndex, half inputs are limited to 65536 elements (got ", n, ")"));
   }
   reduce_checks(r, dst, src, tmp, n, calIndex ? 2 : 1, op);
+  check_vec(tmp, reduce_work_elems<T>(n, calIndex), op, "sharedTmpBuffer");  // the sizes the vendor writes
+  vwr(r, tmp, reduce_work_elems<T>(n, calIndex) * sizeof(T));
   T best = load(src.sim_addr_, 0);
   uint64_t at = 0;
   for (uint64_t i = 1; i < n; ++i) {
