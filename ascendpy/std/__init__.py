@@ -58,6 +58,13 @@ from ascendpy.std.intrinsics import (
     sub,
     ub_alloc,
 )
+from ascendpy.std.intrinsics import (  # cross-block work: SyncAll and store atomics
+    set_atomic_add,
+    set_atomic_max,
+    set_atomic_min,
+    set_atomic_none,
+    sync_all,
+)
 from ascendpy.std.types import (
     ELEMENT_TYPES,
     SCALAR_TYPES,
@@ -87,6 +94,7 @@ __all__ = [
     "cube_kernel", "mix_kernel", "l1_alloc", "l0a_alloc", "l0b_alloc", "l0c_alloc", "load_nz", "load_l0a",
     "load_l0b", "load_l0b_trans", "mmad", "fixpipe", "is_aic", "is_aiv", "cross_core_set_flag",
     "cross_core_wait_flag", "get_subblock_idx",
+    "sync_all", "set_atomic_add", "set_atomic_max", "set_atomic_min", "set_atomic_none",
 ]
 
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name

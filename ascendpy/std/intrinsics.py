@@ -103,3 +103,10 @@ is_aiv = device_only("is_aiv")  # `if std.is_aiv():` -- the block runs on the tw
 cross_core_set_flag = device_only("cross_core_set_flag")  # CrossCoreSetFlag<2, PIPE>(flag_id), flag_id 0..15
 cross_core_wait_flag = device_only("cross_core_wait_flag")  # CrossCoreWaitFlag(flag_id)
 get_subblock_idx = device_only("get_subblock_idx")  # GetSubBlockIdx(): 0 or 1 on the AIVs of a group, 0 on the AIC
+
+# ---- cross-block work in one launch: SyncAll and store atomics (docs/vector.md, "Cross-block work")
+sync_all = device_only("sync_all")  # sync_all(): SyncAll() (910B); sync_all(ws: Ptr[i32]): SyncAll(ws, ub) (both)
+set_atomic_add = device_only("set_atomic_add")  # set_atomic_add(dtype): SetAtomicAdd<T>(): GM stores add
+set_atomic_max = device_only("set_atomic_max")  # set_atomic_max(dtype): SetAtomicMax<T>() (910B)
+set_atomic_min = device_only("set_atomic_min")  # set_atomic_min(dtype): SetAtomicMin<T>() (910B)
+set_atomic_none = device_only("set_atomic_none")  # set_atomic_none(): SetAtomicNone(): GM stores overwrite again
