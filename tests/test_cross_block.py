@@ -413,3 +413,16 @@ def test_the_toolchain_finds_sync_all_per_entry():
     assert not any(k["sync_all"] for k in meta.values())  # the atomics fixture never syncs: waves as usual
     meta = _cpp("sync_all.cpp").artifact.metadata["kernels"]
     assert meta["sync_hard"]["sync_all"] and meta["sync_soft"]["sync_all"]  # named in a shared helper: all entries
+
+
+# ------------------------------------------------------------------------------------------------ validator
+def test_the_validator_knows_sync_all_and_the_atomic_switch():
+    from ascendpy.toolchain.validate import validate
+
+    for name in ("atomics.cpp", "sync_all.cpp"):  # SyncAll drains every pipe, like PipeBarrier<PIPE_ALL>
+        assert validate((CPP / name).read_text(), "Ascend910B3", source_name=name) == []
+    left_on = ('#include "kernel_operator.h"\nextern "C" __global__ __aicore__ void k(GM_ADDR y)\n{\n'
+               "    AscendC::SetAtomicAdd<float>();\n}\n")
+    diags = validate(left_on, "Ascend910B3", source_name="k.cpp")
+    assert [(d.code, d.line, d.severity) for d in diags] == [("atomic-left-on", 4, "warning")], diags
+    assert validate(left_on.replace("();\n}", "();\n    AscendC::SetAtomicNone();\n}"), "Ascend910B3") == []

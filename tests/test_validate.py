@@ -954,6 +954,9 @@ GENERATED = [
     ("tests.kernels.mix_matmul", ["Ascend910B3"]),  # 310P has no mix kernels (coupled cores)
     ("examples.matmul.kernels", ["Ascend910B3"]),
     ("ascendpy.ops.kernels.matmul", SOCS), ("ascendpy.ops.kernels.matmul_bf16", ["Ascend910B3"]),
+    # cross-block work: the hardware SyncAll (std.sync_all()) and i32 / max atomics are 910B only
+    ("tests.kernels.cross_block", SOCS), ("tests.kernels.cross_block_910b", ["Ascend910B3"]),
+    ("examples.global_sum.kernels", ["Ascend910B3"]), ("examples.global_sum.kernels_310p", SOCS),
 ]
 
 
