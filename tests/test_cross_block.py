@@ -19,7 +19,7 @@ from ascendpy import CompileError, DeviceBuffer, KernelLoader, Stream, std
 from ascendpy.compiler import kernel_cpp
 from ascendpy.runtime._acl import AclError
 from ascendpy.runtime.faults import AlignmentFault, AtomicModeFault, DeadlockFault, KernelFault
-from ascendpy.std import Ptr, f32, i32, u8, u32
+from ascendpy.std import Ptr, f32, i32, u8
 from ascendpy.toolchain.compile import compile_cpp
 from tests.kernels import cross_block as cb
 from tests.kernels import cross_block_910b as cb910
@@ -379,7 +379,8 @@ def test_cpp_sync_all_on_310p_soft_only(runtime310, rng):
 
 @pytest.mark.parametrize("bug,cls,kind,words", [
     ("skip_sync", DeadlockFault, "deadlock", ("SyncAll() on AIV block 0", "finished without arriving: AIV block 3")),
-    ("soft_twice", DeadlockFault, "deadlock", ("SyncAll(gmWorkspace, ubWorkspace) on block 0", "add up to 9 of the 16")),
+    ("soft_twice", DeadlockFault, "deadlock",
+     ("SyncAll(gmWorkspace, ubWorkspace) on block 0", "add up to 9 of the 16")),
     ("atomic_left_on", AtomicModeFault, "atomic_left_on", ("SetAtomicAdd<float> still on",)),
     ("hard_in_aiv_only", AlignmentFault, "unsupported_kernel_type", ("KERNEL_TYPE_MIX_AIV_1_0",)),
 ])

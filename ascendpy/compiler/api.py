@@ -24,7 +24,7 @@ from ascendpy.std import KernelFunction
 class KernelSignature:
     name: str
     params: tuple[tuple[str, str], ...]  # (name, "Ptr[u16]" | "u32" | ...)
-    kind: str = "aiv"  # the toolchain's core kind of its C++: the decorator's, "mix" for a hardware-SyncAll vector kernel
+    kind: str = "aiv"  # the core kind of its C++: the decorator's; "mix" for a vector kernel with the hardware SyncAll
 
 
 @dataclass(frozen=True)

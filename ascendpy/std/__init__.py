@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ascendpy.std.intrinsics import (
+from ascendpy.std.intrinsics import (  # cross-block work: SyncAll and store atomics
     CMPMODE,
     RoundMode,
     abs,
@@ -54,16 +54,14 @@ from ascendpy.std.intrinsics import (
     relu,
     rsqrt,
     select,
-    store,
-    sub,
-    ub_alloc,
-)
-from ascendpy.std.intrinsics import (  # cross-block work: SyncAll and store atomics
     set_atomic_add,
     set_atomic_max,
     set_atomic_min,
     set_atomic_none,
+    store,
+    sub,
     sync_all,
+    ub_alloc,
 )
 from ascendpy.std.types import (
     ELEMENT_TYPES,

@@ -192,7 +192,8 @@ def _stubs(found: list[entries.Entry], types: dict[str, str] | None = None) -> s
         out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t __ascendpy_kernel_type_{k} = '
                    f"{entries.KERNEL_TYPES.index(kernel_type)};  // {kernel_type}")
         if e.sync_all:  # SyncAll: the simulator starts every block at once (ascendpy_sim_abi.h)
-            out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t __ascendpy_kernel_sync_all_{k} = 1;')
+            out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t '
+                       f"__ascendpy_kernel_sync_all_{k} = 1;")
     names = ", ".join(f'"{e.name}"' for e in found)
     out.append(f'extern "C" __attribute__((visibility("default"))) const char* const '
                f"__ascendpy_kernel_names[] = {{{names}{', ' if names else ''}nullptr}};")
