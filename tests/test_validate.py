@@ -962,6 +962,9 @@ GENERATED = [
     # types, casts and argmax (issue 13): int64 casts are 910B only
     ("tests.kernels.index_types", ["Ascend910B3"]), ("tests.kernels.index_types_310p", SOCS),
     ("examples.argmax.kernels", SOCS),
+    # cross-block work: the hardware SyncAll (std.sync_all()) and i32 / max atomics are 910B only
+    ("tests.kernels.cross_block", SOCS), ("tests.kernels.cross_block_910b", ["Ascend910B3"]),
+    ("examples.global_sum.kernels", ["Ascend910B3"]), ("examples.global_sum.kernels_310p", SOCS),
 ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from xdsl.printer import Printer
 
 from ascendpy.compiler.codegen import module_to_cpp
+from ascendpy.compiler.crossblock import hard_sync_all
 from ascendpy.compiler.frontend import MAX_INLINE_DEPTH, build_module
 from ascendpy.compiler.passes import run_passes
 from ascendpy.errors import CompileError
@@ -23,6 +24,7 @@ from ascendpy.std import KernelFunction
 class KernelSignature:
     name: str
     params: tuple[tuple[str, str], ...]  # (name, "Ptr[u16]" | "u32" | ...)
+    kind: str = "aiv"  # the core kind of its C++: the decorator's; "mix" for a vector kernel with the hardware SyncAll
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ def compile_kernels(kernels: list[KernelFunction], source_name: str, soc: str | 
     for k, fn in zip(kernels, module.ops):
         names_attr = fn.attributes["ascend.arg_names"].data  # type: ignore[attr-defined]
         types_attr = fn.attributes["ascend.arg_types"].data  # type: ignore[attr-defined]
-        sigs.append(KernelSignature(k.name, tuple((n.data, t.data) for n, t in zip(names_attr, types_attr))))
+        kind = "mix" if k.kind == "aiv" and hard_sync_all(fn) else k.kind  # KERNEL_TYPE_MIX_AIV_1_0 (crossblock)
+        sigs.append(KernelSignature(k.name, tuple((n.data, t.data) for n, t in zip(names_attr, types_attr)), kind))
     return CompiledModule(buf.getvalue() + "\n", cpp, tuple(sigs))
 
 

@@ -32,7 +32,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 
-from ascendpy.compiler import cubeops
+from ascendpy.compiler import crossblock, cubeops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.passes import QUEUE_DEPTH, fixpipe_staging_bytes
 from ascendpy.errors import CompileError
@@ -435,6 +435,29 @@ def _fold(expr: str, ctype: str, vals: dict[str, int | str]) -> str:
     return f"static_cast<{ctype}>({text.replace('//', '/')})"
 
 
+# Cross-block work (std.sync_all, store atomics): the check behind std.store while an atomic mode is on.
+_HELPERS["atomic_tail"] = """\
+// On 310P (no DataCopyPad) the tail of a store that does not fill whole 32-byte blocks moves element by element
+// on the scalar unit, and scalar stores never combine: while std.set_atomic_* is on, that tail would overwrite GM
+// instead of adding to it. The simulator stops there; on the NPU this is nothing.
+template <typename T>
+__aicore__ inline void apy_atomic_tail(uint32_t count, bool atomic, const char* file, int line)
+{
+#if defined(__ASCENDPY_SIM__) && __CCE_AICORE__ == 200
+    if (atomic && count % (32 / sizeof(T)) != 0) {
+        ascendpy_sim::KernelFault f("invalid_argument", ascendpy_sim::cat(
+            "std.store of ", count, " elements while a std.set_atomic_* mode is on: 310P has no DataCopyPad, so the "
+            "last ", count % (32 / sizeof(T)), " element(s) would be written by the scalar unit, which does not "
+            "combine; store whole 32-byte blocks (a count that is a multiple of ", 32 / sizeof(T), ")"));
+        f.file = file;
+        f.line = line;
+        throw f;
+    }
+#else
+    (void)count; (void)atomic; (void)file; (void)line;
+#endif
+}
+"""
 _STAGING = "apy_co2_buf"  # the UB tensor 310P's std.fixpipe stages L0C through
 _KERNEL_TYPE = {"aiv": "KERNEL_TYPE_AIV_ONLY", "aic": "KERNEL_TYPE_AIC_ONLY", "mix": "KERNEL_TYPE_MIX_AIC_1_2"}
 _SIDE_MACRO = {"aic": "ASCEND_IS_AIC", "aiv": "ASCEND_IS_AIV"}
@@ -489,6 +512,7 @@ class _Func:
     cur_line: tuple[str, int] | None = None
     fresh_directive: bool = False  # the last line written is a #line directive
     scalar_math: bool = False
+    atomic: bool = False  # the kernel switches store atomics (std.set_atomic_*): `apy_atomic` tracks the mode
 
 
 class CppEmitter:
@@ -499,6 +523,8 @@ class CppEmitter:
         # Vector kernels are tagged KERNEL_TYPE_AIV_ONLY only beside cube or mix kernels (untagged, a file is vector).
         self.tag_aiv = any(isinstance(op, func.FuncOp) and op.attributes["ascend.kernel_kind"].data != "aiv"  # type: ignore[attr-defined]
                            for op in module.ops)
+        self.tag_aiv = self.tag_aiv or any(isinstance(op, func.FuncOp) and crossblock.hard_sync_all(op)
+                                           for op in module.ops)  # cross-block work: a mix 1:0 kernel beside it
 
     # ---------------------------------------------------------------- naming
     def fresh(self, f: _Func, base: str) -> str:
@@ -607,6 +633,7 @@ class CppEmitter:
         if scalar_math or any(isinstance(o, asc.UbAllocOp | asc.CubeAllocOp | asc.FlagOp) for o in ops):
             prologue.append("AscendC::TPipe apy_pipe;")
             f.used.add("apy_pipe")
+        self.cross_block_prologue(f, fn, ops, prologue)
         staging = fixpipe_staging_bytes(fn)
         if staging:
             prologue.append(f"AscendC::TBuf<AscendC::TPosition::VECCALC> {_STAGING};")
@@ -659,6 +686,43 @@ class CppEmitter:
                 self.line(f, "}")
         self.emit_block(f, block)
         return "\n".join(head + f.lines + ["}", ""])
+
+    # ------------------------------------------------- cross-block work: SyncAll and store atomics
+    def cross_block_prologue(self, f: _Func, fn: func.FuncOp, ops: list[Operation], prologue: list[str]) -> None:
+        """The hardware SyncAll makes a vector kernel a mix 1:0 one (CANN's SyncAll documentation: an AIV-only
+        kernel has no cross-core scheduler); the software one gets its UB workspace; atomics a mode flag."""
+        if fn.attributes["ascend.kernel_kind"].data == "aiv" and crossblock.hard_sync_all(fn):  # type: ignore[attr-defined]
+            prologue[:] = [p for p in prologue if not p.startswith("KERNEL_TASK_TYPE_DEFAULT(")]
+            prologue.insert(0, "KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_MIX_AIV_1_0);")
+        soft = [o for o in ops if isinstance(o, asc.CrossBlockOp) and o.ub_bytes is not None]
+        if soft:
+            if "apy_pipe" not in f.used:
+                prologue.append("AscendC::TPipe apy_pipe;")
+                f.used.add("apy_pipe")
+            ub = crossblock.SOFT_SYNC_UB
+            f.used.update({ub, f"{ub}_buf"})
+            prologue += [f"AscendC::TBuf<AscendC::TPosition::VECCALC> {ub}_buf;",
+                         f"apy_pipe.InitBuffer({ub}_buf, {soft[0].ub_bytes.value.data});",  # type: ignore[union-attr]
+                         f"AscendC::LocalTensor<int32_t> {ub} = {ub}_buf.Get<int32_t>();"]
+        if any(isinstance(o, asc.CrossBlockOp) and o.kind.data.startswith("atomic") for o in ops):
+            f.atomic = True
+            f.used.add("apy_atomic")
+            prologue += ["bool apy_atomic = false;  // a std.set_atomic_* mode is on", "(void)apy_atomic;"]
+
+    def cross_block(self, f: _Func, op: asc.CrossBlockOp) -> None:
+        kind = op.kind.data
+        if kind == "sync_all":
+            if op.args:
+                self.line(f, f"AscendC::SyncAll({f.gm[op.args[0]][0]}, {crossblock.SOFT_SYNC_UB});")
+            else:
+                self.line(f, "AscendC::SyncAll();")
+        elif kind == "atomic_none":
+            self.line(f, "AscendC::SetAtomicNone();")
+            self.line(f, "apy_atomic = false;")
+        else:
+            assert op.dtype is not None
+            self.line(f, f"AscendC::{crossblock.ATOMIC_CPP[kind]}<{ELEMENT_TYPES[op.dtype.data].cpp}>();")
+            self.line(f, "apy_atomic = true;")
 
     def declare_tile(self, f: _Func, op: asc.CubeAllocOp) -> tuple[list[str], list[str]]:
         """A cube tile: a TBuf on its TPosition and its tensor; an L0C tile also the m its last Mmad wrote."""
@@ -844,6 +908,8 @@ class CppEmitter:
         elif isinstance(op, asc.DmaRowsOp):
             for text in self.dma_rows(f, op):
                 self.line(f, text)
+        elif isinstance(op, asc.CrossBlockOp):
+            self.cross_block(f, op)
         elif isinstance(op, asc.DmaOp):
             self.helpers.update({"copy", "flag"})
             tensor = f.bufs[op.ub][0]
@@ -852,6 +918,9 @@ class CppEmitter:
             if op.dir.data == "in":
                 self.line(f, f"apy_copy_in({tensor}, {gm}, {count});")
             else:
+                if f.atomic:  # cross-block work: a 310P store tail under an atomic mode would overwrite
+                    self.helpers.add("atomic_tail")
+                    self.line(f, f"apy_atomic_tail<{f.bufs[op.ub][2]}>({count}, apy_atomic, __FILE__, __LINE__);")
                 self.line(f, f"apy_copy_out({gm}, {tensor}, {count});")
         elif isinstance(op, asc.SubviewOp):
             tensor, _, elem = f.bufs[op.base]

@@ -274,6 +274,19 @@ class CrossCoreOp(IRDLOperation):
 
 
 @irdl_op_definition
+class CrossBlockOp(IRDLOperation):
+    """Cross-block work: `SyncAll()` / `SyncAll(ws, ub)` ("sync_all"; args: the soft form's GM workspace) and the
+    store-atomic switch `SetAtomicAdd/Max/Min<T>()` ("atomic_add" / "atomic_max" / "atomic_min", `dtype`) or
+    `SetAtomicNone()` ("atomic_none")."""
+
+    name = "ascend.cross_block"
+    args = var_operand_def()
+    kind = attr_def(StringAttr)
+    dtype = opt_attr_def(StringAttr)
+    ub_bytes = opt_attr_def(IntegerAttr)  # the soft SyncAll's UB workspace (set by plan_buffers: cores * 32)
+
+
+@irdl_op_definition
 class GetSubBlockIdxOp(IRDLOperation):
     """`AscendC::GetSubBlockIdx()`: which AIV of its group (0/1); 0 on the AIC."""
 
@@ -313,6 +326,7 @@ class BarrierOp(IRDLOperation):
 Ascend = Dialect(
     "ascend",
     [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
-     CubeAllocOp, SubviewOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
+     CubeAllocOp, SubviewOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp,
+     CrossBlockOp],
     [],
 )

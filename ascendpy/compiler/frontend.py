@@ -1020,6 +1020,9 @@ class KernelFrontend(ast.NodeVisitor):
         if target is intr.cross_core_set_flag or target is intr.cross_core_wait_flag:
             self.cross_core(node, "set" if target is intr.cross_core_set_flag else "wait")
             return None
+        if target in CROSS_BLOCK_CALLS:
+            self.cross_block(node, target)
+            return None
         self.need("vector", f"std.{target.__name__} (a vector op)", node)
         sig = VEC_OPS.get(target) or VECTOR_FORMS_OF_SCALAR_MATH[target.__name__]
         result = self.vec_call(node, sig, target.__name__)
@@ -1374,6 +1377,47 @@ class KernelFrontend(ast.NodeVisitor):
             raise self.error(f"{what}: flag_id must be a constant 0..15 (each core has 16 cross-core flags), "
                              f"not `{ast.unparse(node.args[0])}`", node)
         self.emit(asc.CrossCoreOp(attributes={"kind": StringAttr(kind), "flag": IntegerAttr(flag, 8)}))
+
+    # ------------------------------------------------- cross-block work: SyncAll and store atomics
+    def cross_block(self, node: ast.Call, target: Any) -> None:
+        """std.sync_all([workspace]) and std.set_atomic_add/max/min(dtype) / set_atomic_none().
+
+        What the SoC has is checked by plan_buffers (the frontend does not know the SoC).
+        """
+        name = target.__name__
+        if self.kind != "aiv":
+            raise self.error(f"std.{name}() is cross-block work of an @std.aiv_kernel (its blocks are vector cores); "
+                             f"this is an @std.{std.KERNEL_KINDS[self.kind]}", node)
+        args = node.args
+        if target is intr.sync_all:
+            if len(args) > 1:
+                raise self.error("std.sync_all() takes no argument (the hardware SyncAll, 910B) or one: a Ptr[i32] "
+                                 "workspace of 8 * block_dim zeros (the software SyncAll, 910B and 310P)", node)
+            operands = []
+            if args:
+                ws = args[0]
+                if not (isinstance(ws, ast.Name) and ws.id in self.ptrs):
+                    raise self.error(f"std.sync_all(workspace): `{ast.unparse(ws)}` must be a Ptr[i32] parameter", node)
+                gm, elem = self.ptrs[ws.id]
+                if elem.name != "i32":
+                    raise self.error(f"std.sync_all(workspace): '{ws.id}' is Ptr[{elem.name}]; the software SyncAll's "
+                                     "workspace is int32 (Ptr[i32], 8 * block_dim elements, zero before the launch)",
+                                     node)
+                operands = [gm]
+            self.need("vector", "std.sync_all", node)
+            self.emit(asc.CrossBlockOp(operands=[operands], attributes={"kind": StringAttr("sync_all")}))
+            return
+        if target is intr.set_atomic_none:
+            if args:
+                raise self.error("std.set_atomic_none() takes no arguments", node)
+            self.emit(asc.CrossBlockOp(operands=[[]], attributes={"kind": StringAttr("atomic_none")}))
+            return
+        if len(args) != 1:
+            raise self.error(f"std.{name}(dtype) takes the element type the stores combine in, e.g. "
+                             f"std.{name}(std.f32)", node)
+        elem = self.elem_type(args[0])
+        self.emit(asc.CrossBlockOp(operands=[[]], attributes={"kind": StringAttr(name.removeprefix("set_")),
+                                                              "dtype": StringAttr(elem.name)}))
 
     def vec_call(self, node: ast.Call, sig: VecSig, pyname: str) -> Val | None:  # noqa: C901 - one case per form
         if sig.form in vecops.GATHER_FORMS:
@@ -1971,6 +2015,9 @@ STATEMENT_CALLS = (intr.load, intr.store, intr.pipe_barrier, intr.cross_core_set
 STATEMENT_CALLS += (intr.load_rows, intr.store_rows)
 KEYWORD_CALLS: dict[object, tuple[str, ...]] = {intr.load_rows: ("dst_ld", "pad_left", "pad_right", "pad_value"),
                                                 intr.store_rows: ("src_ld",)}
+CROSS_BLOCK_CALLS = (intr.sync_all, intr.set_atomic_add, intr.set_atomic_max, intr.set_atomic_min,
+                     intr.set_atomic_none)  # cross-block work (std.sync_all, store atomics)
+STATEMENT_CALLS += CROSS_BLOCK_CALLS
 
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
               ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",

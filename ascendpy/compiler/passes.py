@@ -28,7 +28,7 @@ from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import FileLineColLoc, IntegerType, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from ascendpy.compiler import cubeops
+from ascendpy.compiler import crossblock, cubeops
 from ascendpy.compiler import dialect as asc
 from ascendpy.compiler.vecops import (
     BRCB_310P_SCRATCH,
@@ -225,6 +225,7 @@ def plan_buffers(fn: func.FuncOp, soc: str) -> None:
         rows.append(("scratch of scalar std.exp/ln/sqrt", "-", 0, 1, SCALAR_MATH_SCRATCH, None))
     rows += _cube_ub_rows(fn, soc)
     rows += _gather_checks(fn, soc)
+    rows += crossblock.ub_rows(fn, soc)  # cross-block work: SoC checks, the software SyncAll's UB workspace
     lines = [f"  {name}: {count} x {elem}{f' x {depth} (double-buffered queue)' if depth > 1 else ''} = "
              f"{size} bytes" + (f" (line {line})" if line is not None else "") if count else
              f"  {name}: {size} bytes" for name, elem, count, depth, size, line in rows]
@@ -537,6 +538,11 @@ class _Sync:
             return state
         if isinstance(op, asc.BarrierOp):
             return {} if op.pipe.data == "PIPE_ALL" else state
+        if isinstance(op, asc.CrossBlockOp):
+            # SyncAll starts with PipeBarrier<PIPE_ALL> (both forms, dav_c220 / dav_m200). The atomic switch is a
+            # scalar register write that each DMA samples when it is issued (CANN's DataCopyWithReduce relies on
+            # it: SetAtomicAdd, DataCopy, SetAtomicNone with nothing between): program order is the ordering.
+            return {} if op.kind.data == "sync_all" else state
         if isinstance(op, asc.QueOp):
             chain = _CHAIN.get(asc.cube_mem(op.buf) or "")
             if chain is not None and op.step.data == "pass":

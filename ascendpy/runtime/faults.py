@@ -76,6 +76,13 @@ class DeadlockFault(KernelFault):
     kinds = frozenset({"deadlock", "flag_overflow"})
 
 
+class AtomicModeFault(KernelFault):
+    """A core's store-atomic mode (SetAtomicAdd/Max/Min) still on when its kernel returned: the next kernel on
+    that core would add its stores into global memory instead of writing them. Reported at the Set call's line."""
+
+    kinds = frozenset({"atomic_left_on"})
+
+
 class ArithmeticFault(KernelFault):
     """Integer division or modulo by zero."""
 
@@ -90,7 +97,7 @@ class AssertionFault(KernelFault):
 
 FAULT_CLASSES: tuple[type[KernelFault], ...] = (GlobalMemoryFault, OnChipCapacityFault, AlignmentFault,
                                                 QueueProtocolFault, PipeRaceFault, DeadlockFault, ArithmeticFault,
-                                                AssertionFault)
+                                                AssertionFault, AtomicModeFault)
 _BY_KIND = {kind: cls for cls in FAULT_CLASSES for kind in cls.kinds}
 _REPORT = re.compile(r"kernel '(?P<kernel>[^']*)' block (?P<block>\d+)(?: (?P<core>AIC|AIV)(?: (?P<sub>\d+))?)?: "
                      r"(?P<kind>[a-z_0-9]+)"

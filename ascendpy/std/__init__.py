@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ascendpy.std.intrinsics import (
+from ascendpy.std.intrinsics import (  # cross-block work: SyncAll and store atomics
     CMPMODE,
     GatherPattern,
     RoundMode,
@@ -63,8 +63,13 @@ from ascendpy.std.intrinsics import (
     relu,
     rsqrt,
     select,
+    set_atomic_add,
+    set_atomic_max,
+    set_atomic_min,
+    set_atomic_none,
     store,
     sub,
+    sync_all,
     ub_alloc,
 )
 from ascendpy.std.types import (
@@ -99,6 +104,7 @@ __all__ = [
     "cross_core_wait_flag", "get_subblock_idx",
     "cumsum", "erf",  # scans and erf
     "GatherPattern", "gather", "gather_mask", "brcb", "broadcast",
+    "sync_all", "set_atomic_add", "set_atomic_max", "set_atomic_min", "set_atomic_none",
 ]
 
 # strided / 2-D data movement (one DMA for rows of a matrix, column blocks and windows)

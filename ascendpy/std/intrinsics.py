@@ -135,3 +135,10 @@ gather = device_only("gather")  # gather(dst, src, offsets_u32, base, count): ds
 gather_mask = device_only("gather_mask")  # gather_mask(dst, src, GatherPattern.X | mask_buf, count) -> kept count
 brcb = device_only("brcb")  # brcb(dst, src, repeats): src[i] fills 32-byte block i of dst, 8 blocks per repeat
 broadcast = device_only("broadcast")  # broadcast(dst, src, rows, cols, axis): [1, cols] or [rows, 1] -> [rows, cols]
+
+# ---- cross-block work in one launch: SyncAll and store atomics (docs/vector.md, "Cross-block work")
+sync_all = device_only("sync_all")  # sync_all(): SyncAll() (910B); sync_all(ws: Ptr[i32]): SyncAll(ws, ub) (both)
+set_atomic_add = device_only("set_atomic_add")  # set_atomic_add(dtype): SetAtomicAdd<T>(): GM stores add
+set_atomic_max = device_only("set_atomic_max")  # set_atomic_max(dtype): SetAtomicMax<T>() (910B)
+set_atomic_min = device_only("set_atomic_min")  # set_atomic_min(dtype): SetAtomicMin<T>() (910B)
+set_atomic_none = device_only("set_atomic_none")  # set_atomic_none(): SetAtomicNone(): GM stores overwrite again

@@ -179,7 +179,9 @@ def _stubs(found: list[entries.Entry], types: dict[str, str] | None = None) -> s
             f"    (void)a;\n"
             # Per-block checker state (race.h): flags, pipe races, queue-tensor leaks found at the end.
             f"    ascendpy_sim::BlockScope apy_scope(__builtin_frame_address(0));\n"
-            f"    __apy_kernel_{k}({call});\n    apy_scope.finish();\n}}"
+            # The core's store-atomic mode (atomic.h): off at the start, and a fault if the kernel leaves it on.
+            f"    ascendpy_sim::AtomicScope apy_atomic;\n"
+            f"    __apy_kernel_{k}({call});\n    apy_scope.finish();\n    apy_atomic.finish();\n}}"
         )
         size = f"offsetof(__ascendpy_args_{k}, apy_unused_)"
         out.append(
@@ -189,6 +191,9 @@ def _stubs(found: list[entries.Entry], types: dict[str, str] | None = None) -> s
         kernel_type = (types or {}).get(k, "KERNEL_TYPE_AIV_ONLY")
         out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t __ascendpy_kernel_type_{k} = '
                    f"{entries.KERNEL_TYPES.index(kernel_type)};  // {kernel_type}")
+        if e.sync_all:  # SyncAll: the simulator starts every block at once (ascendpy_sim_abi.h)
+            out.append(f'extern "C" __attribute__((visibility("default"))) const int32_t '
+                       f"__ascendpy_kernel_sync_all_{k} = 1;")
     names = ", ".join(f'"{e.name}"' for e in found)
     out.append(f'extern "C" __attribute__((visibility("default"))) const char* const '
                f"__ascendpy_kernel_names[] = {{{names}{', ' if names else ''}nullptr}};")
@@ -228,6 +233,7 @@ def _metadata(found: list[entries.Entry], config: CompileConfig, library: str, s
                 "signature": [list(s) for s in signatures[e.name]] if signatures and e.name in signatures else None,
                 "kind": entries.kind_of(types[e.name]),  # "aiv" | "aic" | "mix"
                 "kernel_type": types[e.name],  # the KernelMetaType the simulator runs it as (910B)
+                "sync_all": e.sync_all,  # it calls SyncAll: block_dim may not exceed the cores that run it at once
             }
             for e in found
         },

@@ -8,7 +8,7 @@ target needs each entry's parameter types to unpack the launch arguments.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ascendpy.errors import CompileError
 from ascendpy.toolchain.cppsource import blank_comments, split_top_level
@@ -47,6 +47,7 @@ class Entry:
     params: tuple[Param, ...]
     line: int
     kernel_type: str | None = None  # what the entry itself declares (see declared_kernel_type); None: nothing
+    sync_all: bool = False  # it may call SyncAll (see sync_all_entries): its blocks must all run at once
 
 
 # KernelMetaType of CANN 8.1 (impl/utils/kernel_utils_macros.h), in enum order: the value is the index. The
@@ -165,6 +166,7 @@ def find_entries(source: str, source_name: str | None = None) -> list[Entry]:
                                "entries are launched by their C symbol name; rename it with ASCII letters, digits "
                                "and underscores", source_name, clean.count("\n", 0, m.start()) + 1, name)
     entries = []
+    bodies: list[tuple[int, int]] = []
     for m in _ENTRY.finditer(clean):
         name = m.group(2)
         start = m.end()
@@ -182,6 +184,25 @@ def find_entries(source: str, source_name: str | None = None) -> list[Entry]:
         # A qualifier may also stand before `extern "C"` (`__mix__(1, 2) extern "C" __global__ ...`).
         stmt = max(clean.rfind(c, 0, m.start()) for c in ";}{")
         quals = clean[stmt + 1:m.start()] + " " + m.group(1)
-        kernel_type = declared_kernel_type(quals, _body(clean, j), name, line, source_name)
-        entries.append(Entry(name, tuple(params), line, kernel_type))
-    return entries
+        body_text = _body(clean, j)
+        kernel_type = declared_kernel_type(quals, body_text, name, line, source_name)
+        entries.append(Entry(name, tuple(params), line, kernel_type, bool(_SYNC_ALL.search(body_text))))
+        bodies.append((j, j + len(body_text)))
+    return sync_all_entries(clean, entries, bodies)
+
+
+_SYNC_ALL = re.compile(r"\bSyncAll\b")
+
+
+def sync_all_entries(clean: str, found: list[Entry], bodies: list[tuple[int, int]]) -> list[Entry]:
+    """Mark the entries that may call SyncAll: those whose body names it, or every entry when the unit names it
+    outside the entry bodies (in a helper or class the finder cannot attribute to one entry).
+
+    The simulator runs the blocks of such a launch all at once, and refuses more blocks than the SoC has cores for.
+    """
+    outside = clean
+    for start, end in bodies:
+        outside = outside[:start] + " " * (end - start) + outside[end:]
+    if _SYNC_ALL.search(outside):
+        return [replace(e, sync_all=True) for e in found]
+    return found

@@ -67,6 +67,14 @@ def _inline_sources(kernels: list[KernelFunction]) -> str:
 
 def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dict[str, list[tuple[str, str]]], str]:
     """(C++ source, signatures, source file name) for every kernel of `module`, via the front cache."""
+    cpp, sigs, source_name, _ = _generate(module, soc)
+    return cpp, sigs, source_name
+
+
+def _generate(module: types.ModuleType,
+              soc: str | None) -> tuple[str, dict[str, list[tuple[str, str]]], str, dict[str, str]]:
+    """`generate`, and each kernel's core kind in the generated C++: its decorator's, except that a vector kernel
+    calling the hardware SyncAll is a mix 1:0 kernel (compiler/crossblock.py)."""
     kernels = _kernels(module)
     filename = getattr(module, "__file__", None)
     if not kernels:
@@ -94,14 +102,17 @@ def generate(module: types.ModuleType, soc: str | None = None) -> tuple[str, dic
         out.with_name("kernel.mlir").write_text(compiled.mlir)
         sigs = {s.name: [list(p) for p in s.params] for s in compiled.kernels}
         out.with_name("signatures.json").write_text(json.dumps(sigs))
+        out.with_name("kinds.json").write_text(json.dumps({s.name: s.kind for s in compiled.kernels}))
 
     cpp_path = cache.cached_build("python", key, "kernel.cpp", build)
     sigs_raw = json.loads(cpp_path.with_name("signatures.json").read_text())
     sigs = {k: [(p[0], p[1]) for p in v] for k, v in sigs_raw.items()}
-    return cpp_path.read_text(), sigs, source_name
+    kinds = {k.name: k.kind for k in kernels}
+    if cpp_path.with_name("kinds.json").is_file():
+        kinds.update(json.loads(cpp_path.with_name("kinds.json").read_text()))
+    return cpp_path.read_text(), sigs, source_name, kinds
 
 
 def build_module(module: types.ModuleType, *, target: str = "sim", soc: str | None = None) -> Artifact:
-    cpp, sigs, source_name = generate(module, soc)
-    kinds = {k.name: k.kind for k in _kernels(module)}  # checked against the generated KERNEL_TASK_TYPE_DEFAULT
+    cpp, sigs, source_name, kinds = _generate(module, soc)  # kinds: checked against the KERNEL_TASK_TYPE_DEFAULT
     return compile_cpp(cpp, source_name=source_name + ".cpp", target=target, soc=soc, signatures=sigs, kinds=kinds)

@@ -631,6 +631,10 @@ _PARAM_TYPES = {"DataCopyParams", "DataCopyExtParams", "DataCopyPadExtParams", "
                 "LoadData2DParams", "LoadData2DParamsV2", "LoadData2dTransposeParams", "LoadData2dTransposeParamsV2",
                 "LoadData3DParamsV2", "LoadData3DParamsV2Pro", "MmadParams", "FixpipeParamsV220"}
 _CUBE_OPS = {"LoadData", "LoadDataWithTranspose", "Mmad", "Fixpipe"}
+# Cross-block work: SyncAll (both forms start with PipeBarrier<PIPE_ALL>, dav_c220 / dav_m200) and the store-atomic
+# switch (a scalar register write each DMA samples when it is issued: nothing to order).
+_CROSS_BLOCK = {"SyncAll", "SetAtomicAdd", "SetAtomicMax", "SetAtomicMin", "SetAtomicType", "SetAtomicNone"}
+_ATOMIC_ON = re.compile(r"\bSetAtomic(?:Add|Max|Min)\s*<[^;(){}]*>\s*\(")
 _MAX_DEPTH = 8
 
 
@@ -837,6 +841,7 @@ class _Checker:
                             "(GetValue/SetValue), or guard the DataCopyPad path with "
                             "`#if __CCE_AICORE__ == 220` and give 310P an `#else` path.")
         self._check_cube_support()
+        self._check_atomics_switched_off()
         if t.bf16 is False:
             lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\bbfloat16_t\b", text)]
             if lines:
@@ -846,6 +851,20 @@ class _Checker:
                             f"bfloat16_t is used but {t.name} has no bfloat16 type{more}",
                             "Use half or float on this target, or guard the bfloat16 code with "
                             "`#if __CCE_AICORE__ == 220`.")
+
+    def _check_atomics_switched_off(self) -> None:
+        """A store-atomic mode turned on in a unit that never calls SetAtomicNone: the mode is a core register that
+        outlives the kernel, so the next kernel on the core would add its stores (the simulator: atomic_left_on)."""
+        text = self.unit.text
+        if re.search(r"\bSetAtomicNone\s*\(", text):
+            return
+        for m in _ATOMIC_ON.finditer(text):
+            self.report("warning", "atomic-left-on", text.count("\n", 0, m.start()) + 1,
+                        f"`{m.group(0).rstrip('(').strip()}` turns a store-atomic mode on, and nothing in this file "
+                        "calls SetAtomicNone(): the mode is a core register that outlives the kernel, so the next "
+                        "kernel on this core would add its stores into global memory instead of writing them",
+                        "Call SetAtomicNone() after the last combining DataCopy.")
+            return
 
     def _check_cube_support(self) -> None:
         """Cube and mix-kernel APIs a SoC lacks in CANN 8.1 (dav-c220 = 910B, dav-m200 = 310P): the header
@@ -1550,6 +1569,10 @@ class _Checker:
         if name in _VECTOR_OPS:
             self._mask_placeholder(name, argv, self._targs(targs_node, st, fr), line, fr)
             self._vector(name, vals, line, st, fr)
+            return None
+        if name in _CROSS_BLOCK:
+            if name == "SyncAll":
+                self._barrier_all(st)
             return None
         if name in ("PipeBarrier", "SetFlag", "WaitFlag"):
             ta = self._targs(targs_node, st, fr)

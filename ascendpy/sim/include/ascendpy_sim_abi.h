@@ -53,9 +53,27 @@ const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, const char
                                           const char** what, void** other);
 const char* __ascendpy_sim_cross_core_wait(int32_t flag, void* site, const char** what, void** other);
 
+// Cross-block work (SyncAll, store atomics; sync.h, atomic.h).
+// __ascendpy_sim_atomic_lock/unlock: the process-wide lock a combining (atomic) DMA store holds while it
+// reads, combines and writes global memory, so the stores of blocks on parallel threads are atomic.
+void __ascendpy_sim_atomic_lock(void);
+void __ascendpy_sim_atomic_unlock(void);
+// SyncAll of the calling core. `form` 0: the hard SyncAll<aiv_only>() (910B: cross-core flags 11..14 of a mix
+// kernel, as dav_c220's SyncAllImpl); 1: the soft SyncAll(gm, ub, used) (every core of the launch; `slots`
+// is the GM workspace, `total` the cores it counts, `index` this core's slot; the simulator does what
+// SoftSyncAllImpl does to the workspace, waiting on a condition instead of polling). `site` is the return
+// address into the caller. A wait blocks until every core of the sync has arrived; NULL when done, else the
+// fault kind ("deadlock", "unsupported_kernel_type", "flag_overflow", "cancelled") with *what and *other as for
+// the cross-core flags. A launch whose kernel uses SyncAll (__ascendpy_kernel_sync_all_NAME) runs every block
+// on a thread of its own, all at once.
+const char* __ascendpy_sim_sync_all(int32_t form, int32_t aiv_only, int32_t* slots, int32_t total, int32_t index,
+                                    void* site, const char** what, void** other);
+
 // Kernel libraries export, per entry NAME, `extern "C" const int32_t __ascendpy_kernel_type_NAME`: the
 // KernelMetaType the toolchain found for it (its __vector__/__cube__/__mix__(c, v) qualifier or its
 // KERNEL_TASK_TYPE_DEFAULT). A library without it is KERNEL_TYPE_AIV_ONLY.
+// Likewise `extern "C" const int32_t __ascendpy_kernel_sync_all_NAME = 1` when the entry's unit calls SyncAll
+// (the toolchain finds it in the source): its blocks must all be resident at once.
 
 // Name of the SoC whose limits the simulator enforces (ASCENDPY_SIM_SOC,
 // default "Ascend910B3") and its Unified Buffer size in bytes.

@@ -477,6 +477,7 @@ struct Func {
   std::string name;
   EntryFn entry = nullptr;
   int32_t ktype = 0;                                   // KernelMetaType (__ascendpy_kernel_type_NAME)
+  bool sync_all = false;                               // its unit calls SyncAll (__ascendpy_kernel_sync_all_NAME)
   uint64_t size = 0;                                   // bytes of the args struct
   std::vector<std::pair<uint64_t, uint64_t>> params;  // (offset, size)
 };
@@ -838,6 +839,12 @@ struct GangCore {
   void* raised_by[kXcFlags] = {};   // the CrossCoreSetFlag that last raised counter[f]
   std::string error;
   bool cancel_seen = false;
+  // SyncAll: the wait is one of a SyncAll (messages say so); a soft one waits for its workspace's slots
+  // (`soft_slots[i * 8]`, i < soft_total) to add up to soft_target.
+  bool in_sync_all = false;
+  int32_t* soft_slots = nullptr;
+  int32_t soft_total = 0;
+  int64_t soft_target = 0;
 };
 
 struct Gang {
@@ -858,12 +865,23 @@ struct Gang {
   void* deadlock_other = nullptr;
   std::atomic<bool> halt{false};
   const std::atomic<bool>* cancel = nullptr;
+  bool xc = true;  // a mix kernel on 910B: the cross-core scheduler runs (else a resident SyncAll launch)
 
   int per_unit() const { return aic + aiv; }
+  // Whether waiting core c may go on. Caller holds m.
+  bool ready(const GangCore& c) const {
+    if (c.soft_slots) {
+      int64_t sum = 0;
+      for (int32_t i = 0; i < c.soft_total; ++i) sum += c.soft_slots[static_cast<ptrdiff_t>(i) * 8];
+      return sum >= c.soft_target;
+    }
+    return c.wait_flag >= 0 && c.counter[c.wait_flag] > 0;
+  }
   GangCore& at(int64_t unit, int k) { return cores[static_cast<size_t>(unit * per_unit() + k)]; }
   bool grouped() const { return ktype == kMixAic11 || ktype == kMixAic12; }
 
   std::string describe(const GangCore& c) const {
+    if (!xc) return cat("block ", c.block);
     if (grouped()) {
       return c.core == kCoreAic ? cat("the AIC of block ", c.block)
                                 : cat("AIV ", c.sub, " of block ", c.block);
@@ -900,7 +918,7 @@ struct Gang {
     for (size_t i = 0; i < cores.size(); ++i) {
       const GangCore& c = cores[i];
       if (c.state != GangCore::kWaiting) continue;
-      if (c.counter[c.wait_flag] > 0) return;  // raised, the waiter is about to run
+      if (ready(c)) return;  // raised, the waiter is about to run
       if (first < 0) first = static_cast<int>(i);  // the first core of the launch that waits reports it
     }
     if (first < 0) return;
@@ -924,7 +942,9 @@ struct Gang {
                            "the launch has called it");
   }
 
+  std::string sync_all_deadlock_text(const GangCore& c);
   std::string deadlock_text(const GangCore& c) {
+    if (c.in_sync_all) return sync_all_deadlock_text(c);
     const int f = c.wait_flag;
     std::vector<std::string> fin, wait;
     for (const GangCore& o : cores) {
@@ -960,9 +980,49 @@ struct Gang {
   }
 };
 
+// A SyncAll that no core can complete any more: who finished without arriving, who waits elsewhere.
+std::string Gang::sync_all_deadlock_text(const GangCore& c) {
+  std::vector<std::string> fin, elsewhere;
+  size_t arrived = 0, counted = 0;
+  for (size_t i = 0; i < cores.size(); ++i) {
+    const GangCore& o = cores[i];
+    if (&o == &c) continue;
+    if (c.soft_slots && o.core == kCoreAic) continue;  // the soft SyncAll counts the AIVs (AI Cores on 310P)
+    if (!c.soft_slots && o.core != c.core) continue;  // the hard SyncAll<true> waits for the cores of its type
+    ++counted;
+    if (o.state == GangCore::kDone) fin.push_back(describe(o));
+    else if (o.state == GangCore::kWaiting && !o.in_sync_all) elsewhere.push_back(describe(o));
+    else if (o.state == GangCore::kWaiting) ++arrived;
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size() && i < 4; ++i) out += (i ? ", " : "") + v[i];
+    if (v.size() > 4) out += cat(" and ", v.size() - 4, " more");
+    return out;
+  };
+  std::string text = cat(c.soft_slots ? "SyncAll(gmWorkspace, ubWorkspace)" : "SyncAll()", " on ", describe(c),
+                         " waits for ", c.soft_slots ? cat("the ", c.soft_total, " cores its workspace counts")
+                                                     : std::string("every core of the launch"),
+                         " to reach a SyncAll, but no core of the launch runs any more: ", arrived,
+                         " other core(s) wait in a SyncAll");
+  if (!fin.empty()) text += cat("; finished without arriving: ", list(fin));
+  if (!elsewhere.empty()) text += cat("; waiting on a cross-core flag instead: ", list(elsewhere));
+  if (next_unit < units) text += cat("; ", units - next_unit, " block(s) could not start");
+  if (c.soft_slots) {
+    int64_t sum = 0;
+    for (int32_t i = 0; i < c.soft_total; ++i) sum += c.soft_slots[static_cast<ptrdiff_t>(i) * 8];
+    text += cat(" (the workspace slots add up to ", sum, " of the ", c.soft_target, " this SyncAll needs; a "
+                "workspace that was not zero before the launch also shows this way)");
+  }
+  deadlock_other = nullptr;
+  return text + ". Every block must call SyncAll the same number of times (an early return skips it); on the NPU "
+                "the cores would hang until the task times out";
+}
+
 void start_gang_units(const std::shared_ptr<Job>& job, Gang& g);
 
 thread_local Gang* tl_gang = nullptr;
+std::mutex g_atomic_mu;  // combining (atomic) DMA stores into GM: __ascendpy_sim_atomic_lock
 thread_local int tl_gang_core = -1;
 thread_local std::string tl_xc_what;  // what __ascendpy_sim_cross_core_* returned
 
@@ -1009,7 +1069,7 @@ CoreThreads* g_core_threads = new CoreThreads();
 // Runs one core of `job`'s gang on this thread.
 void run_gang_core(const std::shared_ptr<Job>& job, Gang& g, int i) {
   GangCore& c = g.cores[static_cast<size_t>(i)];
-  __ascendpy_sim_core_t core{c.block, job->num, c.sub, c.core == kCoreAiv ? g.aiv : 1, c.core, g.ktype};
+  __ascendpy_sim_core_t core{c.block, job->num, c.sub, c.core == kCoreAiv && g.xc ? g.aiv : 1, c.core, g.ktype};
   tl_gang = &g;
   tl_gang_core = i;
   tl_cancel = &job->cancel;
@@ -1291,15 +1351,31 @@ struct LaunchSpec {
   std::shared_ptr<const GmRegions> regions;   // what the pointer arguments reach, if the caller said
 };
 
+// The physical cores a launch of f runs its blocks on at once, and their name: SyncAll's block limit.
+int64_t sync_all_limit(const Func& f, const SocInfo& soc) {
+  if (std::strncmp(soc.name, "Ascend310P", 10) == 0) return soc.ai_cores;
+  return f.ktype == kMixAiv10 || f.ktype == kAivOnly ? soc.vector_cores : soc.ai_cores;
+}
+const char* sync_all_cores(const Func& f, const SocInfo& soc) {
+  if (std::strncmp(soc.name, "Ascend310P", 10) == 0) return "AI Cores";
+  if (f.ktype == kMixAiv10 || f.ktype == kAivOnly) return "vector cores (AIVs)";
+  return f.ktype == kMixAic11 || f.ktype == kMixAic12 ? "AI Cores (AIC + AIV groups)" : "cube cores (AICs)";
+}
+
 // The cores of a mix launch of `num` blocks (see Gang).
+// A kernel that calls SyncAll but is not a mix kernel on 910B (an AIV-only or AIC-only one, or any kernel on a
+// coupled 310P) runs as a gang too, one core per unit, without the cross-core scheduler: its blocks must all be
+// resident to meet in a (soft) SyncAll.
 std::shared_ptr<Gang> make_gang(const Func& f, int64_t num, const SocInfo& soc, const std::atomic<bool>* cancel) {
   auto g = std::make_shared<Gang>();
+  const bool coupled = std::strncmp(soc.name, "Ascend310P", 10) == 0;
   g->kernel = f.name;
   g->ktype = f.ktype;
-  g->aic = f.ktype == kMixAiv10 ? 0 : 1;
-  g->aiv = f.ktype == kMixAic12 ? 2 : f.ktype == kMixAic10 ? 0 : 1;
+  g->xc = !coupled && f.ktype >= kMixAiv10 && f.ktype <= kMixAic12;
+  g->aic = f.ktype == kMixAiv10 || f.ktype == kAivOnly || coupled ? 0 : 1;
+  g->aiv = g->aic == 0 ? 1 : f.ktype == kMixAic12 ? 2 : f.ktype == kMixAic10 || f.ktype == kAicOnly ? 0 : 1;
   g->units = num;
-  g->cap = f.ktype == kMixAiv10 ? soc.vector_cores : soc.ai_cores;
+  g->cap = sync_all_limit(f, soc);
   g->cancel = cancel;
   g->alive.assign(static_cast<size_t>(num), 0);
   g->cores.resize(static_cast<size_t>(num * g->per_unit()));
@@ -1307,7 +1383,7 @@ std::shared_ptr<Gang> make_gang(const Func& f, int64_t num, const SocInfo& soc, 
     for (int k = 0; k < g->per_unit(); ++k) {
       GangCore& c = g->at(u, k);
       c.block = u;
-      c.core = k < g->aic ? kCoreAic : kCoreAiv;
+      c.core = coupled ? kCoreMix : k < g->aic ? kCoreAic : kCoreAiv;
       c.sub = k - g->aic < 0 ? 0 : k - g->aic;
     }
   }
@@ -1356,8 +1432,10 @@ void run_launch(Stream& stream, LaunchSpec& spec) {
     const bool coupled = std::strncmp(soc->name, "Ascend310P", 10) == 0;
     job->core = __ascendpy_sim_core_t{0, num, 0, 1, coupled ? kCoreMix : ktype == kAicOnly ? kCoreAic : kCoreAiv,
                                       ktype};
-    if (!coupled && ktype >= kMixAiv10 && ktype <= kMixAic12) job->gang = make_gang(*f, num, *soc, &job->cancel);
-    const bool split = job->gang != nullptr;
+    if ((!coupled && ktype >= kMixAiv10 && ktype <= kMixAic12) || f->sync_all) {
+      job->gang = make_gang(*f, num, *soc, &job->cancel);
+    }
+    const bool split = job->gang != nullptr && job->gang->xc;
     job->body = [f, args, size, num, regions, split](const __ascendpy_sim_core_t& core) -> std::string {
       tl_core = core;
       tl_regions = regions;
@@ -2601,6 +2679,9 @@ APY_API aclError aclrtBinaryGetFunction(const aclrtBinHandle binHandle, const ch
       // The 310P types (KERNEL_TYPE_AICORE...) mean nothing on 910B (CANN's op compiler ignores them there).
       f->ktype = *kt <= kMixAic12 ? *kt : kAivOnly;
     }
+    if (auto sa = reinterpret_cast<const int32_t*>(dlsym(b->dl, ("__ascendpy_kernel_sync_all_" + name).c_str()))) {
+      f->sync_all = *sa != 0;
+    }
     const uint64_t n = layout[0];
     f->size = layout[1];
     if (n > 128 || f->size > (1u << 20)) {
@@ -2801,6 +2882,18 @@ aclError check_blocks(uint32_t numBlocks, const Func& f) {
   if (numBlocks < 1 || numBlocks > 65535) {
     return fail(ACL_ERROR_INVALID_PARAM, cat("numBlocks ", numBlocks, " is outside [1, 65535]"));
   }
+  // SyncAll: every block must be running at once (asc-devkit SyncAll.md: numBlocks may not exceed the cores that
+  // run the kernel, or the scheduler's second wave waits for the first forever).
+  if (f.sync_all) {
+    const SocInfo* soc = effective_soc();
+    const int64_t limit = sync_all_limit(f, *soc);
+    if (numBlocks > limit) {
+      return fail(ACL_ERROR_INVALID_PARAM,
+                  cat("numBlocks ", numBlocks, " of kernel '", f.name, "' exceeds the ", limit, " ", sync_all_cores(f, *soc),
+                      " of ", soc->name, ": the kernel calls SyncAll, which waits until every block has arrived, so "
+                      "all of its blocks must run at once; launch it with at most ", limit, " blocks"));
+    }
+  }
   // A 1:1 / 1:2 mix kernel's blocks are groups that run together, one per physical AI Core (asc-devkit
   // 核函数.md, numBlocks: "不能超过物理核的核数"); a coupled 310P ignores the kernel type.
   const SocInfo* soc = effective_soc();
@@ -2954,14 +3047,11 @@ bool xc_raise(Gang& g, GangCore& c, int f, void* site, std::string* text, const 
 }
 }  // namespace
 
-APY_API const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, const char* pipe, void* site,
-                                                  const char** what, void** other) {
-  *what = nullptr;
-  *other = nullptr;
-  const std::string call = cat("CrossCoreSetFlag<", mode, ", ", pipe ? pipe : "?", ">(", flag, ")");
-  Gang* gp = tl_gang;
-  if (!gp) return xc_no_scheduler(call.c_str(), what, other);
-  Gang& g = *gp;
+namespace {
+// The body of CrossCoreSetFlag<mode, pipe>(flag) on core `me` of gang g (also the sets of SyncAll); `call` names
+// it in messages.
+const char* xc_set(Gang& g, int me, int32_t mode, int32_t flag, void* site, const std::string& call,
+                   const char** what, void** other) {
   if (mode < 0 || mode > 2) {
     return xc_fail("invalid_argument", cat(call, ": 910B's cross-core modes are 0 (every AIC, or every AIV, of the "
                                            "launch), 1 (the AIVs of a group) and 2 (a group's AIC with its AIVs)"),
@@ -2975,7 +3065,7 @@ APY_API const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, co
                    what, other);
   }
   Lock lk(g.m);
-  GangCore& c = g.cores[static_cast<size_t>(tl_gang_core)];
+  GangCore& c = g.cores[static_cast<size_t>(me)];
   if (mode == 1 && c.core == kCoreAic) {
     return xc_fail("invalid_argument", cat(call, " on ", g.describe(c), ": mode 1 synchronises the AIVs of a group "
                                            "with each other; the AIC takes no part in it (mode 2 pairs it with its "
@@ -3035,11 +3125,64 @@ APY_API const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, co
     }
   }
   if (!ok) {
-    g.stop(tl_gang_core);
+    g.stop(me);
     return xc_fail("flag_overflow", std::move(text), what, other);
   }
   if (raised) g.cv.notify_all();
   return nullptr;
+}
+
+// Blocks core `me` of gang g until `ready` (under g.m, which `lk` holds); `c.wait_*` say what it waits for.
+const char* gang_wait(Gang& g, Lock& lk, int me, const char* in, const char** what, void** other) {
+  GangCore& c = g.cores[static_cast<size_t>(me)];
+  c.state = GangCore::kWaiting;
+  --g.running;
+  ++g.waiting;
+  g.check_deadlock();
+  g.cv.wait(lk, [&] { return g.ready(c) || g.stopped || g.cancel->load(); });
+  c.state = GangCore::kRunning;
+  ++g.running;
+  --g.waiting;
+  if (g.cancel->load()) {
+    tl_cancel_seen = true;
+    c.wait_flag = -1;
+    c.soft_slots = nullptr;
+    return xc_fail("cancelled", cat("the launch was cancelled by aclrtStreamAbort (in ascendpy: Ctrl-C during a wait, "
+                                    "or Stream.abort()) while this core waited in ", in), what, other);
+  }
+  if (g.stopped) {
+    c.wait_flag = -1;
+    c.soft_slots = nullptr;
+    if (g.deadlocked && g.primary == me) return xc_fail("deadlock", g.deadlock_what, what, other, g.deadlock_other);
+    return xc_released(what, other);
+  }
+  return nullptr;
+}
+
+// The body of CrossCoreWaitFlag(flag) on core `me` (also the waits of SyncAll, `sync_all` set).
+const char* xc_wait(Gang& g, int me, int32_t flag, bool sync_all, const char** what, void** other) {
+  Lock lk(g.m);
+  GangCore& c = g.cores[static_cast<size_t>(me)];
+  if (g.stopped) return xc_released(what, other);
+  if (c.counter[flag] == 0) {
+    c.wait_flag = flag;
+    c.in_sync_all = sync_all;
+    if (const char* kind = gang_wait(g, lk, me, sync_all ? "SyncAll" : "CrossCoreWaitFlag", what, other)) return kind;
+    c.wait_flag = -1;
+  }
+  --c.counter[flag];
+  return nullptr;
+}
+}  // namespace
+
+APY_API const char* __ascendpy_sim_cross_core_set(int32_t mode, int32_t flag, const char* pipe, void* site,
+                                                  const char** what, void** other) {
+  *what = nullptr;
+  *other = nullptr;
+  const std::string call = cat("CrossCoreSetFlag<", mode, ", ", pipe ? pipe : "?", ">(", flag, ")");
+  Gang* gp = tl_gang;
+  if (!gp || !gp->xc) return xc_no_scheduler(call.c_str(), what, other);
+  return xc_set(*gp, tl_gang_core, mode, flag, site, call, what, other);
 }
 
 APY_API const char* __ascendpy_sim_cross_core_wait(int32_t flag, void* site, const char** what, void** other) {
@@ -3047,36 +3190,75 @@ APY_API const char* __ascendpy_sim_cross_core_wait(int32_t flag, void* site, con
   *what = nullptr;
   *other = nullptr;
   Gang* gp = tl_gang;
-  if (!gp) return xc_no_scheduler(cat("CrossCoreWaitFlag(", flag, ")").c_str(), what, other);
+  if (!gp || !gp->xc) return xc_no_scheduler(cat("CrossCoreWaitFlag(", flag, ")").c_str(), what, other);
+  return xc_wait(*gp, tl_gang_core, flag, false, what, other);
+}
+
+APY_API void __ascendpy_sim_atomic_lock(void) { g_atomic_mu.lock(); }
+APY_API void __ascendpy_sim_atomic_unlock(void) { g_atomic_mu.unlock(); }
+
+// SyncAll (sync.h): the hard form through the cross-core flags dav_c220's SyncAllImpl uses, the soft form on the
+// GM workspace as SoftSyncAllImpl does, waiting on the gang's condition instead of polling.
+APY_API const char* __ascendpy_sim_sync_all(int32_t form, int32_t aiv_only, int32_t* slots, int32_t total,
+                                            int32_t index, void* site, const char** what, void** other) {
+  *what = nullptr;
+  *other = nullptr;
+  Gang* gp = tl_gang;
+  if (form == 0) {
+    const char* call = aiv_only ? "SyncAll()" : "SyncAll<false>()";
+    if (!gp || !gp->xc) {
+      return xc_fail("unsupported_kernel_type",
+                     cat(call, " in a ", ktype_name(tl_core.kernel_type), " kernel: the hardware SyncAll is built "
+                         "from cross-core flags, and the NPU starts the cross-core scheduler only for mix kernels, so "
+                         "the wait would never end. Declare a vector kernel __mix__(0, 1) or "
+                         "KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_MIX_AIV_1_0) (CANN's SyncAll documentation), a mix "
+                         "kernel __mix__(1, 1) / (1, 2) with SyncAll<false>(); or use the software "
+                         "SyncAll(gmWorkspace, ubWorkspace)"),
+                     what, other);
+    }
+    Gang& g = *gp;
+    const int me = tl_gang_core;
+    const std::string label = call;
+    const GangCore& c = g.cores[static_cast<size_t>(me)];
+    // dav_c220 SyncAllImpl: SYNC_AIV_FLAG 12, SYNC_AIC_FLAG 11, SYNC_AIC_AIV_FLAG 13, SYNC_AIV_ONLY_ALL 14.
+    if (aiv_only) {
+      if (const char* k = xc_set(g, me, 0, 14, site, label, what, other)) return k;
+      return xc_wait(g, me, 14, true, what, other);
+    }
+    if (c.core == kCoreAic) {
+      if (const char* k = xc_wait(g, me, 12, true, what, other)) return k;
+      if (const char* k = xc_set(g, me, 0, 11, site, label, what, other)) return k;
+      if (const char* k = xc_wait(g, me, 11, true, what, other)) return k;
+      return xc_set(g, me, 2, 13, site, label, what, other);
+    }
+    if (const char* k = xc_set(g, me, 2, 12, site, label, what, other)) return k;
+    return xc_wait(g, me, 13, true, what, other);
+  }
+  if (!gp) {
+    return xc_fail("invalid_argument",
+                   cat("SyncAll(gmWorkspace, ubWorkspace) in a kernel whose library does not say that it calls "
+                       "SyncAll (no __ascendpy_kernel_sync_all_", tl_core.kernel_type >= 0 ? "NAME" : "?", "): its "
+                       "blocks were not started all at once, so they cannot wait for each other; build it with "
+                       "ascendpy's toolchain, which finds SyncAll in the source"),
+                   what, other);
+  }
   Gang& g = *gp;
   const int me = tl_gang_core;
   Lock lk(g.m);
   GangCore& c = g.cores[static_cast<size_t>(me)];
   if (g.stopped) return xc_released(what, other);
-  if (c.counter[flag] > 0) {
-    --c.counter[flag];
-    return nullptr;
+  int32_t* mine = slots + static_cast<ptrdiff_t>(index) * 8;
+  const int32_t cur = *mine + 1;  // SoftSyncAllImpl: curValue = its slot + 1, written back
+  *mine = cur;
+  c.soft_slots = slots;
+  c.soft_total = total;
+  c.soft_target = static_cast<int64_t>(total) * cur;
+  c.in_sync_all = true;
+  g.cv.notify_all();
+  if (!g.ready(c)) {
+    if (const char* kind = gang_wait(g, lk, me, "SyncAll", what, other)) return kind;
   }
-  c.state = GangCore::kWaiting;
-  c.wait_flag = flag;
-  --g.running;
-  ++g.waiting;
-  g.check_deadlock();
-  g.cv.wait(lk, [&] { return c.counter[flag] > 0 || g.stopped || g.cancel->load(); });
-  c.state = GangCore::kRunning;
-  c.wait_flag = -1;
-  ++g.running;
-  --g.waiting;
-  if (g.cancel->load()) {
-    tl_cancel_seen = true;
-    return xc_fail("cancelled", "the launch was cancelled by aclrtStreamAbort (in ascendpy: Ctrl-C during a wait, or "
-                                "Stream.abort()) while this core waited in CrossCoreWaitFlag", what, other);
-  }
-  if (g.stopped) {
-    if (g.deadlocked && g.primary == me) return xc_fail("deadlock", g.deadlock_what, what, other, g.deadlock_other);
-    return xc_released(what, other);
-  }
-  --c.counter[flag];
+  c.soft_slots = nullptr;
   return nullptr;
 }
 

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "atomic.h"
 #include "core.h"
 #include "tensor.h"
 #include "types.h"
@@ -188,6 +189,7 @@ inline void pad_local_to_gm(const OpRec& r, const AscendC::GlobalTensor<T>& dst,
   dst.sim_access(dst.address_, span(blockCount, blockLen, gm_pitch), true, op, false);
   local_bursts(r, src.sim_buf_, src.sim_addr_, blockCount, blockLen, ub_pitch, false);
   gm_bursts(r, dst.address_, blockCount, blockLen, gm_pitch, true);
+  if (atomic_store(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), blockCount, blockLen, ub_pitch, gm_pitch, op)) return;  // SetAtomicAdd/Max/Min on
   strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), blockCount,
                blockLen, ub_pitch, gm_pitch);
 }
@@ -223,6 +225,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   dst.sim_access(dst.address_, bytes, true, "DataCopy", false);
   ascendpy_sim::local_access(r, src.sim_buf_, src.sim_addr_, bytes, false);
   ascendpy_sim::gm_access(r, dst.address_, bytes, true);
+  if (ascendpy_sim::atomic_store(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), 1, bytes, bytes, bytes, "DataCopy")) return;  // SetAtomicAdd/Max/Min on
   std::memmove(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
@@ -265,6 +268,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   dst.sim_access(dst.address_, ascendpy_sim::span(p.blockCount, blk, dp), true, "DataCopy", false);
   ascendpy_sim::local_bursts(r, src.sim_buf_, src.sim_addr_, p.blockCount, blk, sp, false);
   ascendpy_sim::gm_bursts(r, dst.address_, p.blockCount, blk, dp, true);
+  if (ascendpy_sim::atomic_store(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), p.blockCount, blk, sp, dp, "DataCopy")) return;  // SetAtomicAdd/Max/Min on
   ascendpy_sim::strided_copy(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_),
                              p.blockCount, blk, sp, dp);
 }

@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "race.h"
+#include "tensor.h"
 #include "types.h"
 
 namespace AscendC {
@@ -168,5 +169,90 @@ inline void SetSyncBaseAddr(uint64_t config) {
   ascendpy_sim::unsupported_on_soc("SetSyncBaseAddr", "any core");
 }
 #endif
+
+}  // namespace AscendC
+
+// ------------------------------------------------------------------------------------------------ SyncAll
+// SyncAll (8.1 kernel_operator_common_intf.h; dav_c220 / dav_m200 kernel_operator_sync_impl.h), run by the
+// simulator library over the cores of the launch, which are all resident (a launch of a kernel whose source
+// calls SyncAll runs every block on a thread of its own, and may not ask for more blocks than the SoC has
+// cores for them). Both forms start with PipeBarrier<PIPE_ALL>, so every global-memory write a core made
+// before its SyncAll is visible to every core after theirs.
+//  * Hard, SyncAll<isAIVOnly = true>(): 910B only (dav_m200 reports "Hardware SyncAll" unsupported:
+//    unsupported_on_soc). dav_c220 builds it from the cross-core flags: <true> is CrossCoreSetFlag<0,
+//    PIPE_MTE3>(14) + CrossCoreWaitFlag(14) (every AIV, or every AIC, of the launch); <false> pairs each AIC
+//    with its AIVs (flags 12 and 13) around an all-AIC sync (flag 11). So it needs a mix kernel (__mix__(0, 1)
+//    / KERNEL_TYPE_MIX_AIV_1_0 for a vector kernel, as the documentation says): in an AIV-only kernel the NPU
+//    starts no cross-core scheduler and the wait never ends (unsupported_kernel_type).
+//  * Soft, SyncAll<isAIVOnly>(gmWorkspace, ubWorkspace, usedCores = 0): 910B (the AIVs; an AIC returns at
+//    once) and 310P. As SoftSyncAllImpl: the cores counted are usedCores, else GetBlockNum() (isAIVOnly) or
+//    GetBlockNum() * GetTaskRation(); each adds one to its int32 slot gmWorkspace[idx * 8] and waits until the
+//    slots add up to `cores * its own new value`, then ubWorkspace holds the workspace's first cores * 8 values.
+//    The workspace must be zero before the first SyncAll of a launch (the caller's job, as the documentation
+//    says); both tensors need cores * 32 bytes.
+// A core that finishes while others wait in a SyncAll, or calls it fewer times, leaves them waiting:
+// `deadlock` at the waiting SyncAll's line, found as soon as no core of the launch runs.
+namespace ascendpy_sim {
+__attribute__((noinline)) inline void sync_all_call(int32_t form, bool aiv_only, int32_t* slots, int32_t total,
+                                                    int32_t index, void* site) {
+  const char* what = nullptr;
+  void* other = nullptr;
+  const char* kind = __ascendpy_sim_sync_all(form, aiv_only ? 1 : 0, slots, total, index, site, &what, &other);
+  if (kind) cross_core_fault(kind, what, other);
+}
+
+__attribute__((noinline)) inline void sync_all_hard(bool aiv_only) {
+  void* site = __builtin_return_address(0);
+  poll_cancel();
+  barrier_all();  // SyncAllImpl: PipeBarrier<PIPE_ALL>() first
+  sync_all_call(0, aiv_only, nullptr, 0, 0, site);
+}
+
+template <bool isAIVOnly>
+__attribute__((noinline)) inline void sync_all_soft(const AscendC::GlobalTensor<int32_t>& gm,
+                                                    const AscendC::LocalTensor<int32_t>& ub, int32_t used) {
+  void* site = __builtin_return_address(0);
+  poll_cancel();
+  if (core_type() == AscendC::AIC) return;  // SoftSyncAllImpl: `if ASCEND_IS_AIC { return; }`
+  barrier_all();
+  const int64_t cores = isAIVOnly ? AscendC::GetBlockNum() : AscendC::GetTaskRation() * AscendC::GetBlockNum();
+  const int64_t index = isAIVOnly ? __ascendpy_sim_core()->block_idx : AscendC::GetBlockIdx();
+  if (used < 0 || used > AscendC::GetBlockNum() * AscendC::GetTaskRation()) {
+    fault("invalid_argument", cat("SyncAll(gmWorkspace, ubWorkspace, usedCores = ", used, "): usedCores must be in [0, ",
+                                  AscendC::GetBlockNum() * AscendC::GetTaskRation(), "] (GetBlockNum() * "
+                                  "GetTaskRation(); 0 means all of them)"));
+  }
+  const int64_t total = used != 0 ? used : cores;
+  if (index >= total) {
+    fault("invalid_argument", cat("SyncAll(gmWorkspace, ubWorkspace, ", used, ") on block ", index, ": only the first ",
+                                  total, " blocks take part (usedCores), but this block calls it too: its slot lies "
+                                  "outside the workspace the others count, so they never see it"));
+  }
+  const uint64_t bytes = static_cast<uint64_t>(total) * 32;
+  gm.sim_check("SyncAll");
+  gm.sim_access(gm.address_, bytes, true, "SyncAll (gmWorkspace)", false);
+  check_range(ub.sim_addr_, ub.sim_buf_, ub.sim_gen_, bytes, "SyncAll", "ubWorkspace", 32, true);
+  sync_all_call(1, isAIVOnly, reinterpret_cast<int32_t*>(gm.address_), static_cast<int32_t>(total),
+                static_cast<int32_t>(index), site);
+  std::memcpy(static_cast<void*>(ub.sim_addr_), static_cast<const void*>(gm.address_), bytes);  // the last poll
+}
+}  // namespace ascendpy_sim
+
+namespace AscendC {
+
+template <bool isAIVOnly = true>
+inline void SyncAll() {
+#if __CCE_AICORE__ == 220
+  ascendpy_sim::sync_all_hard(isAIVOnly);
+#else
+  ascendpy_sim::unsupported_on_soc("SyncAll() (the hardware SyncAll)", "any core");
+#endif
+}
+
+template <bool isAIVOnly = true>
+inline void SyncAll(const GlobalTensor<int32_t>& gmWorkspace, const LocalTensor<int32_t>& ubWorkspace,
+                    const int32_t usedCores = 0) {
+  ascendpy_sim::sync_all_soft<isAIVOnly>(gmWorkspace, ubWorkspace, usedCores);
+}
 
 }  // namespace AscendC
