@@ -24,10 +24,10 @@ Wo elements of each of the t output rows. No loop touches elements one at a time
 
 Why not three column shifts and a single EVEN gather (M[c] = max over x[c - 1 .. c + 1], out[j] = M[2j])?
 The right shift x[r, c + 1] is a load of W - 1 columns, which for W = 1 is zero columns and moves nothing,
-not even its padding; the pair form needs only the two shifts that always have W columns, one fewer DMA per
-row set, and three fewer Max.
+not even its padding; the pair form needs only the two shifts that always have W columns: two DMAs per row
+set instead of three, and 6 Max and 2 GatherMask instead of 8 Max and 1 GatherMask.
 
-W must be at most 2 * CAP // 2 rounded down minus one (a tile holds two rows, odd and even). DataCopyPad
+W must be at most CAP // 2 - 1, so that a tile holds two odd rows (t = 1). DataCopyPad
 (padding, run-time W and pitches) makes this a 910B kernel; on 310P it is a CompileError.
 """
 
