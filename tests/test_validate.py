@@ -965,6 +965,7 @@ GENERATED = [
     # cross-block work: the hardware SyncAll (std.sync_all()) and i32 / max atomics are 910B only
     ("tests.kernels.cross_block", SOCS), ("tests.kernels.cross_block_910b", ["Ascend910B3"]),
     ("examples.global_sum.kernels", ["Ascend910B3"]), ("examples.global_sum.kernels_310p", SOCS),
+    ("examples.maxpool2d.kernels", ["Ascend910B3"]),  # max pooling: padded load_rows (DataCopyPad), 910B only
 ]
 
 
