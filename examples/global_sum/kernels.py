@@ -36,16 +36,14 @@ def chunk_sum(x, n):
 def zero_out(out, blk):
     """Block 0: out[0:8] = 0 by DMA (one 32-byte block: no store tail on either SoC)."""
     if std.get_block_idx() == 0:
-        for i in range(8):
-            blk[i] = std.f32(0.0)
+        std.duplicate(blk, 0.0, 8)
         std.store(out, 0, blk, 8)
 
 
 @std.inline
 def add_partial(out, blk, s):
     """out[0:8] += [s, 0, ..., 0] with the store atomic add (the zeros leave out[1:8] alone)."""
-    for i in range(8):
-        blk[i] = std.f32(0.0)
+    std.duplicate(blk, 0.0, 8)
     blk[0] = s
     std.set_atomic_add(f32)
     std.store(out, 0, blk, 8)
