@@ -47,6 +47,13 @@ extern "C" const char* __ascendpy_sim_cross_core_set(int32_t, int32_t, const cha
 extern "C" const char* __ascendpy_sim_cross_core_wait(int32_t, void*, const char** what, void** other) {
   return no_scheduler(what, other);
 }
+// One thread, no launch: the atomic-store lock has nothing to exclude, and a SyncAll has no scheduler.
+extern "C" void __ascendpy_sim_atomic_lock(void) {}
+extern "C" void __ascendpy_sim_atomic_unlock(void) {}
+extern "C" const char* __ascendpy_sim_sync_all(int32_t, int32_t, int32_t*, int32_t, int32_t, void*, const char** what,
+                                               void** other) {
+  return no_scheduler(what, other);
+}
 extern "C" const char* __ascendpy_sim_soc_name(void) { return g_soc; }
 extern "C" uint64_t __ascendpy_sim_ub_bytes(void) { return g_ub_bytes; }
 // Host arrays stand in for device memory here: every pointer is "live" over the whole address space.
