@@ -143,6 +143,25 @@ def test_cumprod_down_the_columns(rng, soc, rows, stream):
     np.testing.assert_array_equal(yh, np.cumprod(h, axis=0, dtype=np.float16))
 
 
+@pytest.mark.parametrize(("rows", "block_dim"), [(1, 1), (5, 1), (53, 3)])
+def test_cumprod_along_the_last_axis(rng, soc, rows, block_dim, stream):
+    """Gathered through a transposed tile: the sequential product of each row, bit for bit (53 rows: 3 tiles)."""
+    sign = rng.choice([-1.0, 1.0], (rows, k.COLS32))
+    x = (sign * rng.uniform(0.5, 1.5, (rows, k.COLS32))).astype(np.float32)
+    y = np.zeros_like(x)
+    k.cumprod_last_f32[block_dim, stream](x, y, rows)
+    np.testing.assert_array_equal(y, np.cumprod(x, axis=-1, dtype=np.float32))
+    h = (rng.choice([-1.0, 1.0], (rows, k.COLS16)) * rng.uniform(0.8, 1.2, (rows, k.COLS16))).astype(np.float16)
+    yh = np.zeros_like(h)
+    k.cumprod_last_f16[block_dim, stream](h, yh, rows)
+    want = np.empty_like(h)
+    acc = np.ones(rows, np.float16)
+    for j in range(k.COLS16):  # a sequential f16 product, rounded every step
+        acc = (acc * h[:, j]).astype(np.float16)
+        want[:, j] = acc
+    np.testing.assert_array_equal(yh, want)
+
+
 # ------------------------------------------------------------------ Erf
 @pytest.mark.parametrize("n", [1, 1000, 5001])
 def test_erf_matches_the_vendor_algorithm_bit_for_bit(rng, soc, n, stream):

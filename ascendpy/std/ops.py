@@ -19,7 +19,7 @@ Activations (dst may be src): relu, sigmoid, tanh, gelu, softmax, elu, silu
 (= swish), mish, selu, softplus, softsign, hardsigmoid, hardswish, leaky_relu,
 log_softmax, hardtanh. Composites: layernorm, rmsnorm, l1_norm, l2_norm,
 mse_loss, huber_loss, hinge_loss, cosine_similarity, sgd_update, reduce_mean,
-reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns of a tile),
+reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns of a tile), cumprod_last,
 gelu_exact (GELU with std.erf). Masks: mask_to_bool, bool_to_mask (bool
 buffers and the u8 bit masks of std.compare, through f16).
 """
@@ -458,13 +458,43 @@ def cumprod(dst, src, rows, cols):
     sequential product in the element type, rounded once per multiply, exactly as numpy's
     np.cumprod(x, axis=0) does it. Row 0 is copied by Muls(x, 1), which keeps -0 and NaN. cols must be a
     compile-time multiple of 32 bytes (8 f32 / 16 f16 elements: each row view starts 32-byte aligned);
-    dst may be src. Along the last axis, load the tile transposed (or use std.cumsum for sums).
+    dst may be src. Along the last axis: std.ops.cumprod_last.
     """
     std.muls(dst[0:cols], src[0:cols], 1.0, cols)
     if rows > 1:
         std.mul(dst[cols:2 * cols], dst[0:cols], src[cols:2 * cols], cols)  # constant views: alignment checked
     for r in range(2, rows):
         std.mul(dst[r * cols:(r + 1) * cols], dst[(r - 1) * cols:r * cols], src[r * cols:(r + 1) * cols], cols)
+
+
+@std.inline
+def cumprod_last(dst, src, rows, cols):
+    """Cumulative product along the last axis of a row-major [rows, cols] tile (torch.cumprod(x, dim=-1)).
+
+    AscendC has no CumProd and a vector op works on contiguous lanes, so the tile goes through a transposed
+    scratch tile T ([cols, rows] at a 32-byte pitch) with std.gather: column j of src is gathered into row
+    j of T (the same row offsets, base j * sizeof), row j of T is multiplied by row j-1 (one Mul of `rows`
+    elements per column, the sequential product np.cumprod computes, rounded once per multiply), then each
+    row of dst is gathered back from a column of T. The two offset tables (rows + cols entries) are written
+    once by the scalar unit. cols must be a compile-time multiple of 32 bytes (each dst row starts 32-byte
+    aligned), rows at most len(src) // cols; dst may be src. Scratch: one tile plus the two tables.
+    """
+    # Sizes are written out (not named) so that they stay compile-time: T's row pitch is len(src) // cols
+    # rounded up to 32 bytes.
+    t = std.ub_alloc(src.dtype, cols * ((len(src) // cols * src.dtype.nbytes + 31) // 32 * 32 // src.dtype.nbytes))
+    row_off = std.ub_alloc(std.u32, (len(src) // cols + 7) // 8 * 8)
+    col_off = std.ub_alloc(std.u32, (cols + 7) // 8 * 8)
+    pitch = len(t) // cols
+    for i in range(rows):
+        row_off[i] = std.u32(i * cols * src.dtype.nbytes)
+    for j in range(cols):
+        col_off[j] = std.u32(j * pitch * src.dtype.nbytes)
+    std.gather(t[0:pitch], src, row_off, 0, rows)
+    for j in range(1, cols):
+        std.gather(t[j * pitch:(j + 1) * pitch], src, row_off, std.u32(j * src.dtype.nbytes), rows)
+        std.mul(t[j * pitch:(j + 1) * pitch], t[j * pitch:(j + 1) * pitch], t[(j - 1) * pitch:j * pitch], rows)
+    for i in range(rows):
+        std.gather(dst[i * cols:(i + 1) * cols], t, col_off, std.u32(i * src.dtype.nbytes), cols)
 
 
 @std.inline

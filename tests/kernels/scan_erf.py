@@ -121,6 +121,30 @@ def cumprod_first_f16(x: Ptr[f16], y: Ptr[f16], rows: u32):
     _prod_down(f16, COLS16, x, y, rows)
 
 
+@std.inline
+def _prod_last(dtype, cols, x, y, rows):
+    """y = cumprod(x, axis=-1) over tiles of TILE_ROWS rows (each row is independent)."""
+    xb = std.ub_alloc(dtype, TILE_ROWS * cols)
+    yb = std.ub_alloc(dtype, TILE_ROWS * cols)
+    r = std.get_block_idx() * TILE_ROWS
+    while r < rows:
+        n = min(TILE_ROWS, rows - r)
+        std.load(xb, x, r * cols, n * cols)
+        std.ops.cumprod_last(yb, xb, n, cols)
+        std.store(y, r * cols, yb, n * cols)
+        r += TILE_ROWS * std.get_block_num()
+
+
+@std.aiv_kernel
+def cumprod_last_f32(x: Ptr[f32], y: Ptr[f32], rows: u32):
+    _prod_last(f32, COLS32, x, y, rows)
+
+
+@std.aiv_kernel
+def cumprod_last_f16(x: Ptr[f16], y: Ptr[f16], rows: u32):
+    _prod_last(f16, COLS16, x, y, rows)
+
+
 # ------------------------------------------------------------------ planted misuse (tests/test_scan_erf.py)
 @std.aiv_kernel
 def cumsum_view(x: Ptr[f32], y: Ptr[f32], at: u32):
