@@ -875,19 +875,8 @@ __attribute__((noinline)) inline void co1_to_ub_run(const OpRec& r, const BufDes
   for (uint64_t b = 0; b < p.blockCount; ++b) conv_elems(src + b * spitch, dst + b * dpitch, p.blockLen * 256ull, c);
 }
 
-// CANN 8.1's 310P Nd2Nz stages each matrix through UB bytes [248 KiB, 256 KiB) (TMP_UB_OFFSET): TPipe
-// buffers there would be overwritten.
-__attribute__((noinline)) inline void nd2nz_310p_scratch(const PipeState* st) {
-  constexpr uint64_t kTmp = 248u << 10;
-  if (!st) return;
-  const Arena& ub = st->arenas[static_cast<int>(Hw::UB)];
-  if (ub.used > kTmp) {
-    fault("ub_overflow", cat("DataCopy with Nd2NzParams on ", soc_name(), " stages its data through Unified Buffer "
-                             "bytes [", kTmp, ", ", kTmp + 8192, ") (CANN 8.1's TMP_UB_OFFSET), but this TPipe's UB "
-                             "buffers reach byte ", ub.used, ": leave the last 8 KiB of UB free"));
-  }
-}
-
+// CANN 8.1's 310P Nd2Nz stages each matrix through UB bytes [248 KiB, 256 KiB) (TMP_UB_OFFSET:
+// tmp_ub_310p_scratch checks that TPipe buffers leave it free).
 // The flags of that routine: WaitFlag<MTE3_MTE2> before the GM read, MTE2_V and V_MTE3 between the GM read, the
 // transpose in UB and the L1 write (then a final WaitFlag<MTE3_MTE2>, recorded by the caller).
 inline void nd2nz_310p_order(BlockState& st) {
@@ -932,7 +921,7 @@ inline void DataCopy(const LocalTensor<T>& dstLocal, const GlobalTensor<T>& srcG
   }
   ascendpy_sim::Nd2NzGeom g;
   if (!ascendpy_sim::nd2nz_geometry(intriParams, sizeof(T), p310, &g)) return;
-  if (p310) ascendpy_sim::nd2nz_310p_scratch(GetTPipePtr() ? GetTPipePtr()->sim_state() : nullptr);
+  if (p310) ascendpy_sim::tmp_ub_310p_scratch("DataCopy with Nd2NzParams");
   ascendpy_sim::check_local_range(dstLocal, g.l1_span, op, "dst");
   ascendpy_sim::check_gm(srcGlobal, op, "src");
   srcGlobal.sim_access(srcGlobal.address_, g.gm_span, false, op, false);

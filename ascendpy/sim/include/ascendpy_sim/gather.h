@@ -89,20 +89,6 @@ inline void no_bf16_on_310p(const char* api) {
   if (std::is_same<T, bfloat16_t>::value && soc_is_310p()) unsupported_on_soc(api, "bfloat16_t");
 }
 
-// CANN 8.1's 310P code that stages through UB [TMP_UB_OFFSET, +8 KiB): TPipe buffers there would be overwritten.
-__attribute__((noinline)) inline void tmp_ub_310p_scratch(const char* api) {
-  constexpr uint64_t kTmp = 248u << 10;
-  const AscendC::TPipe* pipe = ::GetTPipePtr();
-  const PipeState* st = pipe ? pipe->sim_state() : nullptr;
-  if (!st) return;
-  const Arena& ub = st->arenas[static_cast<int>(Hw::UB)];
-  if (ub.used > kTmp) {
-    fault("ub_overflow", cat(api, " on ", soc_name(), " stages its data through Unified Buffer bytes [", kTmp, ", ",
-                             kTmp + 8192, ") (CANN 8.1's TMP_UB_OFFSET), but this TPipe's UB buffers reach byte ",
-                             ub.used, ": leave the last 8 KiB of UB free"));
-  }
-}
-
 // Whether [a, a + na) and [b, b + nb) share a byte.
 inline bool overlaps(const void* a, uint64_t na, const void* b, uint64_t nb) {
   const uint8_t* x = static_cast<const uint8_t*>(a);

@@ -581,3 +581,21 @@ inline AscendC::TPipe* GetTPipePtr() {
   auto& s = ascendpy_sim::pipe_stack();
   return s.empty() ? nullptr : s.back();
 }
+
+namespace ascendpy_sim {
+
+// CANN 8.1's 310P code that stages through UB [TMP_UB_OFFSET, +8 KiB): TPipe buffers there would be overwritten.
+__attribute__((noinline)) inline void tmp_ub_310p_scratch(const char* api) {
+  constexpr uint64_t kTmp = 248u << 10;
+  const AscendC::TPipe* pipe = ::GetTPipePtr();
+  const PipeState* st = pipe ? pipe->sim_state() : nullptr;
+  if (!st) return;
+  const Arena& ub = st->arenas[static_cast<int>(Hw::UB)];
+  if (ub.used > kTmp) {
+    fault("ub_overflow", cat(api, " on ", soc_name(), " stages its data through Unified Buffer bytes [", kTmp, ", ",
+                             kTmp + 8192, ") (CANN 8.1's TMP_UB_OFFSET), but this TPipe's UB buffers reach byte ",
+                             ub.used, ": leave the last 8 KiB of UB free"));
+  }
+}
+
+}  // namespace ascendpy_sim
