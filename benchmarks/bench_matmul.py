@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ascendpy import Acl, Context, Device, Stream, ops  # noqa: E402
 from bench_vector import paired_medians, report  # noqa: E402 - beside this file
+
+from ascendpy import Acl, Context, Device, Stream, ops  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "matmul.json"
 
