@@ -962,6 +962,7 @@ GENERATED = [
     # types, casts and argmax (issue 13): int64 casts are 910B only
     ("tests.kernels.index_types", ["Ascend910B3"]), ("tests.kernels.index_types_310p", SOCS),
     ("examples.argmax.kernels", SOCS),
+    ("tests.kernels.cumprod", SOCS),  # cumprod along the last axis (Gather transpose, ReinterpretCast)
 ]
 
 

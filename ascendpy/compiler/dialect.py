@@ -328,6 +328,7 @@ class BarrierOp(IRDLOperation):
 Ascend = Dialect(
     "ascend",
     [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
-     CubeAllocOp, SubviewOp, ReinterpretOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp],
+     CubeAllocOp, SubviewOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp,
+     ReinterpretOp],
     [],
 )

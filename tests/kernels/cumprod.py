@@ -66,3 +66,17 @@ def cumprod_vector_f16(x: Ptr[f16], y: Ptr[f16]):
     std.load(xb, x, 0, 333)
     std.ops.cumprod(xb, xb, 1, 333, 1)
     std.store(y, 0, xb, 333)
+
+
+# ------------------------------------------------------------------ std.reinterpret (the offsets' u32 view)
+@std.aiv_kernel
+def reinterpret_next_up(x: Ptr[f32], y: Ptr[f32], n: u32):
+    """y = the next f32 above each positive x: +1 on the bits, through an i32 view of the loaded f32 buffer.
+
+    The DMA in writes `xb`, the Adds writes its i32 view and the DMA out reads `xb`: the sync pass must see
+    the view as `xb` (MTE2 -> V and V -> MTE3 flags), or the simulator's race check faults.
+    """
+    xb = std.ub_alloc(f32, 1024)
+    std.load(xb, x, 0, n)
+    std.adds(std.reinterpret(xb, std.i32), std.reinterpret(xb, std.i32), 1, n)
+    std.store(y, 0, xb, n)
