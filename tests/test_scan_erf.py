@@ -238,7 +238,7 @@ def cumsum_short_last_row(x: Ptr[f32]):
 @std.aiv_kernel
 def cumprod_odd_cols(x: Ptr[f16]):
     a = std.ub_alloc(f16, 96)
-    std.ops.cumprod(a, a, 4, 24)  # BAD
+    std.ops.cumprod(a, a, 4, 24, 0)  # BAD
 
 
 @std.aiv_kernel

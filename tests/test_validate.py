@@ -966,6 +966,7 @@ GENERATED = [
     ("tests.kernels.cross_block", SOCS), ("tests.kernels.cross_block_910b", ["Ascend910B3"]),
     ("examples.global_sum.kernels", ["Ascend910B3"]), ("examples.global_sum.kernels_310p", SOCS),
     ("examples.maxpool2d.kernels", ["Ascend910B3"]),  # max pooling: padded load_rows (DataCopyPad), 910B only
+    ("tests.kernels.cumprod", SOCS),  # cumprod along the last axis (Gather transpose, ReinterpretCast)
 ]
 
 

@@ -927,6 +927,12 @@ class CppEmitter:
             name = self.fresh(f, f"{tensor}_view")
             f.bufs[op.result] = (name, "", elem)
             self.line(f, f"AscendC::LocalTensor<{elem}> {name} = {tensor}[static_cast<uint32_t>({v(op.offset)})];")
+        elif isinstance(op, asc.ReinterpretOp):  # reinterpreted views (issue 13)
+            tensor, _, _ = f.bufs[op.base]
+            elem = ELEMENT_TYPES[op.dtype.data].cpp
+            name = self.fresh(f, f"{tensor}_as_{op.dtype.data}")
+            f.bufs[op.result] = (name, "", elem)
+            self.line(f, f"AscendC::LocalTensor<{elem}> {name} = {tensor}.ReinterpretCast<{elem}>();")
         elif isinstance(op, asc.VecOp):
             self.line(f, self.vec_call(f, op))
         elif isinstance(op, asc.QueOp):

@@ -161,9 +161,20 @@ class SubviewOp(IRDLOperation):
     result = result_def(MemRefType)
 
 
+# ---- reinterpreted views (issue 13: cumprod along the last axis builds u32 Gather offsets in f32 / i32)
+@irdl_op_definition
+class ReinterpretOp(IRDLOperation):
+    """`std.reinterpret(buf, dtype)`: the same UB bytes as `dtype` elements (AscendC `ReinterpretCast<U>()`)."""
+
+    name = "ascend.reinterpret"
+    base = operand_def(MemRefType)
+    result = result_def(MemRefType)
+    dtype = attr_def(StringAttr)  # device-language element type of the view
+
+
 def buffer_root(value: SSAValue) -> SSAValue:
     """The buffer a value is, or is a view of (`buf[a:b]` is `buf` to the sync pass and the type checks)."""
-    while isinstance(value.owner, SubviewOp):
+    while isinstance(value.owner, SubviewOp | ReinterpretOp):
         value = value.owner.base
     return value
 
@@ -177,6 +188,10 @@ def buffer_name(value: SSAValue) -> str:
 
 def buffer_dtype(value: SSAValue) -> str:
     """The device-language element type of a UB buffer or cube tile value (or of a view of one)."""
+    while isinstance(value.owner, SubviewOp):
+        value = value.owner.base
+    if isinstance(value.owner, ReinterpretOp):
+        return value.owner.dtype.data
     owner = buffer_root(value).owner
     assert isinstance(owner, UbAllocOp | CubeAllocOp), value
     return owner.dtype.data
@@ -327,6 +342,6 @@ Ascend = Dialect(
     "ascend",
     [GetBlockIdxOp, GetBlockNumOp, GetSubBlockIdxOp, LoopOp, ForOp, BreakOp, ContinueOp, ReturnOp, UbAllocOp,
      CubeAllocOp, SubviewOp, DmaOp, DmaRowsOp, VecOp, CubeOp, CoreSideOp, CrossCoreOp, QueOp, FlagOp, BarrierOp,
-     CrossBlockOp],
+     CrossBlockOp, ReinterpretOp],
     [],
 )

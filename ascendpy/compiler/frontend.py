@@ -782,11 +782,17 @@ class KernelFrontend(ast.NodeVisitor):
     def expr_Compare(self, node: ast.Compare) -> Val:
         left = self.expr(node.left)
         result: SSAValue | None = None
+        links: list[tuple[ast.cmpop, Val, Val]] = []
         for op, comp in zip(node.ops, node.comparators):
             right = self.expr(comp)
-            c = self.compare(op, left, right, node)
-            result = c if result is None else self.emit(arith.AndIOp(result, c)).results[0]
+            links.append((op, left, right))
             left = right
+        if all(a.is_literal and b.is_literal and type(op) in _PY_CMP for op, a, b in links):
+            # literals only: a compile-time bool, so `if axis == 0:` in an @std.inline compiles one branch
+            return Val(None, None, all(bool(_PY_CMP[type(op)](a.literal, b.literal)) for op, a, b in links))
+        for op, a, b in links:
+            c = self.compare(op, a, b, node)
+            result = c if result is None else self.emit(arith.AndIOp(result, c)).results[0]
         assert result is not None
         return Val(result, boolean)
 
@@ -941,6 +947,8 @@ class KernelFrontend(ast.NodeVisitor):
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and isinstance(node.value, ast.Name) \
                 and node.value.id in self.bufs:
             return self.buffer_view(self.buffer_arg(node.value, what), node, what)
+        if isinstance(node, ast.Call) and self.resolve(node.func) is intr.reinterpret:
+            return self.reinterpret(node, what)
         if isinstance(node, ast.Name) and node.id in self.bufs:
             buf = self.bufs[node.id]
             if buf.mem != "ub":
@@ -984,6 +992,27 @@ class KernelFrontend(ast.NodeVisitor):
         offset = self.as_index(start, sl.lower or node)
         view = self.emit(asc.SubviewOp(operands=[buf.ssa, offset], result_types=[buf.ssa.type])).results[0]
         return Buf(view, buf.elem, count, f"{buf.name}[{ast.unparse(sl)}]")
+
+    # ---- reinterpreted views (issue 13: the u32 Gather offsets of cumprod along the last axis)
+    def reinterpret(self, node: ast.Call, what: str) -> Buf:
+        """`std.reinterpret(buf, dtype)`: buf's bytes as `dtype` elements (`buf.ReinterpretCast<U>()`), an operand.
+
+        The view aliases buf (the sync pass sees buf); its element count is buf's bytes over dtype's size.
+        """
+        if node.keywords or len(node.args) != 2:
+            raise self.error("std.reinterpret(buf, dtype) takes a UB buffer (or a view of one) and an element type",
+                             node)
+        buf = self.buffer_arg(node.args[0], what)
+        elem = self.elem_type(node.args[1])
+        nbytes = buf.count * buf.elem.nbytes
+        if nbytes % elem.nbytes:
+            raise self.error(f"{what}: '{buf.name}' holds {nbytes} bytes, not a whole number of {elem.name} "
+                             f"elements ({elem.nbytes} bytes each)", node)
+        view = self.emit(asc.ReinterpretOp(operands=[buf.ssa], attributes={"dtype": StringAttr(elem.name)},
+                                           result_types=[MemRefType(mlir_type(elem), [nbytes // elem.nbytes],
+                                                                    memory_space=asc.UB)])).results[0]
+        return Buf(view, elem, nbytes // elem.nbytes, f"std.reinterpret({buf.name}, {elem.name})")
+    # ---- end reinterpreted views
 
     def count_arg(self, node: ast.expr, bufs: list[Buf], what: str, per_bit: bool = False) -> SSAValue:
         v = self.expr(node)

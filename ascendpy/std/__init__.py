@@ -112,6 +112,11 @@ from ascendpy.std.intrinsics import load_rows, store_rows  # noqa: E402
 
 __all__ += ["load_rows", "store_rows"]
 
+# reinterpreted views of UB buffers (AscendC LocalTensor::ReinterpretCast)
+from ascendpy.std.intrinsics import reinterpret  # noqa: E402
+
+__all__ += ["reinterpret"]
+
 KERNEL_KINDS = {"aiv": "aiv_kernel", "aic": "cube_kernel", "mix": "mix_kernel"}  # kind -> decorator name
 
 

@@ -59,6 +59,8 @@ store = device_only("store")  # store(dst_ptr, offset, src_buf, count): src_buf[
 # strided / 2-D data movement (docs/vector.md "Rows and windows"): one DMA for `rows` rows of `cols` elements
 load_rows = device_only("load_rows")  # load_rows(dst, src_ptr, offset, rows, cols, src_ld, *, dst_ld, pad_left, ...)
 store_rows = device_only("store_rows")  # store_rows(dst_ptr, offset, src, rows, cols, dst_ld, *, src_ld)
+# reinterpreted views (issue 13): reinterpret(buf, dtype) -- buf's bytes as dtype elements, where an op takes a buffer
+reinterpret = device_only("reinterpret")
 pipe_barrier = device_only("pipe_barrier")  # PipeBarrier<PIPE_ALL>(); rarely needed: sync is automatic
 
 # ---- vector ops (dst first, count last)

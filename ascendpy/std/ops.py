@@ -19,7 +19,7 @@ Activations (dst may be src): relu, sigmoid, tanh, gelu, softmax, elu, silu
 (= swish), mish, selu, softplus, softsign, hardsigmoid, hardswish, leaky_relu,
 log_softmax, hardtanh. Composites: layernorm, rmsnorm, l1_norm, l2_norm,
 mse_loss, huber_loss, hinge_loss, cosine_similarity, sgd_update, reduce_mean,
-reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns of a tile), cumprod_last,
+reduce_prod, cross_entropy, kl_div. Scans and erf: cumprod (down the columns or along the rows of a tile),
 gelu_exact (GELU with std.erf). Masks: mask_to_bool, bool_to_mask (bool
 buffers and the u8 bit masks of std.compare, through f16).
 """
@@ -450,16 +450,34 @@ def sgd_update(param, grad, n, lr):
 
 # ------------------------------------------------------------------ scans and erf
 @std.inline
-def cumprod(dst, src, rows, cols):
-    """Cumulative product down the columns of a row-major [rows, cols] tile (torch.cumprod(x, dim=0)).
+def cumprod(dst, src, rows, cols, axis):
+    """Cumulative product over a row-major [rows, cols] tile: torch.cumprod(x, dim=axis).
 
-    AscendC has no CumProd (CANN 8.1 has CumSum only), so this is a chain of row-view multiplies,
-    row i = row i-1 * src row i, one Mul of `cols` elements per row, in that order: each element is the
-    sequential product in the element type, rounded once per multiply, exactly as numpy's
-    np.cumprod(x, axis=0) does it. Row 0 is copied by Muls(x, 1), which keeps -0 and NaN. cols must be a
-    compile-time multiple of 32 bytes (8 f32 / 16 f16 elements: each row view starts 32-byte aligned);
-    dst may be src. Along the last axis: std.ops.cumprod_last.
+    AscendC has no CumProd (CANN 8.1 has CumSum only), so this is a chain of Muls, one per row or column, in
+    order: each element is the sequential product x0, x0*x1, (x0*x1)*x2, ... in the element type, rounded
+    once per multiply, exactly as np.cumprod computes it. dst may be src.
+
+    axis 0 (or -2), down the columns: row 0 is copied by Muls(x, 1) (which keeps -0 and NaN), then
+    row i = row i-1 * src row i, one Mul of `cols` elements per row. cols must be a compile-time multiple
+    of 32 bytes (8 f32 / 16 f16 elements: each row view starts 32-byte aligned); rows may be a run-time value.
+
+    axis 1 (or -1), along each row (any cols, a 1-D tile is rows = 1): transposed on chip by std.gather into
+    a [cols, R] tile (R = len(src) // cols rounded up to 16, so every column of src is a 32-byte aligned row),
+    the column chain above on it (cols - 1 Muls of R elements), and gathered back. The two u32 byte-offset
+    tables are computed on chip from a cumsum ramp in f32 (see _transpose_offsets). Work buffers: the
+    transposed tile (cols * R of src's type) and three f32 buffers of cols * R (ramp, offsets, scratch),
+    so about 3 + 12 / sizeof(T) times the tile, which keeps the Gathers under their 255-repeat limit.
+    cols must be a compile-time constant, rows (<= len(src) // cols) may be a run-time value.
     """
+    if axis % 2 == 0:
+        _cumprod_columns(dst, src, rows, cols)
+    else:
+        _cumprod_last(dst, src, rows, cols, (len(src) // cols + 15) // 16 * 16, src.dtype.nbytes)
+
+
+@std.inline
+def _cumprod_columns(dst, src, rows, cols):
+    """cumprod axis 0: row i = row i-1 * src row i (see cumprod)."""
     std.muls(dst[0:cols], src[0:cols], 1.0, cols)
     if rows > 1:
         std.mul(dst[cols:2 * cols], dst[0:cols], src[cols:2 * cols], cols)  # constant views: alignment checked
@@ -468,33 +486,50 @@ def cumprod(dst, src, rows, cols):
 
 
 @std.inline
-def cumprod_last(dst, src, rows, cols):
-    """Cumulative product along the last axis of a row-major [rows, cols] tile (torch.cumprod(x, dim=-1)).
+def _cumprod_last(dst, src, rows, cols, pitch, size):
+    """cumprod axis 1 (see cumprod): gather src transposed into t ([cols, pitch]), chain its rows, gather back."""
+    t = std.ub_alloc(src.dtype, cols * pitch)
+    ramp = std.ub_alloc(std.f32, cols * pitch)
+    off = std.ub_alloc(std.f32, cols * pitch)
+    w = std.ub_alloc(std.f32, cols * pitch)
+    std.duplicate(w, 1.0, 8)
+    std.cumsum(ramp, w, 1, 8, 1)  # ramp[0:8] = 1..8
+    std.adds(w, ramp, -1.0, 8)  # w[0:8] = 0..7
+    if cols * pitch > 8:
+        std.duplicate(w[8:cols * pitch], 8.0, cols * pitch - 8)
+    std.cumsum(ramp, w, cols * pitch // 8, 8, 0)  # ramp[k] = k: row r of [n / 8, 8] is 8 r + 0..7, exact
+    # t[j * pitch + i] = src[i * cols + j]; the padding i >= rows reads the last element (finite, in bounds)
+    _transpose_offsets(off, ramp, w, cols * pitch, pitch, cols, size, std.f32((rows * cols - 1) * size))
+    std.gather(t, src, std.reinterpret(off, std.u32), 0, cols * pitch)
+    _cumprod_columns(t, t, cols, pitch)
+    # dst[i * cols + j] = t[j * pitch + i]
+    _transpose_offsets(off, ramp, w, cols * pitch, cols, pitch, size, std.f32((cols * pitch - 1) * size))
+    std.gather(dst, t, std.reinterpret(off, std.u32), 0, rows * cols)
 
-    AscendC has no CumProd and a vector op works on contiguous lanes, so the tile goes through a transposed
-    scratch tile T ([cols, rows] at a 32-byte pitch) with std.gather: column j of src is gathered into row
-    j of T (the same row offsets, base j * sizeof), row j of T is multiplied by row j-1 (one Mul of `rows`
-    elements per column, the sequential product np.cumprod computes, rounded once per multiply), then each
-    row of dst is gathered back from a column of T. The two offset tables (rows + cols entries) are written
-    once by the scalar unit. cols must be a compile-time multiple of 32 bytes (each dst row starts 32-byte
-    aligned), rows at most len(src) // cols; dst may be src. Scratch: one tile plus the two tables.
+
+@std.inline
+def _transpose_offsets(off, ramp, w, n, d, e, size, hi):
+    """off[k] = u32 byte offset min((b * e + a) * size, hi) for k = a * d + b (0 <= b < d), ramp[k] = k.
+
+    All in f32 on exact integers below 2^22, with no f32 -> integer Cast (310P has none). a = floor(k / d) is
+    round((k + 0.5) * (1 / d) - 0.5): (k + 0.5) / d is at least 0.5 / d away from an integer, far more than
+    the rounding errors of the multiply and subtract (k < 2^22), and adding 1.5 * 2^23, where the f32 step is
+    1, rounds it to the nearest integer. The offset v < 2^23 becomes u32 through the bits of the f32 v + 2^23,
+    which are 0x4B000000 + v: an i32 Adds of -0x4B000000 on the same bytes (std.reinterpret).
     """
-    # Sizes are written out (not named) so that they stay compile-time: T's row pitch is len(src) // cols
-    # rounded up to 32 bytes.
-    t = std.ub_alloc(src.dtype, cols * ((len(src) // cols * src.dtype.nbytes + 31) // 32 * 32 // src.dtype.nbytes))
-    row_off = std.ub_alloc(std.u32, (len(src) // cols + 7) // 8 * 8)
-    col_off = std.ub_alloc(std.u32, (cols + 7) // 8 * 8)
-    pitch = len(t) // cols
-    for i in range(rows):
-        row_off[i] = std.u32(i * cols * src.dtype.nbytes)
-    for j in range(cols):
-        col_off[j] = std.u32(j * pitch * src.dtype.nbytes)
-    std.gather(t[0:pitch], src, row_off, 0, rows)
-    for j in range(1, cols):
-        std.gather(t[j * pitch:(j + 1) * pitch], src, row_off, std.u32(j * src.dtype.nbytes), rows)
-        std.mul(t[j * pitch:(j + 1) * pitch], t[j * pitch:(j + 1) * pitch], t[(j - 1) * pitch:j * pitch], rows)
-    for i in range(rows):
-        std.gather(dst[i * cols:(i + 1) * cols], t, col_off, std.u32(i * src.dtype.nbytes), cols)
+    std.adds(w, ramp, 0.5, n)
+    std.muls(w, w, 1.0 / d, n)
+    std.adds(w, w, -0.5, n)  # within 0.5 - 0.5 / d of a
+    std.adds(w, w, 12582912.0, n)  # 1.5 * 2^23 + a: rounded to an integer (the f32 step is 1 there), no tie
+    std.adds(w, w, -12582912.0, n)  # a
+    std.muls(off, w, -1.0 * d, n)
+    std.add(off, off, ramp, n)  # b = k - a * d
+    std.muls(off, off, 1.0 * e * size, n)
+    std.muls(w, w, 1.0 * size, n)
+    std.add(off, off, w, n)  # (b * e + a) * size
+    std.mins(off, off, hi, n)
+    std.adds(off, off, 8388608.0, n)
+    std.adds(std.reinterpret(off, std.i32), std.reinterpret(off, std.i32), -1258291200, n)
 
 
 @std.inline

@@ -105,7 +105,7 @@ def _prod_down(dtype, cols, x, y, rows):
         n = min(TILE_ROWS, rows - r)
         std.load(xb, x, r * cols, n * cols)
         std.mul(xb[0:cols], xb[0:cols], carry, cols)
-        std.ops.cumprod(yb, xb, n, cols)
+        std.ops.cumprod(yb, xb, n, cols, 0)
         std.muls(carry, yb[(n - 1) * cols:n * cols], 1.0, cols)
         std.store(y, r * cols, yb, n * cols)
         r += TILE_ROWS
@@ -130,7 +130,7 @@ def _prod_last(dtype, cols, x, y, rows):
     while r < rows:
         n = min(TILE_ROWS, rows - r)
         std.load(xb, x, r * cols, n * cols)
-        std.ops.cumprod_last(yb, xb, n, cols)
+        std.ops.cumprod(yb, xb, n, cols, -1)
         std.store(y, r * cols, yb, n * cols)
         r += TILE_ROWS * std.get_block_num()
 
