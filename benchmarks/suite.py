@@ -357,11 +357,13 @@ def row_first_result(plan: Plan) -> tuple[dict[str, Any], dict[str, Any]]:
     def phases(runs: list[dict[str, Any]]) -> dict[str, float]:
         return {k: statistics.median(r[k] for r in runs) for k in ("import_s", "get_kernel_s", "launch_and_copy_s")}
 
-    r7 = row(7, "first result, fresh process, empty cache (vec_mul)", "s", statistics.median(r["seconds"] for r in cold),
+    r7 = row(7, "first result, fresh process, empty cache (vec_mul)", "s",
+             statistics.median(r["seconds"] for r in cold),
              "numpy: import + the same multiply, fresh process", numpy_s, "<= 1.0 s", "<=", 1.0,
              "equal to numpy (u16 wraps)", runs=len(cold), includes="simulator library build + kernel build",
              **phases(cold))
-    r8 = row(8, "first result, fresh process, cache filled (vec_mul)", "s", statistics.median(r["seconds"] for r in warm),
+    r8 = row(8, "first result, fresh process, cache filled (vec_mul)", "s",
+             statistics.median(r["seconds"] for r in warm),
              "numpy: import + the same multiply, fresh process", numpy_s, "<= 0.25 s", "<=", 0.25,
              "equal to numpy (u16 wraps)", runs=len(warm), imports_xdsl=any(r["xdsl_imported"] for r in warm),
              **phases(warm))
