@@ -199,8 +199,14 @@ def worker_sim_times(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def worker_peer(params: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks import peers
+
+    return peers.worker_peer(params)
+
+
 WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "launch": worker_launch, "sim_times": worker_sim_times}
+    "launch": worker_launch, "sim_times": worker_sim_times, "peer": worker_peer}
 
 
 # ------------------------------------------------------------------------------------------------- cases
