@@ -296,29 +296,35 @@ def run_all(plan: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
         print(f"  peer {peer} done", flush=True)
     by_row = {r["row"]: r for r in rows}
     ours = {"f32 multiply": 1, "f16 multiply": 2, "row softmax": 3, "f16 matmul": 4}
-    results["ascendpy"] = {case: {"value": by_row[i]["value"], "unit": by_row[i]["unit"]}
-                           for case, i in ours.items() if i in by_row}
+    results["ascendpy"] = {}
+    for case, i in ours.items():
+        if i in by_row:
+            r = by_row[i]
+            d = r["details"]
+            ratio = d["sim_over_numpy_time"] if "sim_over_numpy_time" in d else 1 / d["sim_over_numpy_throughput"]
+            results["ascendpy"][case] = {"value": r["value"], "unit": r["unit"], "numpy": r["baseline"]["value"],
+                                         "peer_over_numpy_time": ratio, "checked": r["checked"]}
     return results
 
 
 def print_table(peers: dict[str, Any]) -> None:
     lines: list[tuple[str, ...]] = []
     ours = peers.get("ascendpy", {})
+    entries = [("ascendpy (simulator)", {"cases": ours}), *((f"{p} {i['version'] or ''}".strip(), i)
+                                                       for p, i in peers.items() if p != "ascendpy")]
     for case in CASES:
-        if case in ours:
-            lines.append((case, "ascendpy (simulator)", f"{ours[case]['value']:.3g} {ours[case]['unit']}", "", "", ""))
-        for peer, info in peers.items():
-            if peer == "ascendpy":
-                continue
+        for who, info in entries:
             c = info["cases"].get(case)
+            if c is None and who.startswith("ascendpy"):
+                continue
             if c is None:
-                lines.append((case, f"{peer} {info['version'] or ''}".strip(), "-", "", "", info["status"]))
+                lines.append((case, who, "-", "", "", info["status"]))
             elif "value" in c:
-                lines.append((case, f"{peer} {info['version']}", f"{c['value']:.3g} {c['unit']}",
+                lines.append((case, who, f"{c['value']:.3g} {c['unit']}",
                               f"{c['numpy']:.3g} {c['unit']}", f"{1 / c['peer_over_numpy_time']:.2f}"
                               if c["unit"] != "ms" else f"{c['peer_over_numpy_time']:.2f}", c["checked"]))
             else:
-                lines.append((case, f"{peer} {info['version']}", "-", "", "", c["status"]))
+                lines.append((case, who, "-", "", "", c["status"]))
     print("peers on the CPU, same sizes (GB/s and GFLOP/s: higher is better; ms: lower is better); "
           "'vs numpy' is the paired throughput ratio (time ratio for ms)")
     print_rows(("case", "who", "figure", "numpy", "vs numpy", "checked / status"), lines, right=False)
