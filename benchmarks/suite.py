@@ -305,7 +305,7 @@ def row_softmax(stream: Any, plan: Plan, rng: np.random.Generator) -> dict[str, 
     check()
     r, c = plan.softmax_shape
     return row(3, f"row softmax {r}x{c} f32, block_dim {plan.block_dim}", "ms", sim_s * 1e3,
-               "numpy max/subtract/exp/sum/divide (one thread)", np_s * 1e3, "<= numpy time", "<=", np_s * 1e3,
+               "numpy max/subtract/exp/sum/divide, one thread", np_s * 1e3, "<= numpy time", "<=", np_s * 1e3,
                "allclose vs numpy (rtol 1e-5, atol 1e-6)", met=ratio <= 1.0, sim_over_numpy_time=ratio,
                sim_gb_s=2 * 4 * r * c / sim_s / 1e9, numpy_gb_s=2 * 4 * r * c / np_s / 1e9)
 
@@ -325,7 +325,7 @@ def row_matmul(stream: Any, plan: Plan, rng: np.random.Generator) -> dict[str, A
                                         lambda: np.matmul(a32, b32, out=c32), plan.matmul_repeats)
     flops = 2.0 * n ** 3
     return row(4, f"f16 matmul {n}^3 -> f32 (ascendpy.ops.matmul, cube model)", "GFLOP/s", flops / sim_s / 1e9,
-               "numpy f32 matmul (BLAS, all threads)", flops / np_s / 1e9, ">= 25 GFLOP/s", ">=", 25.0,
+               "numpy f32 matmul, BLAS, all threads", flops / np_s / 1e9, ">= 25 GFLOP/s", ">=", 25.0,
                f"max rel error vs float64 {rel:.1e} (< 1e-3)", sim_s=sim_s, numpy_s=np_s,
                sim_over_numpy_time=ratio, includes="host->device copies, the cube kernel, the copy back")
 
@@ -430,6 +430,17 @@ def table_rows(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return out
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The table of a results JSON as Markdown (docs/performance.md quotes it)."""
+    lines = ["| # | measure | ascendpy | baseline | / baseline | target | met |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r, t in zip(results["rows"], table_rows(results["rows"])):
+        b = r["baseline"]
+        base = f"{t[2]} ({b['name']})" if b else "-"
+        lines.append(f"| {r['row']} | {r['measure']} | {t[1]} | {base} | {t[3]} | {t[4]} | {t[5]} |")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = Plan.make(args.quick, args.tiny, args.block_dim)
     only = set(ROW_IDS) if not args.only else {int(s) for s in args.only.split(",")}
@@ -486,9 +497,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     ap.add_argument("--peers", action="store_true", help="also run Numba, Taichi, Warp and Triton's interpreter "
                                                           "(pip install -e '.[peers]')")
     ap.add_argument("--block-dim", type=int, default=48, help="blocks per launch of rows 1-3 (default 48)")
+    ap.add_argument("--markdown", metavar="JSON", help="print the table of a results file as Markdown; no run")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return None
     if args.worker:
         print(json.dumps(WORKERS[args.worker](json.loads(args.params))))
         return None
