@@ -298,7 +298,7 @@ def run_all(plan: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     ours = {"f32 multiply": 1, "f16 multiply": 2, "row softmax": 3, "f16 matmul": 4}
     results["ascendpy"] = {}
     for case, i in ours.items():
-        if i in by_row:
+        if i in by_row and "error" not in by_row[i]:
             r = by_row[i]
             d = r["details"]
             ratio = d["sim_over_numpy_time"] if "sim_over_numpy_time" in d else 1 / d["sim_over_numpy_throughput"]

@@ -428,7 +428,7 @@ def table_rows(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         b = r["baseline"]
         out.append((f"{r['row']}. {r['measure']}", f"{fmt(r['value'])} {r['unit']}",
                     f"{fmt(b['value'])} {r['unit']}" if b else "-", f"{r['value'] / b['value']:.2f}" if b else "-",
-                    r["target"]["text"], "yes" if r["met"] else "NO"))
+                    r["target"]["text"] if r["target"] else "-", "yes" if r["met"] else "NO"))
     return out
 
 
@@ -452,6 +452,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                "machine": machine(), "mode": "tiny" if args.tiny else "quick" if args.quick else "full",
                                "plan": {**plan.__dict__, "softmax_shape": list(plan.softmax_shape)}, "rows": []}
     rows: list[dict[str, Any]] = results["rows"]
+
+    def measure(rids: tuple[int, ...], fn: Callable[[], dict[str, Any] | tuple[dict[str, Any], ...]]) -> None:
+        """Append fn's rows; a row that fails (a wrong result, a crash) is recorded as failed and the run goes on."""
+        try:
+            got = fn()
+            rows.extend(r for r in (got if isinstance(got, tuple) else (got,)) if r["row"] in only)
+        except Exception as e:  # reported in the table, the JSON and the exit status
+            rows.extend({"row": rid, "measure": f"FAILED: {type(e).__name__}: {e}".splitlines()[0][:200],
+                         "unit": "", "value": None, "baseline": None, "target": None, "met": False,
+                         "error": f"{type(e).__name__}: {e}"} for rid in rids if rid in only)
+        print(f"  row{'s' if len(rids) > 1 else ''} {'-'.join(map(str, rids))} done "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+
     rng = np.random.default_rng(0)
     in_process = [(1, row_mul_f32), (2, row_mul_f16), (3, row_softmax), (4, row_matmul)]
     if only & {1, 2, 3, 4}:
@@ -461,19 +474,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results["machine"].update(soc=device.soc_name, driver=acl.driver)
             for rid, fn in in_process:
                 if rid in only:
-                    rows.append(fn(stream, plan, rng))
-                    print(f"  row {rid} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+                    measure((rid,), lambda fn=fn: fn(stream, plan, rng))
     for rid, fn in ((5, row_launch), (6, row_import)):
         if rid in only:
-            rows.append(fn(plan))
-            print(f"  row {rid} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+            measure((rid,), lambda fn=fn: fn(plan))
     if only & {7, 8}:
-        r7, r8 = row_first_result(plan)
-        rows.extend(r for r in (r7, r8) if r["row"] in only)
-        print(f"  rows 7-8 done ({time.perf_counter() - t0:.0f} s)", flush=True)
+        measure((7, 8), lambda: row_first_result(plan))
     if 9 in only:
-        rows.append(row_checks(plan))
-        print(f"  row 9 done ({time.perf_counter() - t0:.0f} s)", flush=True)
+        measure((9,), lambda: row_checks(plan))
     if args.peers:
         from benchmarks import peers
 
@@ -487,6 +495,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
            Path(args.json))
     if args.peers:
         peers.print_table(results["peers"])
+    failed = [r["row"] for r in rows if "error" in r]
+    if failed:
+        print(f"rows {failed} FAILED; their errors are in {args.json}", file=sys.stderr)
     return results
 
 

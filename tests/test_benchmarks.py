@@ -37,6 +37,7 @@ def test_every_row_is_measured_and_judged(tiny_run: tuple[dict, str]) -> None:
     assert results["date"] and results["elapsed_s"] > 0
     assert [r["row"] for r in results["rows"]] == list(ROW_IDS)
     for r in results["rows"]:
+        assert "error" not in r, r
         assert {"measure", "unit", "value", "baseline", "target", "met", "checked", "details"} <= set(r)
         assert math.isfinite(r["value"]) and r["value"] > 0, r
         assert isinstance(r["met"], bool)
@@ -66,3 +67,16 @@ def test_a_missing_peer_is_reported_not_installed(monkeypatch: pytest.MonkeyPatc
     assert got["nobody"] == {"version": None, "status": peers.NOT_INSTALLED, "cases": {}}
     peers.print_table(got)
     assert "not installed (pip install -e '.[peers]')" in capsys.readouterr().out
+
+
+def test_a_failing_row_is_recorded_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import suite
+
+    def broken(plan: suite.Plan) -> dict:
+        raise AssertionError("simulator and numpy disagree")
+
+    monkeypatch.setattr(suite, "row_launch", broken)
+    results = suite.main(["--tiny", "--only", "5,6", "--json", str(tmp_path / "r.json")])
+    failed, ok = results["rows"]
+    assert failed["row"] == 5 and failed["met"] is False and "disagree" in failed["error"]
+    assert ok["row"] == 6 and "error" not in ok
