@@ -328,3 +328,25 @@ def print_table(peers: dict[str, Any]) -> None:
     print("peers on the CPU, same sizes (GB/s and GFLOP/s: higher is better; ms: lower is better); "
           "'vs numpy' is the paired throughput ratio (time ratio for ms)")
     print_rows(("case", "who", "figure", "numpy", "vs numpy", "checked / status"), lines, right=False)
+
+
+def markdown(peers: dict[str, Any]) -> str:
+    """The peers table as Markdown ('vs numpy': throughput ratio, or time ratio for ms)."""
+    lines = ["| case | who | figure | numpy, same run | vs numpy | checked / status |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    entries = [("ascendpy (simulator)", peers.get("ascendpy", {})),
+               *((f"{p} {i['version'] or ''}".strip(), i["cases"]) for p, i in peers.items() if p != "ascendpy")]
+    for case in CASES:
+        for who, cases in entries:
+            c = cases.get(case)
+            if c is None:
+                if not who.startswith("ascendpy"):
+                    status = next(i["status"] for p, i in peers.items() if who.startswith(p))
+                    lines.append(f"| {case} | {who} | - | | | {status} |")
+            elif "value" in c:
+                ratio = c["peer_over_numpy_time"] if c["unit"] == "ms" else 1 / c["peer_over_numpy_time"]
+                lines.append(f"| {case} | {who} | {c['value']:.3g} {c['unit']} | {c['numpy']:.3g} {c['unit']} | "
+                             f"{ratio:.2f} | {c['checked']} |")
+            else:
+                lines.append(f"| {case} | {who} | - | | | {c['status']} |")
+    return "\n".join(lines)

@@ -433,13 +433,17 @@ def table_rows(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The table of a results JSON as Markdown (docs/performance.md quotes it)."""
+    """The table of a results JSON (and its peers, if run) as Markdown, as docs/performance.md quotes them."""
     lines = ["| # | measure | ascendpy | baseline | / baseline | target | met |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r, t in zip(results["rows"], table_rows(results["rows"])):
         b = r["baseline"]
         base = f"{t[2]} ({b['name']})" if b else "-"
         lines.append(f"| {r['row']} | {r['measure']} | {t[1]} | {base} | {t[3]} | {t[4]} | {t[5]} |")
+    if results.get("peers"):
+        from benchmarks import peers
+
+        lines += ["", peers.markdown(results["peers"])]
     return "\n".join(lines)
 
 

@@ -47,6 +47,9 @@ def test_every_row_is_measured_and_judged(tiny_run: tuple[dict, str]) -> None:
         assert f"{r['row']}. {r['measure']}" in stdout  # the printed table has the row
     assert all(r["baseline"] is not None for r in results["rows"] if r["row"] != 9)
     assert set(results["rows"][8]["details"]["cases"]) == {"f32 multiply", "row softmax"}
+    from benchmarks.suite import markdown
+
+    assert [ln.split("|")[1].strip() for ln in markdown(results).splitlines()[2:]] == [str(i) for i in ROW_IDS]
 
 
 def test_only_picks_rows(tmp_path: Path) -> None:
@@ -67,6 +70,7 @@ def test_a_missing_peer_is_reported_not_installed(monkeypatch: pytest.MonkeyPatc
     assert got["nobody"] == {"version": None, "status": peers.NOT_INSTALLED, "cases": {}}
     peers.print_table(got)
     assert "not installed (pip install -e '.[peers]')" in capsys.readouterr().out
+    assert f"| f32 multiply | nobody | - | | | {peers.NOT_INSTALLED} |" in peers.markdown(got)
 
 
 def test_a_failing_row_is_recorded_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
