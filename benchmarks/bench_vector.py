@@ -69,12 +69,18 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def print_table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: bool = True) -> None:
+    """Print rows in aligned columns: the first left-aligned, the others right-aligned (left with right=False)."""
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(f"{v:<{w}}" if i == 0 or not right else f"{v:>{w}}"
+                        for i, (v, w) in enumerate(zip(r, widths))))
+
+
 def report(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]], results: dict, out: Path) -> None:
     """Print a table (first column left-aligned) under `title` and write `results` as JSON to `out`."""
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     print(title)
-    for r in [head, *rows]:
-        print("  ".join(f"{v:<{w}}" if i == 0 else f"{v:>{w}}" for i, (v, w) in enumerate(zip(r, widths))))
+    print_table(head, rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
