@@ -84,9 +84,10 @@ def _cpp_sources() -> list[Path]:
 
 
 def library_key(cxx: host.HostCompiler) -> str:
-    """The cache key of the library: its sources and headers, the compiler, the flags."""
+    """The cache key of the library: its sources and headers, the compiler, the flags, the machine (a prebuilt
+    copy may come in a wheel from another machine whose compiler reports the same version)."""
     flags = " ".join(SIM_LIB_FLAGS + SIM_LIB_LIBS)
-    return cache.cache_key([LIBRARY_NAME, sim_sources_digest(), cxx.identity, flags])
+    return cache.cache_key([LIBRARY_NAME, sim_sources_digest(), cxx.identity, flags, os.uname().machine])
 
 
 def _build_library(cxx: host.HostCompiler, out: Path) -> None:
@@ -127,6 +128,7 @@ def _publish_prebuilt(directory: Path, key: str, filename: str, build: Callable[
     """Build into a temporary sibling of `directory`, stamp it, then move it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    os.chmod(tmp, 0o755)  # installed files: readable by everyone, like the package's code
     try:
         build(tmp / filename)
         data = (tmp / filename).read_bytes()
@@ -162,7 +164,7 @@ def pch_supported(cxx: host.HostCompiler) -> bool:
 
 
 def pch_key(cxx: host.HostCompiler, flags: Sequence[str]) -> str:
-    return cache.cache_key(["kernel-pch-v1", sim_sources_digest(), cxx.identity, *flags])
+    return cache.cache_key(["kernel-pch-v1", sim_sources_digest(), cxx.identity, os.uname().machine, *flags])
 
 
 def pch_dirs() -> tuple[str, ...]:
