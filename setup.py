@@ -4,11 +4,13 @@
 precompiled kernel headers of the default 910B and 310P flags into ascendpy/sim/_prebuilt/ (in the
 source tree for an editable install, in the wheel otherwise), each stamped with the key the artifact
 cache uses (ascendpy/sim/build.py). A failed build (no compiler) never fails the install: the library
-is then built on first use, as without this hook. ASCENDPY_NO_PREBUILD=1 skips it.
+is then built on first use, as without this hook. ASCENDPY_NO_PREBUILD=1 skips it. An editable
+install also byte-compiles the package in place (see BuildPy).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import subprocess
 import sys
@@ -53,6 +55,12 @@ def prebuild(package_dir: Path) -> None:
 class BuildPy(build_py):
     def run(self) -> None:
         super().run()
+        if self.editable_mode:
+            # pip byte-compiles what it installs, but an editable install's modules stay in the source tree:
+            # compile them once here, or every process under PYTHONDONTWRITEBYTECODE=1 (containers, CI) compiles
+            # them again (about a third of `import ascendpy`, a sixth of a first compile). Edited files are
+            # recompiled as usual, these .pyc being out of date.
+            compileall.compile_dir(str(ROOT / "ascendpy"), quiet=1)
         prebuild(ROOT / "ascendpy" if self.editable_mode else Path(self.build_lib) / "ascendpy")
 
 
@@ -63,4 +71,5 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildPy}, distclass=BinaryDistribution)
+if __name__ == "__main__":  # setuptools' backend runs this file as __main__; tests import it
+    setup(cmdclass={"build_py": BuildPy}, distclass=BinaryDistribution)
