@@ -163,9 +163,9 @@ def kernel_types(source: str, found: list[entries.Entry], core: str | None = Non
     where other entries declare their type, an entry that declares none is vector-only (the compiler tags every
     kernel of such a unit).
     """
-    from ascendpy.toolchain.bisheng import detect_core
-
     if core is None:
+        from ascendpy.toolchain.bisheng import detect_core  # only here: a warm load of a typed unit skips it
+
         core = detect_core(source) if all(e.kernel_type is None for e in found) else "aiv"
     return {e.name: e.kernel_type or entries.TYPE_OF_KIND[core] for e in found}
 
