@@ -235,3 +235,20 @@ def test_clang_builds_without_a_pch():
     clang = host.HostCompiler(path="/usr/bin/clang++", identity="Debian clang version 16.0.6")
     assert not simbuild.pch_supported(clang) and simbuild.kernel_pch(clang, ["-O2"]) is None
     assert simbuild.pch_supported(host.HostCompiler(path="/usr/bin/g++", identity="g++ (Debian 12.2.0-14) 12.2.0"))
+
+
+def test_a_pch_that_cannot_be_built_leaves_the_plain_build(private_pch, monkeypatch):
+    from ascendpy.errors import ToolchainError
+
+    tries: list[Path] = []
+
+    def failing(cxx: host.HostCompiler, flags: list[str], out: Path) -> None:
+        tries.append(out)
+        raise ToolchainError("this compiler cannot precompile headers")
+
+    monkeypatch.setattr(simbuild, "_build_pch", failing)
+    for name in ("pch_fails_a.cpp", "pch_fails_b.cpp"):
+        art = compile_cpp(SCALE, source_name=name)
+        assert art.library.is_file()
+        assert _gch_of(plan_build(SCALE, CompileConfig(sim=True), source_name=name).command_in()) is None
+    assert len(tries) == (1 if simbuild.pch_supported(host.host_compiler()) else 0)  # tried once per process

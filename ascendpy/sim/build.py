@@ -18,7 +18,6 @@ anything heavy is needed.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -48,7 +47,7 @@ _STAMP = "stamp.json"
 _lock = threading.Lock()
 _built: Path | None = None
 _pch_lock = threading.Lock()
-_pch_found: dict[str, Path] = {}  # key -> the -include header, once checked in this process
+_pch_found: dict[str, Path | None] = {}  # key -> the -include header (None: its build failed), in this process
 
 
 def include_dir() -> Path:
@@ -197,9 +196,12 @@ def kernel_pch(cxx: host.HostCompiler, flags: Sequence[str], *, build: bool = Tr
     if hit is None:
         hit = cache.lookup("pch", key, gch)
     if hit is None and build:
-        with _pch_lock, contextlib.suppress(ToolchainError):  # a PCH that cannot be built: parse the headers
-            # Not rebuilt by ASCENDPY_FORCE_RECOMPILE: its key names everything it is made of.
-            hit = cache.cached_build("pch", key, gch, lambda out: _build_pch(cxx, flags, out), force=False)
+        with _pch_lock:
+            try:  # not rebuilt by ASCENDPY_FORCE_RECOMPILE: its key names everything it is made of
+                hit = cache.cached_build("pch", key, gch, lambda out: _build_pch(cxx, flags, out), force=False)
+            except ToolchainError:
+                _pch_found[key] = None  # a PCH this compiler cannot build: kernels parse the headers, untried again
+                return None
     if hit is None:
         return None
     _pch_found[key] = hit.with_suffix("")
