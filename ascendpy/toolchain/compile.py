@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -385,17 +386,31 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
     plan = plan_build(source, config, source_name=source_name, signatures=signatures, found=found)
 
     def build(out: Path) -> None:
-        diagnostics = early if early is not None else _validate(source, source_name, config)
         (out.parent / plan.source_file).write_text(plan.unit)
         if plan.prepare is not None:
             plan.prepare()
         cmd = plan.command_in(out.parent)
         if config.sim:
+            # The findings only annotate a simulator build, so the validator (its first run in a process
+            # imports its parser) works while the compiler does.
+            failed: list[ToolchainError] = []
+
+            def run() -> None:
+                try:
+                    host.run(cmd, f"compiling {source_name} for the simulator")
+                except ToolchainError as exc:
+                    failed.append(exc)
+
+            compiling = threading.Thread(target=run, name="ascendpy-compile")
+            compiling.start()
             try:
-                host.run(cmd, f"compiling {source_name} for the simulator")
-            except ToolchainError as exc:
-                raise CompileError(str(exc), source_name) from None
+                diagnostics = _validate(source, source_name, config)
+            finally:
+                compiling.join()
+            if failed:
+                raise CompileError(str(failed[0]), source_name) from None
         else:
+            diagnostics = early if early is not None else _validate(source, source_name, config)
             from ascendpy.toolchain import bisheng
 
             bisheng.run_bisheng(cmd, source_name=source_name, work_source=out.parent / plan.source_file)
