@@ -450,18 +450,21 @@ def test_the_simulator_library_goes_through_the_same_checks(private_cache, monke
     private_cache.mkdir()
     private_cache.chmod(0o777)
     monkeypatch.setattr(simbuild, "_built", None)
+    monkeypatch.setattr(simbuild, "PREBUILT_DIR", private_cache.parent / "no-prebuilt")  # not the install's copy
     with pytest.raises(CacheError, match="writable by group and others"):
         simbuild.sim_library()
 
 
 def test_a_runtime_started_on_an_unusable_cache_says_so(tmp_path):
-    """The first Acl() builds the simulator library through the cache: a clear error, in a fresh process."""
+    """The first compile (and the first Acl() without a library built at install) goes through the cache: a
+    clear error, in a fresh process."""
     bad = tmp_path / "shared"
     bad.mkdir()
     bad.chmod(0o777)
     env = {**os.environ, "ASCENDPY_CACHE_DIR": str(bad), "PYTHONPATH": str(ROOT), "ASCENDPY_DEVICE": "sim"}
-    proc = subprocess.run([sys.executable, "-c", "from ascendpy import Acl; Acl()"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    code = "from ascendpy import Acl, KernelLoader; Acl(); KernelLoader.from_module('examples/vec_mul/kernels.py')"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode != 0
     assert f"ascendpy.errors.CacheError: the cache directory {bad} is writable" in proc.stderr
     assert "ASCENDPY_CACHE_DIR" in proc.stderr

@@ -8,15 +8,16 @@ import os
 import struct
 import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ascendpy.errors import KernelNotFoundError, LaunchError, ToolchainError
-from ascendpy.runtime.memory import DeviceBuffer, _queue_on
+from ascendpy.runtime.memory import DeviceBuffer, _queue_on, numpy_dtype
 from ascendpy.runtime.objects import Context, Resource, Stream
-from ascendpy.toolchain.compile import Artifact
-from ascendpy.toolchain.entries import KERNEL_TYPES, SPLIT_KERNEL_TYPES
+
+if TYPE_CHECKING:  # the toolchain loads on first use: `import ascendpy` stays light
+    from ascendpy.toolchain.compile import Artifact
 
 _SCALAR_FORMATS: dict[str, tuple[str, str]] = {  # dtype -> (struct format, kind)
     "u8": ("B", "u"), "i8": ("b", "i"), "u16": ("H", "u"), "i16": ("h", "i"), "u32": ("I", "u"),
@@ -62,6 +63,8 @@ class _LoadedBinary(Resource):
         """The simulator runs `name` as the kernel type the artifact's metadata says (its cores depend on it)."""
         if name in self._typed or not self._lib.has("ascendpySimKernelType"):
             return
+        from ascendpy.toolchain.entries import KERNEL_TYPES, SPLIT_KERNEL_TYPES
+
         got = ctypes.c_int32()
         self._lib.call("ascendpySimKernelType", self.function(name), ctypes.byref(got))
         have = KERNEL_TYPES[got.value] if 0 <= got.value < len(KERNEL_TYPES) else f"KernelMetaType {got.value}"
@@ -101,6 +104,8 @@ class KernelLoader:
 
     @classmethod
     def from_artifact(cls, path: str | os.PathLike[str]) -> KernelLoader:
+        from ascendpy.toolchain.compile import Artifact
+
         return cls(Artifact.open(path))
 
     @property
@@ -188,7 +193,7 @@ class Kernel:
             want = None
             if param["kind"] == "ptr":
                 want = declared[4:-1] if declared else param["dtype"]
-            self._want.append((want, np.dtype(_NUMPY_OF.get(want, want))) if want is not None else None)
+            self._want.append((want, numpy_dtype(_NUMPY_OF.get(want, want))) if want is not None else None)
 
     def __repr__(self) -> str:
         return f"<Kernel {self.name}({self._sig_text()})>"

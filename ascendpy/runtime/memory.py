@@ -17,7 +17,6 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import ml_dtypes  # noqa: F401 - registers bfloat16 with numpy
 import numpy as np
 
 from ascendpy.errors import ResourceClosedError
@@ -28,10 +27,23 @@ _PLAIN = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int6
           "float64", "bfloat16", "bool"}  # bool: one 0/1 byte per element (Ptr[std.boolean])
 
 
+def numpy_dtype(dtype: object) -> np.dtype:
+    """np.dtype(dtype), knowing "bfloat16" too: ml_dtypes registers it, imported only then (`import ascendpy`
+    stays light)."""
+    try:
+        return np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        if not (isinstance(dtype, str) and "bfloat16" in dtype):
+            raise
+    import ml_dtypes  # noqa: F401 - registers bfloat16 with numpy
+
+    return np.dtype(dtype)
+
+
 def device_dtype(dtype: object) -> np.dtype:
     """The numpy dtype for `dtype` if it may live on the device, else TypeError."""
     try:
-        dt = np.dtype(dtype)  # type: ignore[call-overload]
+        dt = numpy_dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"{dtype!r} is not a dtype that can be sent to the device: {exc}") from None
     if dt.name not in _PLAIN or dt.fields is not None or dt.subdtype is not None:

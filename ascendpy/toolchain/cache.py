@@ -262,6 +262,13 @@ def _remember(kind_dir: Path, key: str, name: str) -> None:
         _discard(kind_dir / dropped)
 
 
+def lookup(kind: str, key: str, filename: str) -> Path | None:
+    """`<cache>/<kind>/<key>/<filename>` if a trusted entry of `key` (built without a depfile) holds it, else
+    None; builds nothing."""
+    hit = _lookup(_kind_dir(kind), key, filename, False)
+    return hit / filename if hit is not None else None
+
+
 def entry_path(kind: str, key: str) -> Path:
     """Where the entry for `key` lives (whether or not it is built yet)."""
     return cache_dir() / kind / key

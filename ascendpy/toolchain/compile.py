@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -97,6 +98,17 @@ def _checker_flags() -> list[str]:
     return ["-fno-omit-frame-pointer", "-DASCENDPY_SIM_FRAME_POINTERS=1"]
 
 
+def sim_header_flags(config: CompileConfig) -> list[str]:
+    """The flags of a simulator build that shape what the simulator headers compile to, in command order: the
+    key of the precompiled header (setup.py prebuilds it for the default configs of 910B and 310P)."""
+    return [*(f for f in SIM_FLAGS if f != "-shared"), *_header_options(config)]
+
+
+def _header_options(config: CompileConfig) -> list[str]:
+    return [f"-O{config.opt_level}", *_checker_flags(), *targets.sim_defines(config.soc_name),
+            *(f"-D{d}" for d in config.defines)]
+
+
 @dataclass(frozen=True)
 class Artifact:
     directory: Path
@@ -152,9 +164,9 @@ def kernel_types(source: str, found: list[entries.Entry], core: str | None = Non
     where other entries declare their type, an entry that declares none is vector-only (the compiler tags every
     kernel of such a unit).
     """
-    from ascendpy.toolchain.bisheng import detect_core
-
     if core is None:
+        from ascendpy.toolchain.bisheng import detect_core  # only here: a warm load of a typed unit skips it
+
         core = detect_core(source) if all(e.kernel_type is None for e in found) else "aiv"
     return {e.name: e.kernel_type or entries.TYPE_OF_KIND[core] for e in found}
 
@@ -259,6 +271,7 @@ class BuildPlan:
     compiler: str  # what runs it, for error messages
     depfile: str = "kernel.d"
     covered: tuple[str, ...] = ()
+    prepare: Callable[[], object] | None = None  # run before `command` in a real build (makes the PCH)
 
     def command_in(self, directory: Path | None = None) -> list[str]:
         return self.command(directory or self.entry)
@@ -280,19 +293,25 @@ def plan_build(source: str, config: CompileConfig, *, source_name: str = "kernel
         soc = config.soc_name
         simlib = simbuild.sim_library()
         cxx = host.host_compiler()
-        flags = [*SIM_FLAGS, f"-O{config.opt_level}", *_checker_flags(), *targets.sim_defines(soc),
-                 *(f"-D{d}" for d in config.defines), *(["-iquote", config.source_dir] if config.source_dir else []),
+        header_flags = sim_header_flags(config)
+        flags = [*SIM_FLAGS, *_header_options(config),
+                 *(["-iquote", config.source_dir] if config.source_dir else []),
                  *(f"-I{i}" for i in config.includes), *config.extra_flags]
         key = cache.cache_key([*common, "sim", soc, " ".join(flags), cxx.identity, simbuild.sim_sources_digest()])
         unit = sim_translation_unit(source, source_name, found, kernel_types(source, found, config.core))
+        # The precompiled kernel_operator.h, unless flags it was not built with could change the headers.
+        use_pch = not config.includes and not config.extra_flags and simbuild.pch_supported(cxx)
 
         def sim_command(d: Path) -> list[str]:
-            return [cxx.path, *flags, "-I", str(simbuild.include_dir()), "-MMD", "-MF", str(d / "kernel.d"),
-                    str(d / "kernel.cpp"), "-o", str(d / "kernel.so"), f"-L{simlib.parent}", "-l:libascendcl_sim.so",
-                    f"-Wl,-rpath,{simlib.parent}", *(f"-l{lib}" for lib in config.libs)]
+            pch = simbuild.kernel_pch(cxx, header_flags, build=False) if use_pch else None
+            return [cxx.path, *flags, *(["-include", str(pch)] if pch else []), "-I", str(simbuild.include_dir()),
+                    "-MMD", "-MF", str(d / "kernel.d"), str(d / "kernel.cpp"), "-o", str(d / "kernel.so"),
+                    f"-L{simlib.parent}", "-l:libascendcl_sim.so", f"-Wl,-rpath,{simlib.parent}",
+                    *(f"-l{lib}" for lib in config.libs)]
 
         return BuildPlan(key, cache.entry_path("kernels", key), "kernel.so", "kernel.cpp", unit, sim_command,
-                         "the host compiler", covered=(str(simbuild.include_dir()),))
+                         "the host compiler", covered=(str(simbuild.include_dir()), *simbuild.pch_dirs()),
+                         prepare=(lambda: simbuild.kernel_pch(cxx, header_flags)) if use_pch else None)
     from ascendpy.toolchain import bisheng
 
     target = config.target
@@ -367,15 +386,31 @@ def compile_cpp(source: str, *, source_name: str = "kernel.cpp", target: str = "
     plan = plan_build(source, config, source_name=source_name, signatures=signatures, found=found)
 
     def build(out: Path) -> None:
-        diagnostics = early if early is not None else _validate(source, source_name, config)
         (out.parent / plan.source_file).write_text(plan.unit)
+        if plan.prepare is not None:
+            plan.prepare()
         cmd = plan.command_in(out.parent)
         if config.sim:
+            # The findings only annotate a simulator build, so the validator (its first run in a process
+            # imports its parser) works while the compiler does.
+            failed: list[ToolchainError] = []
+
+            def run() -> None:
+                try:
+                    host.run(cmd, f"compiling {source_name} for the simulator")
+                except ToolchainError as exc:
+                    failed.append(exc)
+
+            compiling = threading.Thread(target=run, name="ascendpy-compile")
+            compiling.start()
             try:
-                host.run(cmd, f"compiling {source_name} for the simulator")
-            except ToolchainError as exc:
-                raise CompileError(str(exc), source_name) from None
+                diagnostics = _validate(source, source_name, config)
+            finally:
+                compiling.join()
+            if failed:
+                raise CompileError(str(failed[0]), source_name) from None
         else:
+            diagnostics = early if early is not None else _validate(source, source_name, config)
             from ascendpy.toolchain import bisheng
 
             bisheng.run_bisheng(cmd, source_name=source_name, work_source=out.parent / plan.source_file)
