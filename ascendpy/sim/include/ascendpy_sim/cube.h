@@ -454,6 +454,20 @@ inline void require_aic(const char* op) {
   fault("invalid_argument", cat(op, ": ", name, " = ", v, " is outside ", range));
 }
 
+// Race checker: `blocks` bursts of `block_bytes` every `pitch` bytes of global memory from p, the shadow edited
+// once for all of them (data_copy.h's gm_bursts records them one by one).
+inline void gm_bursts_strided(const OpRec& r, const void* p, uint64_t blocks, uint64_t block_bytes, uint64_t pitch,
+                              bool write) {
+  if (!r.st) return;
+  if (pitch == block_bytes || blocks < 2) {
+    gm_access(r, p, blocks * block_bytes, write);
+  } else if (pitch > block_bytes) {
+    gm_strided_tracked(r, p, blocks, block_bytes, pitch, write);
+  } else {
+    gm_bursts(r, p, blocks, block_bytes, pitch, write);  // overlapping bursts: one by one
+  }
+}
+
 // ---- GM -> L1 with ND -> NZ conversion ----
 
 struct Nd2NzGeom {
@@ -492,7 +506,7 @@ __attribute__((noinline)) inline void nd2nz_run(const OpRec& rd, const OpRec& wr
                                                 const uint8_t* src, const AscendC::Nd2NzParams& p, uint64_t es,
                                                 const Nd2NzGeom& g) {
   for (uint64_t i = 0; i < p.ndNum; ++i) {
-    gm_bursts(rd, src + i * p.srcNdMatrixStride * es, p.nValue, g.row_read, p.srcDValue * es, false);
+    gm_bursts_strided(rd, src + i * p.srcNdMatrixStride * es, p.nValue, g.row_read, p.srcDValue * es, false);
     for (uint64_t cb = 0; cb < g.cblocks; ++cb) {
       uint8_t* col = dst + i * p.dstNzMatrixStride * es + cb * p.dstNzC0Stride * 32;
       local_bursts(wr, buf, col, p.nValue, 32, g.nstride * 32, true);
@@ -1044,9 +1058,9 @@ __attribute__((noinline)) inline void fixpipe_run(const OpRec& r, uint8_t* dst, 
     uint8_t* d = dst + i * p.dstNdStride * dsz;
     local_bursts(r, sbuf, s, g.nblocks, p.mSize * 16 * ssz, p.srcStride * 16 * ssz, false);
     if (g.nd) {
-      gm_bursts(r, d, p.mSize, p.nSize * dsz, p.dstStride * dsz, true);
+      gm_bursts_strided(r, d, p.mSize, p.nSize * dsz, p.dstStride * dsz, true);
     } else {
-      gm_bursts(r, d, g.nblocks, p.mSize * 16 * dsz, p.dstStride * 32, true);
+      gm_bursts_strided(r, d, g.nblocks, p.mSize * 16 * dsz, p.dstStride * 32, true);
     }
   }
   for (uint64_t i = 0; i < nd; ++i) {
