@@ -10,14 +10,16 @@ bits, NaN payloads included.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import ml_dtypes
 import numpy as np
 import pytest
-from test_sim_cube import _build, _run, _slack
+from test_sim_cube import CPP, _build, _run, _slack
 
 from ascendpy import DeviceBuffer, KernelLoader, Stream
 from ascendpy.errors import ValidationWarning
+from ascendpy.toolchain.compile import compile_cpp
 
 BF16 = ml_dtypes.bfloat16
 
@@ -58,7 +60,7 @@ def hard(rng: np.random.Generator, shape: tuple[int, ...], dtype: type, special:
     return x
 
 
-def both(fn, monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, np.ndarray]:
+def both(fn: Callable[[], np.ndarray], monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, np.ndarray]:
     """fn() on the fast path and on the reference path."""
     monkeypatch.delenv("ASCENDPY_SIM_CUBE", raising=False)
     fast = fn()
@@ -149,3 +151,77 @@ def test_310p_bits(matmul310, runtime310, rng, monkeypatch, m, n, k):
             return c.to_numpy()
 
         same_bits(*both(run, monkeypatch))
+
+
+# ----------------------------------------------------------------------------- raw fractal images (mmad_raw.h)
+RAW_910B = [("raw_f32_f16", np.float16), ("raw_f32_bf16", BF16), ("raw_f32_f32", np.float32),
+            ("raw_i32_s8", np.int8)]
+RAW_310P = [("raw_f16_f16", np.float16), ("raw_f32_f16", np.float16), ("raw_i32_s8", np.int8),
+            ("raw_i32_u8s8", np.uint8), ("raw_i32_u8", np.uint8)]
+# (m, m2, n, k): Mmad #2 accumulates m2 rows (1: GEMV mode) onto Mmad #1's m x n.
+RAW_SHAPES = [(16, 16, 16, 16), (30, 30, 40, 70), (64, 1, 100, 61), (17, 1, 5, 3), (1, 1, 33, 200), (48, 48, 128, 128)]
+
+
+def _fits(dtype: type, m: int, n: int, k: int) -> bool:
+    """The L0A and L0B images hold 32 KiB each."""
+    size = np.dtype(dtype).itemsize
+    kf = -(-k * size // 32)
+    return max(-(-m // 16), -(-n // 16)) * kf * 512 <= 32 * 1024
+
+
+def _raw_cases(kernels: list[tuple[str, type]]) -> list[tuple[object, ...]]:
+    return [(name, dt, *shape) for name, dt in kernels for shape in RAW_SHAPES if _fits(dt, shape[0], *shape[2:])]
+
+
+def _raw(loader: KernelLoader, name: str, stream: Stream, rng: np.random.Generator, dtype: type, m: int, m2: int,
+         n: int, k: int, flags: int = 0) -> Callable[[], np.ndarray]:
+    count = 32 * 1024 // np.dtype(dtype).itemsize
+    if np.dtype(dtype).kind in "iu":
+        a, b = (rng.integers(0, 256, count).astype(np.uint8).view(dtype) for _ in range(2))
+    else:
+        a, b = hard(rng, (count,), dtype, 0.01), hard(rng, (count,), dtype, 0.01)
+    acc = 2 if name.startswith("raw_f16") else 4
+    c_elems = -(-n // 16) * -(-m // 16) * 256
+
+    def run() -> np.ndarray:
+        c = DeviceBuffer.empty(np.uint16 if acc == 2 else np.uint32, c_elems)
+        loader.get_kernel(name)[1, stream](DeviceBuffer.from_numpy(a), DeviceBuffer.from_numpy(b), c, m, m2, n, k,
+                                           flags)
+        return c.to_numpy()
+
+    return run
+
+
+def _build_raw(name: str, soc: str) -> KernelLoader:
+    """mmad_raw_<soc>.cpp with mmad_raw.h pasted in place of its #include (so the cache key covers both)."""
+    path = CPP / name
+    source = path.read_text().replace('#include "mmad_raw.h"', (CPP / "mmad_raw.h").read_text())
+    return KernelLoader(compile_cpp(source, source_name=str(path), soc=soc))
+
+
+@pytest.fixture(scope="module")
+def raw910() -> KernelLoader:
+    return _build_raw("mmad_raw_910b.cpp", "Ascend910B3")
+
+
+@pytest.fixture(scope="module")
+def raw310() -> KernelLoader:
+    return _build_raw("mmad_raw_310p.cpp", "Ascend310P3")
+
+
+@pytest.mark.parametrize("name,dtype,m,m2,n,k", _raw_cases(RAW_910B))
+def test_raw_mmad_910b_bits(raw910, stream, rng, monkeypatch, name, dtype, m, m2, n, k):
+    run = _raw(raw910, name, stream, rng, dtype, m, m2, n, k)
+    same_bits(*both(run, monkeypatch))
+
+
+@pytest.mark.parametrize("m,m2,n,k", [(30, 30, 40, 70), (64, 1, 100, 61), (17, 17, 5, 3)])
+def test_raw_mmad_f32_k_direction_align_bits(raw910, stream, rng, monkeypatch, m, m2, n, k):
+    run = _raw(raw910, "raw_f32_f32", stream, rng, np.float32, m, m2, n, k, flags=1)
+    same_bits(*both(run, monkeypatch))
+
+
+@pytest.mark.parametrize("name,dtype,m,m2,n,k", _raw_cases(RAW_310P))
+def test_raw_mmad_310p_bits(raw310, runtime310, rng, monkeypatch, name, dtype, m, m2, n, k):
+    run = _raw(raw310, name, runtime310, rng, dtype, m, m2, n, k)
+    same_bits(*both(run, monkeypatch))
