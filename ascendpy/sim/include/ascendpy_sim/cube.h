@@ -520,8 +520,12 @@ __attribute__((noinline)) inline void nd2nz_run(const OpRec& rd, const OpRec& wr
       for (uint64_t cb = 0; cb < g.cblocks; ++cb) {
         uint8_t* blk = d + (cb * p.dstNzC0Stride + r * g.nstride) * 32;
         const uint64_t have = p.dValue - cb * g.c0 < g.c0 ? p.dValue - cb * g.c0 : g.c0;
+        if (have == g.c0) {
+          std::memcpy(blk, row + cb * 32, 32);  // GM -> L1: never the same memory
+          continue;
+        }
         std::memmove(blk, row + cb * 32, have * es);
-        if (have < g.c0) std::memset(blk + have * es, 0, (g.c0 - have) * es);
+        std::memset(blk + have * es, 0, (g.c0 - have) * es);
       }
     }
   }
@@ -814,8 +818,8 @@ inline E* cube_scratch(int which, uint64_t n) {
 
 // A (Zz, or one ND row in GEMV mode) -> dense [MR][KC]; B (Zn) -> dense [KC][NC], each 16 x c0 fractal
 // widened once then transposed.
-template <class E, class Widen>
-ASCENDPY_SIM_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E* A, E* B, Widen widen) {
+template <class E, void (*widen)(const uint8_t*, CK, E*, uint64_t)>
+ASCENDPY_SIM_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E* A, E* B) {
   const uint64_t c0 = g.c0, asz = ck_size(o.ak), bsz = ck_size(o.bk), kf = g.KC / c0;
   if (g.gemv) {
     widen(o.a, o.ak, A, g.KC);
@@ -842,7 +846,7 @@ ASCENDPY_SIM_AVX512 inline bool mmad_fast_avx512(const MmadOperands& o, const Mm
   if (ck_float(o.ak)) {
     float* A = cube_scratch<float>(0, g.MR * g.KC);
     float* B = cube_scratch<float>(1, g.KC * g.NC);
-    mmad_unpack<float>(o, g, A, B, widen_f32);
+    mmad_unpack<float, widen_f32>(o, g, A, B);
     if (o.ck == CK::F32) {  // accumulate in L0C itself
       mmad_blocks<SimdF32>(A, B, reinterpret_cast<float*>(o.c), g, g.accumulate);
       return true;
@@ -860,7 +864,7 @@ ASCENDPY_SIM_AVX512 inline bool mmad_fast_avx512(const MmadOperands& o, const Mm
   if (o.ck != CK::I32) return false;
   int32_t* A = cube_scratch<int32_t>(0, g.MR * g.KC);
   int32_t* B = cube_scratch<int32_t>(1, g.KC * g.NC);
-  mmad_unpack<int32_t>(o, g, A, B, widen_i32);
+  mmad_unpack<int32_t, widen_i32>(o, g, A, B);
   mmad_blocks<SimdI32>(A, B, reinterpret_cast<int32_t*>(o.c), g, g.accumulate);
   return true;
 }
@@ -939,9 +943,27 @@ struct OutConv {
   bool relu = false;
   bool deq = false;  // multiply by `scale` (int32 -> half dequantisation)
   double scale = 1.0;
+  bool reference = cube_reference();  // element by element only (ASCENDPY_SIM_CUBE=reference)
 };
 
 inline void conv_elems(const uint8_t* s, uint8_t* d, uint64_t count, const OutConv& c) {
+  if (!c.reference && c.src == CK::F32 && c.dst == CK::F32 && !c.deq) {
+    // float -> double -> float, bit by bit: the identity, except that a signalling NaN comes back quiet (payload
+    // kept), and ReLU zeroes what is below 0 (not -0, not NaN).
+    for (uint64_t i = 0; i < count; ++i) {
+      uint32_t x;
+      std::memcpy(&x, s + 4 * i, 4);
+      const uint32_t ax = x & 0x7fffffffu;
+      if (ax > 0x7f800000u) x |= 0x00400000u;
+      else if (c.relu && (x >> 31) && ax != 0) x = 0;
+      std::memcpy(d + 4 * i, &x, 4);
+    }
+    return;
+  }
+  if (!c.reference && (c.src == CK::I32 || c.src == CK::U32) && c.src == c.dst && !c.deq && !c.relu) {
+    std::memcpy(d, s, count * 4);  // int64 and back: the same bits
+    return;
+  }
   for (uint64_t i = 0; i < count; ++i) {
     if (ck_float(c.src)) {
       double v = ck_load_f(s, c.src, i);
