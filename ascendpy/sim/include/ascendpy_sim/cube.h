@@ -43,6 +43,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -55,6 +56,13 @@
 #include "tpipe.h"
 #include "types.h"
 #include "vec.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define ASCENDPY_SIM_CUBE_X86 1
+#include <immintrin.h>
+#else
+#define ASCENDPY_SIM_CUBE_X86 0
+#endif
 
 // Compiler built-ins of bisheng (the CPU-debug stub declares them in the global namespace, stub_fun.h).
 typedef enum {
@@ -446,6 +454,20 @@ inline void require_aic(const char* op) {
   fault("invalid_argument", cat(op, ": ", name, " = ", v, " is outside ", range));
 }
 
+// Race checker: `blocks` bursts of `block_bytes` every `pitch` bytes of global memory from p, the shadow edited
+// once for all of them (data_copy.h's gm_bursts records them one by one).
+inline void gm_bursts_strided(const OpRec& r, const void* p, uint64_t blocks, uint64_t block_bytes, uint64_t pitch,
+                              bool write) {
+  if (!r.st) return;
+  if (pitch == block_bytes || blocks < 2) {
+    gm_access(r, p, blocks * block_bytes, write);
+  } else if (pitch > block_bytes) {
+    gm_strided_tracked(r, p, blocks, block_bytes, pitch, write);
+  } else {
+    gm_bursts(r, p, blocks, block_bytes, pitch, write);  // overlapping bursts: one by one
+  }
+}
+
 // ---- GM -> L1 with ND -> NZ conversion ----
 
 struct Nd2NzGeom {
@@ -484,7 +506,7 @@ __attribute__((noinline)) inline void nd2nz_run(const OpRec& rd, const OpRec& wr
                                                 const uint8_t* src, const AscendC::Nd2NzParams& p, uint64_t es,
                                                 const Nd2NzGeom& g) {
   for (uint64_t i = 0; i < p.ndNum; ++i) {
-    gm_bursts(rd, src + i * p.srcNdMatrixStride * es, p.nValue, g.row_read, p.srcDValue * es, false);
+    gm_bursts_strided(rd, src + i * p.srcNdMatrixStride * es, p.nValue, g.row_read, p.srcDValue * es, false);
     for (uint64_t cb = 0; cb < g.cblocks; ++cb) {
       uint8_t* col = dst + i * p.dstNzMatrixStride * es + cb * p.dstNzC0Stride * 32;
       local_bursts(wr, buf, col, p.nValue, 32, g.nstride * 32, true);
@@ -498,8 +520,12 @@ __attribute__((noinline)) inline void nd2nz_run(const OpRec& rd, const OpRec& wr
       for (uint64_t cb = 0; cb < g.cblocks; ++cb) {
         uint8_t* blk = d + (cb * p.dstNzC0Stride + r * g.nstride) * 32;
         const uint64_t have = p.dValue - cb * g.c0 < g.c0 ? p.dValue - cb * g.c0 : g.c0;
+        if (have == g.c0) {
+          std::memcpy(blk, row + cb * 32, 32);  // GM -> L1: never the same memory
+          continue;
+        }
         std::memmove(blk, row + cb * 32, have * es);
-        if (have < g.c0) std::memset(blk + have * es, 0, (g.c0 - have) * es);
+        std::memset(blk + have * es, 0, (g.c0 - have) * es);
       }
     }
   }
@@ -592,6 +618,268 @@ struct MmadOperands {
   CK ck, ak, bk;
 };
 
+// What an Mmad computes once its operands are checked: MR x NC accumulators (whole fractals; one row in GEMV
+// mode), KC = ceil(k / c0) * c0 products each, L0A fractal rows kstride fractals apart, L0C column blocks `rows`
+// rows high.
+struct MmadGeom {
+  bool gemv, accumulate;
+  uint64_t c0, nf, kstride, rows, MR, NC, KC;
+};
+
+// The Mmad element by element (the portable path, and the reference the fast one is tested against):
+// dense copies A[m][k], B[k][n], C[m][n], gemm_f32 / gemm_i32, the result stored back.
+__attribute__((noinline)) inline void mmad_reference(const MmadOperands& o, const MmadGeom& g) {
+  const bool gemv = g.gemv, accumulate = g.accumulate;
+  const uint64_t c0 = g.c0, nf = g.nf, kstride = g.kstride, rows = g.rows, MR = g.MR, NC = g.NC, KC = g.KC;
+  auto a_index = [&](uint64_t m, uint64_t k) {
+    return gemv ? k : ((m / 16) * kstride + k / c0) * 16 * c0 + (m % 16) * c0 + k % c0;
+  };
+  auto b_index = [&](uint64_t k, uint64_t n) { return ((k / c0) * nf + n / 16) * 16 * c0 + (n % 16) * c0 + k % c0; };
+  auto c_index = [&](uint64_t m, uint64_t n) { return ((n / 16) * rows + m) * 16 + n % 16; };
+  if (ck_float(o.ak)) {
+    std::vector<float> A(MR * KC), B(KC * NC), C(MR * NC, 0.0f);
+    for (uint64_t m = 0; m < MR; ++m)
+      for (uint64_t k = 0; k < KC; ++k) A[m * KC + k] = ck_load_f(o.a, o.ak, a_index(m, k));
+    for (uint64_t k = 0; k < KC; ++k)
+      for (uint64_t n = 0; n < NC; ++n) B[k * NC + n] = ck_load_f(o.b, o.bk, b_index(k, n));
+    if (accumulate)
+      for (uint64_t m = 0; m < MR; ++m)
+        for (uint64_t n = 0; n < NC; ++n) C[m * NC + n] = ck_load_f(o.c, o.ck, c_index(m, n));
+    gemm_f32(A.data(), B.data(), C.data(), MR, NC, KC);
+    for (uint64_t m = 0; m < MR; ++m)
+      for (uint64_t n = 0; n < NC; ++n) ck_store(o.c, o.ck, c_index(m, n), C[m * NC + n], 0);
+  } else {
+    std::vector<int32_t> A(MR * KC), B(KC * NC);
+    std::vector<uint32_t> C(MR * NC, 0u);
+    for (uint64_t m = 0; m < MR; ++m)
+      for (uint64_t k = 0; k < KC; ++k) A[m * KC + k] = static_cast<int32_t>(ck_load_i(o.a, o.ak, a_index(m, k)));
+    for (uint64_t k = 0; k < KC; ++k)
+      for (uint64_t n = 0; n < NC; ++n) B[k * NC + n] = static_cast<int32_t>(ck_load_i(o.b, o.bk, b_index(k, n)));
+    if (accumulate)
+      for (uint64_t m = 0; m < MR; ++m)
+        for (uint64_t n = 0; n < NC; ++n)
+          C[m * NC + n] = static_cast<uint32_t>(ck_load_i(o.c, o.ck, c_index(m, n)));
+    gemm_i32(A.data(), B.data(), C.data(), MR, NC, KC);
+    for (uint64_t m = 0; m < MR; ++m)
+      for (uint64_t n = 0; n < NC; ++n) ck_store(o.c, o.ck, c_index(m, n), 0.0, static_cast<int32_t>(C[m * NC + n]));
+  }
+}
+
+// ---- Mmad on the host's SIMD unit ----
+// ASCENDPY_SIM_CUBE=reference makes every cube instruction take its element-by-element path (tests compare the
+// two bit for bit); read per instruction, so a test can switch it between launches.
+inline bool cube_reference() {
+  const char* e = std::getenv("ASCENDPY_SIM_CUBE");
+  return e && std::strcmp(e, "reference") == 0;
+}
+
+#if ASCENDPY_SIM_CUBE_X86
+// The fast Mmad computes exactly what mmad_reference computes: every accumulator starts at 0 (or its L0C
+// value), then c = c + (a * b) for k = 0, 1, ... in order, one rounded multiply and one rounded add each (no
+// fused multiply-add: float and bfloat16_t products are not exact), vectorised across 16 columns n, a block of
+// 8 rows x 32 columns of C in registers. The operands are first unpacked once per instruction into dense float
+// (int32) scratch: A[m][k] and B[k][n].
+#define ASCENDPY_SIM_AVX512 __attribute__((target("avx512f")))
+#define ASCENDPY_SIM_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
+
+inline bool have_avx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f");
+  return ok;
+}
+
+// 16 binary16 -> 16 float, bit for bit f16_to_f32 (a signalling NaN stays signalling, unlike F16C's vcvtph2ps).
+// The half -> float conversion of fp16.h, vectorised here for the cube until fp16.h has one of its own.
+ASCENDPY_SIM_AVX512_INLINE __m512 f16x16_to_f32(const uint8_t* p) {
+  const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(h, _mm512_set1_epi32(0x8000)), 16);
+  const __m512i em = _mm512_and_si512(h, _mm512_set1_epi32(0x7fff));
+  const __m512i sh = _mm512_slli_epi32(em, 13);
+  __m512i v = _mm512_add_epi32(sh, _mm512_set1_epi32(112 << 23));  // normal: rebias the exponent
+  const __mmask16 special = _mm512_cmpge_epu32_mask(em, _mm512_set1_epi32(0x7c00));
+  v = _mm512_mask_or_epi32(v, special, sh, _mm512_set1_epi32(0x7f800000));  // inf / NaN, payload kept
+  const __mmask16 sub = _mm512_cmplt_epu32_mask(em, _mm512_set1_epi32(0x400));
+  const __m512 den = _mm512_mul_ps(_mm512_cvtepi32_ps(em), _mm512_set1_ps(5.9604644775390625e-8f));  // m * 2^-24
+  v = _mm512_mask_mov_epi32(v, sub, _mm512_castps_si512(den));
+  return _mm512_castsi512_ps(_mm512_or_si512(v, sign));
+}
+
+// n contiguous elements of kind k (F16, BF16, F32) -> float.
+ASCENDPY_SIM_AVX512 inline void widen_f32(const uint8_t* s, CK k, float* d, uint64_t n) {
+  uint64_t i = 0;
+  if (k == CK::F16) {
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, f16x16_to_f32(s + 2 * i));
+  } else if (k == CK::BF16) {
+    for (; i + 16 <= n; i += 16) {
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 2 * i));
+      _mm512_storeu_si512(d + i, _mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+  } else if (k == CK::F32) {
+    std::memcpy(d, s, n * 4);
+    return;
+  }
+  for (; i < n; ++i) d[i] = ck_load_f(s, k, i);
+}
+// n contiguous elements of kind k (I8, U8) -> int32.
+ASCENDPY_SIM_AVX512 inline void widen_i32(const uint8_t* s, CK k, int32_t* d, uint64_t n) {
+  uint64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    _mm512_storeu_si512(d + i, k == CK::I8 ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b));
+  }
+  for (; i < n; ++i) d[i] = static_cast<int32_t>(ck_load_i(s, k, i));
+}
+
+// The element operations of the two accumulator kinds.
+struct SimdF32 {
+  using V = __m512;
+  using E = float;
+  ASCENDPY_SIM_AVX512_INLINE static V zero() { return _mm512_setzero_ps(); }
+  ASCENDPY_SIM_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_ps(p); }
+  ASCENDPY_SIM_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_ps(p, v); }
+  ASCENDPY_SIM_AVX512_INLINE static V bcast(E x) { return _mm512_set1_ps(x); }
+  // (b * a) + c, two roundings, as g++ compiles mmad_reference's `c[n] += av * b[n]` for x86-64: mulss with b
+  // as the first source, then addss with the product first. In asm because the order of the sources picks the
+  // NaN when both are NaNs (x86 returns the first), which the compiler may swap, and because AVX-512F has FMA
+  // instructions that g++ would contract the two into (float and bfloat16_t products are not exact).
+  ASCENDPY_SIM_AVX512_INLINE static V madd(V c, V a, V b) {
+    V p, r;
+    __asm__("vmulps %2, %1, %0" : "=v"(p) : "v"(b), "v"(a));
+    __asm__("vaddps %2, %1, %0" : "=v"(r) : "v"(p), "v"(c));
+    return r;
+  }
+};
+struct SimdI32 {  // wrapping 32-bit arithmetic: the order does not matter, but it is the same
+  using V = __m512i;
+  using E = int32_t;
+  ASCENDPY_SIM_AVX512_INLINE static V zero() { return _mm512_setzero_si512(); }
+  ASCENDPY_SIM_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_si512(p); }
+  ASCENDPY_SIM_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_si512(p, v); }
+  ASCENDPY_SIM_AVX512_INLINE static V bcast(E x) { return _mm512_set1_epi32(x); }
+  ASCENDPY_SIM_AVX512_INLINE static V madd(V c, V a, V b) { return _mm512_add_epi32(c, _mm512_mullo_epi32(a, b)); }
+};
+
+// R rows x NB column blocks of 16 of C (the L0C Nz layout: row m of block j at c + j * cblk + m * 16),
+// from A (row pitch lda) and B[k][n] (row pitch ldb), k = 0 .. K-1 in order.
+template <class S, int R, int NB>
+ASCENDPY_SIM_AVX512_INLINE void mmad_tile(const typename S::E* A, uint64_t lda, const typename S::E* B, uint64_t ldb,
+                                          uint64_t K, typename S::E* c, uint64_t cblk, bool acc) {
+  typename S::V v[R][NB];  // fully unrolled: registers
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) v[i][j] = acc ? S::load(c + j * cblk + i * 16) : S::zero();
+  for (uint64_t k = 0; k < K; ++k) {
+    typename S::V b[NB];
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) b[j] = S::load(B + k * ldb + j * 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
+      const typename S::V a = S::bcast(A[i * lda + k]);
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; ++j) v[i][j] = S::madd(v[i][j], a, b[j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int j = 0; j < NB; ++j) S::store(c + j * cblk + i * 16, v[i][j]);
+}
+
+// C (Nz, `rows` rows per column block) over MR x NC from dense A[MR][KC] and B[KC][NC]: 32-column strips (B's
+// strip stays in the L1 cache), 8-row blocks (1 in GEMV mode), a last strip of 16 columns.
+template <class S>
+ASCENDPY_SIM_AVX512 void mmad_blocks(const typename S::E* A, const typename S::E* B, typename S::E* C,
+                                     const MmadGeom& g, bool acc) {
+  const uint64_t cblk = g.rows * 16;
+  for (uint64_t n = 0; n < g.NC; n += 32) {
+    typename S::E* cn = C + (n / 16) * cblk;
+    const typename S::E* bn = B + n;
+    const bool two = n + 32 <= g.NC;
+    if (g.MR == 1) {
+      if (two) mmad_tile<S, 1, 2>(A, g.KC, bn, g.NC, g.KC, cn, cblk, acc);
+      else mmad_tile<S, 1, 1>(A, g.KC, bn, g.NC, g.KC, cn, cblk, acc);
+      continue;
+    }
+    for (uint64_t m = 0; m < g.MR; m += 8) {  // MR is a multiple of 16
+      if (two) mmad_tile<S, 8, 2>(A + m * g.KC, g.KC, bn, g.NC, g.KC, cn + m * 16, cblk, acc);
+      else mmad_tile<S, 8, 1>(A + m * g.KC, g.KC, bn, g.NC, g.KC, cn + m * 16, cblk, acc);
+    }
+  }
+}
+
+// Scratch of this thread, kept between instructions.
+template <class E>
+inline E* cube_scratch(int which, uint64_t n) {
+  static thread_local std::vector<E> bufs[3];
+  std::vector<E>& v = bufs[which];
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// A (Zz, or one ND row in GEMV mode) -> dense [MR][KC]; B (Zn) -> dense [KC][NC], each 16 x c0 fractal
+// widened once then transposed.
+template <class E, void (*widen)(const uint8_t*, CK, E*, uint64_t)>
+ASCENDPY_SIM_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E* A, E* B) {
+  const uint64_t c0 = g.c0, asz = ck_size(o.ak), bsz = ck_size(o.bk), kf = g.KC / c0;
+  if (g.gemv) {
+    widen(o.a, o.ak, A, g.KC);
+  } else {
+    for (uint64_t mb = 0; mb < g.MR / 16; ++mb)
+      for (uint64_t kb = 0; kb < kf; ++kb) {
+        const uint8_t* f = o.a + (mb * g.kstride + kb) * 16 * c0 * asz;
+        for (uint64_t r = 0; r < 16; ++r) widen(f + r * c0 * asz, o.ak, A + (mb * 16 + r) * g.KC + kb * c0, c0);
+      }
+  }
+  E t[16 * 32];  // one fractal, 16 rows n x c0 columns k
+  for (uint64_t kb = 0; kb < kf; ++kb)
+    for (uint64_t nb = 0; nb < g.nf; ++nb) {
+      widen(o.b + (kb * g.nf + nb) * 16 * c0 * bsz, o.bk, t, 16 * c0);
+      E* d = B + kb * c0 * g.NC + nb * 16;
+      for (uint64_t kk = 0; kk < c0; ++kk)
+        for (uint64_t nn = 0; nn < 16; ++nn) d[kk * g.NC + nn] = t[nn * c0 + kk];
+    }
+}
+
+// False when the host has no AVX-512 (the caller then runs mmad_reference).
+ASCENDPY_SIM_AVX512 inline bool mmad_fast_avx512(const MmadOperands& o, const MmadGeom& g) {
+  const uint64_t cblk = g.rows * 16, c_elems = g.nf * cblk;
+  if (ck_float(o.ak)) {
+    float* A = cube_scratch<float>(0, g.MR * g.KC);
+    float* B = cube_scratch<float>(1, g.KC * g.NC);
+    mmad_unpack<float, widen_f32>(o, g, A, B);
+    if (o.ck == CK::F32) {  // accumulate in L0C itself
+      mmad_blocks<SimdF32>(A, B, reinterpret_cast<float*>(o.c), g, g.accumulate);
+      return true;
+    }
+    // A half accumulator (310P): float scratch in the L0C layout, converted in and out as mmad_reference does.
+    float* C = cube_scratch<float>(2, c_elems);
+    for (uint64_t j = 0; j < g.nf; ++j)
+      for (uint64_t m = 0; m < g.MR && g.accumulate; ++m) widen_f32(o.c + (j * cblk + m * 16) * 2, o.ck, C + j * cblk + m * 16, 16);
+    mmad_blocks<SimdF32>(A, B, C, g, g.accumulate);
+    for (uint64_t j = 0; j < g.nf; ++j)
+      for (uint64_t m = 0; m < g.MR; ++m)
+        for (uint64_t i = 0; i < 16; ++i) ck_store(o.c, o.ck, j * cblk + m * 16 + i, C[j * cblk + m * 16 + i], 0);
+    return true;
+  }
+  if (o.ck != CK::I32) return false;
+  int32_t* A = cube_scratch<int32_t>(0, g.MR * g.KC);
+  int32_t* B = cube_scratch<int32_t>(1, g.KC * g.NC);
+  mmad_unpack<int32_t, widen_i32>(o, g, A, B);
+  mmad_blocks<SimdI32>(A, B, reinterpret_cast<int32_t*>(o.c), g, g.accumulate);
+  return true;
+}
+#endif
+
+// The fast Mmad where the host has one; false otherwise.
+inline bool mmad_fast(const MmadOperands& o, const MmadGeom& g) {
+#if ASCENDPY_SIM_CUBE_X86
+  if (have_avx512()) return mmad_fast_avx512(o, g);
+#endif
+  (void)o;
+  (void)g;
+  return false;
+}
+
 __attribute__((noinline)) inline void mmad_run(const OpRec& r, const MmadOperands& o, const AscendC::MmadParams& p) {
   const char* op = "Mmad";
   require_aic(op);
@@ -643,39 +931,8 @@ __attribute__((noinline)) inline void mmad_run(const OpRec& r, const MmadOperand
       local_access(r, o.cbuf, o.c, c_bytes, true);
     }
   }
-  // Dense copies: A[m][k], B[k][n], C[m][n].
-  auto a_index = [&](uint64_t m, uint64_t k) {
-    return gemv ? k : ((m / 16) * kstride + k / c0) * 16 * c0 + (m % 16) * c0 + k % c0;
-  };
-  auto b_index = [&](uint64_t k, uint64_t n) { return ((k / c0) * nf + n / 16) * 16 * c0 + (n % 16) * c0 + k % c0; };
-  auto c_index = [&](uint64_t m, uint64_t n) { return ((n / 16) * rows + m) * 16 + n % 16; };
-  if (ck_float(o.ak)) {
-    std::vector<float> A(MR * KC), B(KC * NC), C(MR * NC, 0.0f);
-    for (uint64_t m = 0; m < MR; ++m)
-      for (uint64_t k = 0; k < KC; ++k) A[m * KC + k] = ck_load_f(o.a, o.ak, a_index(m, k));
-    for (uint64_t k = 0; k < KC; ++k)
-      for (uint64_t n = 0; n < NC; ++n) B[k * NC + n] = ck_load_f(o.b, o.bk, b_index(k, n));
-    if (accumulate)
-      for (uint64_t m = 0; m < MR; ++m)
-        for (uint64_t n = 0; n < NC; ++n) C[m * NC + n] = ck_load_f(o.c, o.ck, c_index(m, n));
-    gemm_f32(A.data(), B.data(), C.data(), MR, NC, KC);
-    for (uint64_t m = 0; m < MR; ++m)
-      for (uint64_t n = 0; n < NC; ++n) ck_store(o.c, o.ck, c_index(m, n), C[m * NC + n], 0);
-  } else {
-    std::vector<int32_t> A(MR * KC), B(KC * NC);
-    std::vector<uint32_t> C(MR * NC, 0u);
-    for (uint64_t m = 0; m < MR; ++m)
-      for (uint64_t k = 0; k < KC; ++k) A[m * KC + k] = static_cast<int32_t>(ck_load_i(o.a, o.ak, a_index(m, k)));
-    for (uint64_t k = 0; k < KC; ++k)
-      for (uint64_t n = 0; n < NC; ++n) B[k * NC + n] = static_cast<int32_t>(ck_load_i(o.b, o.bk, b_index(k, n)));
-    if (accumulate)
-      for (uint64_t m = 0; m < MR; ++m)
-        for (uint64_t n = 0; n < NC; ++n)
-          C[m * NC + n] = static_cast<uint32_t>(ck_load_i(o.c, o.ck, c_index(m, n)));
-    gemm_i32(A.data(), B.data(), C.data(), MR, NC, KC);
-    for (uint64_t m = 0; m < MR; ++m)
-      for (uint64_t n = 0; n < NC; ++n) ck_store(o.c, o.ck, c_index(m, n), 0.0, static_cast<int32_t>(C[m * NC + n]));
-  }
+  const MmadGeom g{gemv, accumulate, c0, nf, kstride, rows, MR, NC, KC};
+  if (cube_reference() || !mmad_fast(o, g)) mmad_reference(o, g);
 }
 
 // ---- L0C -> GM (Fixpipe, 910B) and L0C -> UB (310P) conversions ----
@@ -686,9 +943,27 @@ struct OutConv {
   bool relu = false;
   bool deq = false;  // multiply by `scale` (int32 -> half dequantisation)
   double scale = 1.0;
+  bool reference = cube_reference();  // element by element only (ASCENDPY_SIM_CUBE=reference)
 };
 
 inline void conv_elems(const uint8_t* s, uint8_t* d, uint64_t count, const OutConv& c) {
+  if (!c.reference && c.src == CK::F32 && c.dst == CK::F32 && !c.deq) {
+    // float -> double -> float, bit by bit: the identity, except that a signalling NaN comes back quiet (payload
+    // kept), and ReLU zeroes what is below 0 (not -0, not NaN).
+    for (uint64_t i = 0; i < count; ++i) {
+      uint32_t x;
+      std::memcpy(&x, s + 4 * i, 4);
+      const uint32_t ax = x & 0x7fffffffu;
+      if (ax > 0x7f800000u) x |= 0x00400000u;
+      else if (c.relu && (x >> 31) && ax != 0) x = 0;
+      std::memcpy(d + 4 * i, &x, 4);
+    }
+    return;
+  }
+  if (!c.reference && (c.src == CK::I32 || c.src == CK::U32) && c.src == c.dst && !c.deq && !c.relu) {
+    std::memcpy(d, s, count * 4);  // int64 and back: the same bits
+    return;
+  }
   for (uint64_t i = 0; i < count; ++i) {
     if (ck_float(c.src)) {
       double v = ck_load_f(s, c.src, i);
@@ -805,9 +1080,9 @@ __attribute__((noinline)) inline void fixpipe_run(const OpRec& r, uint8_t* dst, 
     uint8_t* d = dst + i * p.dstNdStride * dsz;
     local_bursts(r, sbuf, s, g.nblocks, p.mSize * 16 * ssz, p.srcStride * 16 * ssz, false);
     if (g.nd) {
-      gm_bursts(r, d, p.mSize, p.nSize * dsz, p.dstStride * dsz, true);
+      gm_bursts_strided(r, d, p.mSize, p.nSize * dsz, p.dstStride * dsz, true);
     } else {
-      gm_bursts(r, d, g.nblocks, p.mSize * 16 * dsz, p.dstStride * 32, true);
+      gm_bursts_strided(r, d, g.nblocks, p.mSize * 16 * dsz, p.dstStride * 32, true);
     }
   }
   for (uint64_t i = 0; i < nd; ++i) {

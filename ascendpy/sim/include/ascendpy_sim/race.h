@@ -282,6 +282,145 @@ class Shadow {
     return false;
   }
 
+  // `count` accesses [lo + i * pitch, lo + i * pitch + len) of one instruction, i from *next on, pitch >= len
+  // (disjoint, ascending): the same checks, segments and result as `access` on each in turn, but the list is
+  // edited once per call instead of once per access (a strided DMA of many rows moved the whole tail of a long
+  // list per row). The window of segments the accesses can touch (with one neighbour each side) is copied out,
+  // streamed through (`out`: done, `rest`: still to pass), and put back. Returns 1 on a hazard (*c filled, the
+  // accesses before it recorded), 2 when the list outgrew prune_at (the caller prunes, then calls again from
+  // *next), 0 when all are recorded.
+  int access_strided(pipe_t p, const VClock& vc, Clock clock, uint32_t site, uint64_t lo, uint64_t count,
+                     uint64_t len, uint64_t pitch, bool write, Conflict* c, uint64_t* next, std::vector<Seg>& tmp,
+                     std::vector<Seg>& out, std::vector<Seg>& rest) {
+    const int pi = static_cast<int>(p);
+    const uint64_t end = lo + (count - 1) * pitch + len;
+    const size_t n = segs.size();
+    size_t a = first_after(lo + *next * pitch);
+    if (a > 0) --a;  // the first access's left neighbour
+    size_t b = a;
+    {
+      size_t hi_i = n;  // first segment starting at or after `end`
+      while (b < hi_i) {
+        const size_t m = (b + hi_i) / 2;
+        if (segs[m].lo < end) b = m + 1;
+        else hi_i = m;
+      }
+    }
+    if (b < n) ++b;  // the last access's right neighbour (merges can move it further: taken then)
+    rest.assign(segs.begin() + static_cast<std::ptrdiff_t>(a), segs.begin() + static_cast<std::ptrdiff_t>(b));
+    out.clear();
+    size_t cur = 0;
+    int status = 0;
+    auto push = [&tmp](const Seg& s) {
+      if (s.hi <= s.lo) return;
+      if (!tmp.empty() && tmp.back().hi == s.lo && tmp.back().s.same(s.s)) {
+        tmp.back().hi = s.hi;
+      } else {
+        tmp.push_back(s);
+      }
+    };
+    for (uint64_t i = *next; i < count; ++i) {
+      const uint64_t blo = lo + i * pitch, bhi = blo + len;
+      while (cur < rest.size() && rest[cur].hi <= blo) out.push_back(rest[cur++]);
+      size_t t = cur;  // [cur, t): the segments this access touches
+      for (; t < rest.size() && rest[t].lo < bhi; ++t) {
+        if (check(rest[t].s, p, vc, write, c)) {
+          c->lo = rest[t].lo > blo ? rest[t].lo : blo;
+          c->hi = rest[t].hi < bhi ? rest[t].hi : bhi;
+          status = 1;
+          break;
+        }
+      }
+      if (status == 1) break;
+      if (clock > max.c[pi]) max.c[pi] = clock;
+      pipes_seen = static_cast<uint8_t>(pipes_seen | (1u << pi));
+      if (t == cur) {  // untouched bytes
+        Seg g;
+        g.lo = blo;
+        g.hi = bhi;
+        apply(g.s, pi, clock, site, write);
+        if (!out.empty() && out.back().hi == blo && out.back().s.same(g.s)) {
+          out.back().hi = bhi;
+        } else {
+          out.push_back(g);
+        }
+      } else if (t == cur + 1 && rest[cur].lo == blo && rest[cur].hi == bhi) {  // exactly one segment
+        apply(rest[cur].s, pi, clock, site, write);
+        out.push_back(rest[cur++]);
+      } else {  // `access`'s window rebuild: the left neighbour (out's last), the touched, the right neighbour
+        tmp.clear();
+        if (!out.empty()) {
+          push(out.back());
+          out.pop_back();
+        }
+        uint64_t at = blo;
+        for (size_t j = cur; j < t; ++j) {
+          const Seg& sg = rest[j];
+          if (sg.lo < blo) {
+            Seg left = sg;
+            left.hi = blo;
+            push(left);
+          }
+          if (sg.lo > at) {
+            Seg gap;
+            gap.lo = at;
+            gap.hi = sg.lo;
+            apply(gap.s, pi, clock, site, write);
+            push(gap);
+          }
+          Seg mid = sg;
+          mid.lo = sg.lo > blo ? sg.lo : blo;
+          mid.hi = sg.hi < bhi ? sg.hi : bhi;
+          apply(mid.s, pi, clock, site, write);
+          push(mid);
+          at = mid.hi;
+          if (sg.hi > bhi) {
+            Seg right = sg;
+            right.lo = bhi;
+            push(right);
+          }
+        }
+        if (at < bhi) {
+          Seg gap;
+          gap.lo = at;
+          gap.hi = bhi;
+          apply(gap.s, pi, clock, site, write);
+          push(gap);
+        }
+        size_t used = t;
+        if (t == rest.size() && b < n) rest.push_back(segs[b++]);  // a merge moved the right neighbour out
+        if (t < rest.size()) push(rest[used++]);
+        // What ends past this access may be touched by the next one: back into `rest`, in the slots consumed.
+        size_t keep = tmp.size();
+        while (keep > 0 && tmp[keep - 1].hi > bhi) --keep;
+        out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(keep));
+        const size_t back = tmp.size() - keep;
+        if (back <= used - cur) {
+          cur = used - back;
+          std::copy(tmp.begin() + static_cast<std::ptrdiff_t>(keep), tmp.end(),
+                    rest.begin() + static_cast<std::ptrdiff_t>(cur));
+        } else {
+          rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(cur), rest.begin() + static_cast<std::ptrdiff_t>(used));
+          rest.insert(rest.begin() + static_cast<std::ptrdiff_t>(cur), tmp.begin() + static_cast<std::ptrdiff_t>(keep),
+                      tmp.end());
+        }
+      }
+      *next = i + 1;
+      if (n - (b - a) + out.size() + (rest.size() - cur) > prune_at) {
+        status = 2;
+        break;
+      }
+    }
+    out.insert(out.end(), rest.begin() + static_cast<std::ptrdiff_t>(cur), rest.end());
+    if (out.size() == b - a) {
+      std::copy(out.begin(), out.end(), segs.begin() + static_cast<std::ptrdiff_t>(a));
+    } else {
+      segs.erase(segs.begin() + static_cast<std::ptrdiff_t>(a), segs.begin() + static_cast<std::ptrdiff_t>(b));
+      segs.insert(segs.begin() + static_cast<std::ptrdiff_t>(a), out.begin(), out.end());
+    }
+    return status;
+  }
+
   // Drops segments every access of which all the pipes using this memory already run after
   // (they can no longer race with anything). Keeps the list short for streaming kernels.
   void prune(const VClock* vc) {
@@ -511,6 +650,26 @@ inline bool shadow_access(BlockState& st, Shadow& sh, const OpRec& op, uint64_t 
   return hit;
 }
 
+// `count` accesses of `len` bytes every `pitch` bytes from lo (pitch >= len): shadow_access on each in turn
+// (pruning where it would), with the list edited once per call (Shadow::access_strided).
+inline bool shadow_strided(BlockState& st, Shadow& sh, const OpRec& op, uint64_t lo, uint64_t count, uint64_t len,
+                           uint64_t pitch, bool write, Conflict* c) {
+  if (count == 0 || len == 0) return false;
+  static thread_local std::vector<Seg> out, rest;
+  uint64_t next = 0;
+  while (next < count) {
+    const int r = sh.access_strided(op.pipe, known(st, op.pipe), op.clock, op.site, lo, count, len, pitch, write, c,
+                                    &next, st.tmp, out, rest);
+    if (r == 1) return true;
+    if (r == 2) {
+      VClock all[kPipes];
+      for (int p = 0; p < kPipes; ++p) all[p] = known(st, static_cast<pipe_t>(p));
+      sh.prune(all);
+    }
+  }
+  return false;
+}
+
 // A scalar access of [lo, hi): waits (as auto-sync would) for every pipe with an unordered
 // conflicting access there.
 __attribute__((noinline)) inline void scalar_sync_slow(BlockState& st, Shadow& sh, uint64_t lo, uint64_t hi,
@@ -601,19 +760,30 @@ inline const char* pipe_short(pipe_t p) {
                    st, c.other_site);
 }
 
+[[noreturn]] __attribute__((noinline, cold)) inline void gm_race_fault(const OpRec& op, bool write, const Conflict& c) {
+  uint64_t base = 0, size = 0;
+  const int state = __ascendpy_sim_gm_lookup(reinterpret_cast<const void*>(static_cast<uintptr_t>(c.lo)), &base,
+                                             &size);
+  std::string mem = state ? cat("global memory bytes [", c.lo - base, ", ", c.hi - base, ") of a ", size,
+                                "-byte device allocation")
+                          : cat("global memory bytes [0x", c.lo, ", +", c.hi - c.lo, ")");
+  race_fault(op, write, c, mem);
+}
+
 // Global memory [p, p + bytes) accessed by op.
 __attribute__((noinline)) inline void gm_access_tracked(const OpRec& op, const void* p, uint64_t bytes, bool write) {
   BlockState& st = *op.st;
   const uint64_t lo = reinterpret_cast<uintptr_t>(p);
   Conflict c;
-  if (shadow_access(st, st.gm, op, lo, lo + bytes, write, &c)) {
-    uint64_t base = 0, size = 0;
-    const int state = __ascendpy_sim_gm_lookup(reinterpret_cast<const void*>(static_cast<uintptr_t>(c.lo)), &base,
-                                               &size);
-    std::string mem = state ? cat("global memory bytes [", c.lo - base, ", ", c.hi - base, ") of a ", size,
-                                  "-byte device allocation")
-                            : cat("global memory bytes [0x", c.lo, ", +", c.hi - c.lo, ")");
-    race_fault(op, write, c, mem);
+  if (shadow_access(st, st.gm, op, lo, lo + bytes, write, &c)) gm_race_fault(op, write, c);
+}
+// `count` bursts of `len` bytes every `pitch` bytes (>= len) of global memory from p, accessed by op: the same
+// as gm_access_tracked on each in turn.
+__attribute__((noinline)) inline void gm_strided_tracked(const OpRec& op, const void* p, uint64_t count, uint64_t len,
+                                                         uint64_t pitch, bool write) {
+  Conflict c;
+  if (shadow_strided(*op.st, op.st->gm, op, reinterpret_cast<uintptr_t>(p), count, len, pitch, write, &c)) {
+    gm_race_fault(op, write, c);
   }
 }
 inline void gm_access(const OpRec& op, const void* p, uint64_t bytes, bool write) {
