@@ -92,6 +92,7 @@ class _LoadedBinary(Resource):
         self._typed.add(name)
 
 
+_INTS = (int, np.integer)
 _NO_EXTENT = (1 << 64) - 1  # ascendpySimLaunch: a parameter without an extent
 
 
@@ -131,6 +132,7 @@ class KernelLoader:
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
         self._key = object()  # names this loader's binaries in each context's `_binaries`
+        self._kernels: dict[str, Kernel] = {}  # made once per name: a Kernel works out its parameters up front
 
     @classmethod
     def from_module(cls, module: types.ModuleType | str | os.PathLike[str], target: str = "sim",
@@ -161,6 +163,9 @@ class KernelLoader:
         return list(self.artifact.metadata["kernels"])
 
     def get_kernel(self, name: str) -> Kernel:
+        kernel = self._kernels.get(name)
+        if kernel is not None:
+            return kernel
         meta = self.artifact.metadata["kernels"].get(name)
         if meta is None:
             have = self.kernel_names
@@ -168,7 +173,8 @@ class KernelLoader:
             raise KernelNotFoundError(f"no kernel '{name}' in {self.artifact.metadata['source']}"
                                       + (f" (did you mean '{close[0]}'?)" if close else "")
                                       + f"; it has: {', '.join(have) if have else 'no kernels'}")
-        return Kernel(self, name, meta)
+        kernel = self._kernels[name] = Kernel(self, name, meta)
+        return kernel
 
     def _check_target(self, context: Context) -> None:
         """An artifact runs only where it was built for: its driver, and its SoC family (architecture)."""
@@ -296,7 +302,7 @@ class Kernel:
         if not isinstance(stream, Stream):
             raise LaunchError(f"launching '{self.name}': expected a Stream, got {type(stream).__name__}")
         stream._check()
-        if isinstance(block_dim, bool) or not isinstance(block_dim, int | np.integer) \
+        if isinstance(block_dim, bool) or not isinstance(block_dim, _INTS) \
                 or not 1 <= int(block_dim) <= 65535:
             raise LaunchError(f"launching '{self.name}': block_dim must be an integer in [1, 65535], "
                               f"got {block_dim!r}")

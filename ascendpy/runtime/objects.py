@@ -398,9 +398,13 @@ class Device(Resource):
 
     @property
     def soc_name(self) -> str:
+        """The SoC's name; asked once (ACL fixes it at aclInit, and this device lives inside that Acl)."""
         self._check()
-        name = self._lib.fn("aclrtGetSocName")()
-        return name.decode() if name else ""
+        name = self.__dict__.get("_soc_name")
+        if name is None:
+            raw = self._lib.fn("aclrtGetSocName")()
+            name = self._soc_name = raw.decode() if raw else ""
+        return name
 
     def _capability(self, what: _acl.DeviceInfo) -> int:
         self._check()
