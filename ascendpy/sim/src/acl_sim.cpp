@@ -3454,8 +3454,8 @@ APY_API uint64_t __ascendpy_sim_ub_bytes(void) { return effective_soc()->ub_byte
 namespace {
 // The TPipe arenas a thread returned (tpipe.h), all zero-filled: a block_dim-48 launch used to allocate and zero
 // 48 fresh 192 KiB arenas (page faults and kernel page zeroing, as much system time as kernel time). A handful
-// per thread covers nested TPipes' UB, L1 and L0 memories; more are freed. Thread-local, so no lock: a pool
-// worker takes back what its previous block returned.
+// per thread covers nested TPipes' UB, L1 and L0 memories; beyond that the oldest is freed. Thread-local, so no
+// lock: a pool worker (or a stream's worker, for inline blocks) takes back what its previous block returned.
 struct ArenaCache {
   static constexpr size_t kMax = 12;
   std::vector<std::pair<void*, uint64_t>> free;  // (memory, bytes), all zero
@@ -3483,9 +3483,9 @@ APY_API void* __ascendpy_sim_arena_get(uint64_t bytes) {
 APY_API void __ascendpy_sim_arena_put(void* p, uint64_t bytes, uint64_t dirty) {
   if (!p) return;
   auto& free = tl_arenas.free;
-  if (free.size() >= ArenaCache::kMax) {
-    std::free(p);
-    return;
+  if (free.size() >= ArenaCache::kMax) {  // the oldest goes (e.g. sizes of a SoC an earlier aclInit chose)
+    std::free(free.front().first);
+    free.erase(free.begin());
   }
   std::memset(p, 0, static_cast<size_t>(std::min(dirty, bytes)));
   free.emplace_back(p, bytes);
