@@ -7,6 +7,7 @@ import difflib
 import os
 import struct
 import types
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,9 @@ class Kernel:
         self.kernel_type: str = meta.get("kernel_type", "KERNEL_TYPE_AIV_ONLY")
         sig = meta.get("signature")
         self.signature: list[tuple[str, str]] | None = [tuple(s) for s in sig] if sig else None  # type: ignore[misc]
+        # The context last launched in, with what _loaded found for it there.
+        self._last: tuple[weakref.ref[Context], weakref.ref[_LoadedBinary], ctypes.c_void_p, _Packer | None] | None \
+            = None
         # Per parameter, worked out once: its description for errors and the element dtype it requires.
         self._labels: list[str] = []
         self._want: list[tuple[str, np.dtype] | None] = []
@@ -309,7 +313,7 @@ class Kernel:
         args = self._bind(list(args), kwargs)
         ctx = stream.context
         values: list[int | float] = []  # per parameter: the pointer or scalar value
-        reach: list[int | None] = []  # per parameter: the bytes a pointer reaches (GM), None for a scalar
+        reach: list[int] = []  # per parameter: the bytes a pointer reaches (GM); _NO_EXTENT for a scalar
         buffers: list[DeviceBuffer] = []
         for i, (param, arg) in enumerate(zip(self.params, args)):
             label = self._labels[i]
@@ -329,21 +333,18 @@ class Kernel:
                 buffers.append(arg)
             elif param["kind"] == "scalar":
                 values.append(self._scalar_value(label, param["dtype"], arg))
-                reach.append(None)
+                reach.append(_NO_EXTENT)
             else:
                 raise LaunchError(f"{label} has C++ type `{param['ctype']}`, which ascendpy cannot pass yet; "
                                   "pass tiling data through a GM buffer")
-        binary = self.loader._binary(ctx)
-        func = binary.function(self.name)
-        binary.check_kernel_type(self.name, self.kernel_type, self.loader.artifact.metadata["source"])
-        packer = binary.packer(self)
+        binary, func, packer = self._loaded(ctx)
         lib = ctx._lib
         if packer is not None:  # the simulator: the whole launch in one call (the stream names the context)
             blob = packer.args.pack(*values)
-            extents = packer.extents.pack(*(_NO_EXTENT if r is None else r for r in reach))
+            extents = packer.extents.pack(*reach)
         else:
-            packed = [(ctypes.c_uint64(int(v)), 8) if r is not None else self._scalar_bytes(p["dtype"], v)
-                      for p, v, r in zip(self.params, values, reach)]
+            packed = [(ctypes.c_uint64(int(v)), 8) if p["kind"] == "ptr" else self._scalar_bytes(p["dtype"], v)
+                      for p, v in zip(self.params, values)]
         for b in buffers:  # ordered after other streams' queued work on these buffers
             b._wait(except_stream=stream)
         # Buffers and stream stay locked (cannot be closed on another thread) until the launch is queued.
@@ -358,11 +359,25 @@ class Kernel:
             for (data, size), r in zip(packed, reach):
                 param_handle = ctypes.c_void_p()
                 lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(data), size, ctypes.byref(param_handle))
-                if r is not None:  # a view bounds the kernel's accesses where the driver checks them
+                if r != _NO_EXTENT:  # a view bounds the kernel's accesses where the driver checks them
                     lib.kernel_arg_extent(handle, param_handle, r)
             lib.call("aclrtKernelArgsFinalize", handle)
             _queue_on(stream, buffers, [binary])  # kept alive until the launch completes
             lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
+
+    def _loaded(self, ctx: Context) -> tuple[_LoadedBinary, ctypes.c_void_p, _Packer | None]:
+        """The kernel's library in `ctx` (loaded on first use), its function handle and packer; kept per context."""
+        last = self._last
+        if last is not None and last[0]() is ctx:
+            binary = last[1]()
+            if binary is not None and not binary.closed:
+                return binary, last[2], last[3]
+        binary = self.loader._binary(ctx)
+        func = binary.function(self.name)
+        binary.check_kernel_type(self.name, self.kernel_type, self.loader.artifact.metadata["source"])
+        packer = binary.packer(self)
+        self._last = (weakref.ref(ctx), weakref.ref(binary), func, packer)  # weak: a Kernel keeps no runtime alive
+        return binary, func, packer
 
     @staticmethod
     def _scalar_bytes(dtype: str, value: int | float) -> tuple[Any, int]:
