@@ -17,7 +17,13 @@
 //   block sees its index through __ascendpy_sim_block_idx(). A block that throws
 //   stops the launch; the fault is reported by the next synchronisation of the
 //   stream as ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, with the text in
-//   aclGetRecentErrMsg(), and the stream stays usable.
+//   aclGetRecentErrMsg(), and the stream stays usable. At most that many blocks
+//   run at once: a one-block launch runs on its stream's worker when a pool core
+//   is free and no launch waits for one (no hand-off), else it queues like any.
+// - Speed: ascendpySimLaunch is a whole launch in one call (ascendpy.runtime's path;
+//   the ACL args calls stay for C programs and the NPU), stream waits and workers
+//   spin briefly (yielding) before they block, and TPipe arenas come from a
+//   per-thread cache of zeroed memory (__ascendpy_sim_arena_get/put).
 // - The kernel's type (its library's __ascendpy_kernel_type_NAME) decides the cores on 910B: an AIV-only
 //   kernel's blocks are AIVs, an AIC-only kernel's AICs (both on the pool); a mix kernel's (KERNEL_TYPE_MIX_*)
 //   blocks are groups of 1 AIC + 2 (1:2) or 1 (1:1) AIVs, or single AIVs / AICs (MIX_AIV_1_0 / MIX_AIC_1_0),
