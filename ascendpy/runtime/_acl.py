@@ -598,6 +598,9 @@ SIM_EXTENSIONS: dict[str, _Proto] = {
     "ascendpySimAbortReport": (ctypes.c_char_p, [_vp]),
     "ascendpySimKernelArgsSetExtent": (_err, [_vp, _vp, ctypes.c_uint64]),
     "ascendpySimKernelType": (_err, [_vp, ctypes.POINTER(ctypes.c_int32)]),
+    "ascendpySimKernelLayout": (_err, [_vp, ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint64]),
+    # func, numBlocks, stream, args struct, its bytes, per-parameter extents (UINT64_MAX: none)
+    "ascendpySimLaunch": (_err, [_vp, _u32, _vp, ctypes.c_char_p, _sz, ctypes.c_char_p]),
     "__ascendpy_sim_block_idx": (_i64, []),
     "__ascendpy_sim_block_num": (_i64, []),
     "__ascendpy_sim_soc_name": (ctypes.c_char_p, []),

@@ -7,6 +7,7 @@ import difflib
 import os
 import struct
 import types
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ class _LoadedBinary(Resource):
         self.handle = handle
         self.functions: dict[str, ctypes.c_void_p] = {}
         self._typed: set[str] = set()  # kernels whose type the driver was found to agree on
+        self._packers: dict[str, _Packer | None] = {}
         self._own(self._lib, "aclrtBinaryUnLoad", handle)
 
     def function(self, name: str) -> ctypes.c_void_p:
@@ -58,6 +60,25 @@ class _LoadedBinary(Resource):
             self._lib.call("aclrtBinaryGetFunction", self.handle, name.encode(), ctypes.byref(f))
             self.functions[name] = f
         return f
+
+    def packer(self, kernel: Kernel) -> _Packer | None:
+        """How to pack `kernel`'s arguments for the simulator's one-call launch (ascendpySimLaunch), made once.
+
+        None on the NPU driver, or when the library's argument struct is not what the kernel's metadata
+        describes: such a launch takes the ACL calls, which report the mismatch as before.
+        """
+        name = kernel.name
+        if name in self._packers:
+            return self._packers[name]
+        packer = None
+        if self._lib.has("ascendpySimLaunch"):
+            n = len(kernel.params)
+            out = (ctypes.c_uint64 * (2 + 2 * n))()
+            self._lib.call("ascendpySimKernelLayout", self.function(name), out, len(out))
+            if out[0] == n:
+                packer = _Packer.make(kernel.params, out[1], [(out[2 + 2 * i], out[3 + 2 * i]) for i in range(n)])
+        self._packers[name] = packer
+        return packer
 
     def check_kernel_type(self, name: str, kernel_type: str, where: str) -> None:
         """The simulator runs `name` as the kernel type the artifact's metadata says (its cores depend on it)."""
@@ -75,12 +96,47 @@ class _LoadedBinary(Resource):
         self._typed.add(name)
 
 
+_INTS = (int, np.integer)
+_NO_EXTENT = (1 << 64) - 1  # ascendpySimLaunch: a parameter without an extent
+
+
+class _Packer:
+    """A kernel's argument struct as one struct.Struct (pointers as u64, scalars in their format, zero padding)."""
+
+    __slots__ = ("args", "extents", "size")
+
+    def __init__(self, args: struct.Struct, extents: struct.Struct, size: int) -> None:
+        self.args = args
+        self.extents = extents
+        self.size = size
+
+    @classmethod
+    def make(cls, params: list[dict[str, Any]], size: int, layout: list[tuple[int, int]]) -> _Packer | None:
+        fmt, pos = "<", 0
+        for param, (off, nbytes) in zip(params, layout):
+            if param["kind"] == "ptr":
+                code = "Q"
+            elif param["kind"] == "scalar" and param["dtype"] in _SCALAR_FORMATS:
+                code = _SCALAR_FORMATS[param["dtype"]][0]
+            else:
+                return None
+            if off < pos or struct.calcsize("<" + code) != nbytes:
+                return None
+            fmt += "x" * (off - pos) + code
+            pos = off + nbytes
+        if pos > size:
+            return None
+        fmt += "x" * (size - pos)
+        return cls(struct.Struct(fmt), struct.Struct(f"<{len(params)}Q"), size)
+
+
 class KernelLoader:
     """The kernels of one built artifact, loadable into any context."""
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
         self._key = object()  # names this loader's binaries in each context's `_binaries`
+        self._kernels: dict[str, Kernel] = {}  # made once per name: a Kernel works out its parameters up front
 
     @classmethod
     def from_module(cls, module: types.ModuleType | str | os.PathLike[str], target: str = "sim",
@@ -113,6 +169,9 @@ class KernelLoader:
         return list(self.artifact.metadata["kernels"])
 
     def get_kernel(self, name: str) -> Kernel:
+        kernel = self._kernels.get(name)
+        if kernel is not None:
+            return kernel
         meta = self.artifact.metadata["kernels"].get(name)
         if meta is None:
             have = self.kernel_names
@@ -120,7 +179,8 @@ class KernelLoader:
             raise KernelNotFoundError(f"no kernel '{name}' in {self.artifact.metadata['source']}"
                                       + (f" (did you mean '{close[0]}'?)" if close else "")
                                       + f"; it has: {', '.join(have) if have else 'no kernels'}")
-        return Kernel(self, name, meta)
+        kernel = self._kernels[name] = Kernel(self, name, meta)
+        return kernel
 
     def _check_target(self, context: Context) -> None:
         """An artifact runs only where it was built for: its driver, and its SoC family (architecture)."""
@@ -183,6 +243,9 @@ class Kernel:
         self.kernel_type: str = meta.get("kernel_type", "KERNEL_TYPE_AIV_ONLY")
         sig = meta.get("signature")
         self.signature: list[tuple[str, str]] | None = [tuple(s) for s in sig] if sig else None  # type: ignore[misc]
+        # The context last launched in, with what _loaded found for it there.
+        self._last: tuple[weakref.ref[Context], weakref.ref[_LoadedBinary], ctypes.c_void_p, _Packer | None] | None \
+            = None
         # Per parameter, worked out once: its description for errors and the element dtype it requires.
         self._labels: list[str] = []
         self._want: list[tuple[str, np.dtype] | None] = []
@@ -248,13 +311,14 @@ class Kernel:
         if not isinstance(stream, Stream):
             raise LaunchError(f"launching '{self.name}': expected a Stream, got {type(stream).__name__}")
         stream._check()
-        if isinstance(block_dim, bool) or not isinstance(block_dim, int | np.integer) \
+        if isinstance(block_dim, bool) or not isinstance(block_dim, _INTS) \
                 or not 1 <= int(block_dim) <= 65535:
             raise LaunchError(f"launching '{self.name}': block_dim must be an integer in [1, 65535], "
                               f"got {block_dim!r}")
         args = self._bind(list(args), kwargs)
         ctx = stream.context
-        packed: list[tuple[ctypes.Array[ctypes.c_char] | Any, int, int | None]] = []  # value, size, GM bytes
+        values: list[int | float] = []  # per parameter: the pointer or scalar value
+        reach: list[int] = []  # per parameter: the bytes a pointer reaches (GM); _NO_EXTENT for a scalar
         buffers: list[DeviceBuffer] = []
         for i, (param, arg) in enumerate(zip(self.params, args)):
             label = self._labels[i]
@@ -269,34 +333,67 @@ class Kernel:
                 if want is not None and arg._dtype != want[1]:
                     raise LaunchError(f"{label} expects elements of {want[0]} ({want[1]}) but got "
                                       f"a DeviceBuffer of {arg.dtype}")
-                packed.append((ctypes.c_uint64(arg.ptr.value or 0), 8, arg.nbytes))
+                values.append(arg.ptr.value or 0)
+                reach.append(arg.nbytes)
                 buffers.append(arg)
             elif param["kind"] == "scalar":
-                packed.append((*self._scalar(label, param["dtype"], arg), None))
+                values.append(self._scalar_value(label, param["dtype"], arg))
+                reach.append(_NO_EXTENT)
             else:
                 raise LaunchError(f"{label} has C++ type `{param['ctype']}`, which ascendpy cannot pass yet; "
                                   "pass tiling data through a GM buffer")
-        binary = self.loader._binary(ctx)
-        func = binary.function(self.name)
-        binary.check_kernel_type(self.name, self.kernel_type, self.loader.artifact.metadata["source"])
+        binary, func, packer = self._loaded(ctx)
         lib = ctx._lib
+        if packer is not None:  # the simulator: the whole launch in one call (the stream names the context)
+            blob = packer.args.pack(*values)
+            extents = packer.extents.pack(*reach)
+        else:
+            packed = [(ctypes.c_uint64(int(v)), 8) if p["kind"] == "ptr" else self._scalar_bytes(p["dtype"], v)
+                      for p, v in zip(self.params, values)]
         for b in buffers:  # ordered after other streams' queued work on these buffers
             b._wait(except_stream=stream)
         # Buffers and stream stay locked (cannot be closed on another thread) until the launch is queued.
         with stream._using(*buffers):
+            if packer is not None:
+                _queue_on(stream, buffers, [binary])  # kept alive until the launch completes
+                lib.call("ascendpySimLaunch", func, int(block_dim), stream.handle, blob, packer.size, extents)
+                return
             ctx._activate()
             handle = ctypes.c_void_p()
             lib.call("aclrtKernelArgsInit", func, ctypes.byref(handle))
-            for value, size, reach in packed:
+            for (data, size), r in zip(packed, reach):
                 param_handle = ctypes.c_void_p()
-                lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(value), size, ctypes.byref(param_handle))
-                if reach is not None:  # a view bounds the kernel's accesses where the driver checks them
-                    lib.kernel_arg_extent(handle, param_handle, reach)
+                lib.call("aclrtKernelArgsAppend", handle, ctypes.byref(data), size, ctypes.byref(param_handle))
+                if r != _NO_EXTENT:  # a view bounds the kernel's accesses where the driver checks them
+                    lib.kernel_arg_extent(handle, param_handle, r)
             lib.call("aclrtKernelArgsFinalize", handle)
             _queue_on(stream, buffers, [binary])  # kept alive until the launch completes
             lib.call("aclrtLaunchKernelWithConfig", func, int(block_dim), stream.handle, None, handle, None)
 
-    def _scalar(self, label: str, dtype: str, value: object) -> tuple[Any, int]:
+    def _loaded(self, ctx: Context) -> tuple[_LoadedBinary, ctypes.c_void_p, _Packer | None]:
+        """The kernel's library in `ctx` (loaded on first use), its function handle and packer; kept per context."""
+        last = self._last
+        if last is not None and last[0]() is ctx:
+            binary = last[1]()
+            if binary is not None and not binary.closed:
+                return binary, last[2], last[3]
+        binary = self.loader._binary(ctx)
+        func = binary.function(self.name)
+        binary.check_kernel_type(self.name, self.kernel_type, self.loader.artifact.metadata["source"])
+        packer = binary.packer(self)
+        self._last = (weakref.ref(ctx), weakref.ref(binary), func, packer)  # weak: a Kernel keeps no runtime alive
+        return binary, func, packer
+
+    @staticmethod
+    def _scalar_bytes(dtype: str, value: int | float) -> tuple[Any, int]:
+        """A checked scalar (_scalar_value) as the bytes aclrtKernelArgsAppend takes, and their size."""
+        data = struct.pack("<" + _SCALAR_FORMATS[dtype][0], value)
+        # Scalars narrower than 4 bytes still occupy a 4-byte slot in the bisheng ABI.
+        size = len(data)
+        return ctypes.create_string_buffer(data.ljust(max(size, 1), b"\0"), size), size
+
+    def _scalar_value(self, label: str, dtype: str, value: object) -> int | float:
+        """`value` checked for a scalar parameter of type `dtype`: the int (integer types) or float to pack."""
         fmt, kind = _SCALAR_FORMATS.get(dtype, (None, None))  # type: ignore[assignment]
         if fmt is None:
             raise LaunchError(f"{label} has scalar type {dtype}, which ascendpy cannot pass yet")
@@ -310,9 +407,5 @@ class Kernel:
             lo, hi = (0, (1 << bits) - 1) if kind == "u" else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
             if not lo <= v <= hi:
                 raise LaunchError(f"{label} must be in [{lo}, {hi}] for {dtype}; got {v}")
-            data = struct.pack("<" + fmt, v)
-        else:
-            data = struct.pack("<" + fmt, float(value))  # type: ignore[arg-type]
-        # Scalars narrower than 4 bytes still occupy a 4-byte slot in the bisheng ABI.
-        size = len(data)
-        return ctypes.create_string_buffer(data.ljust(max(size, 1), b"\0"), size), size
+            return v
+        return float(value)  # type: ignore[arg-type]

@@ -19,7 +19,6 @@ waited for, then raises KeyboardInterrupt) and `timeout=` is honoured.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import ctypes
 import itertools
 import math
@@ -150,6 +149,40 @@ def _release(lib: _acl.AclLib, fn: str, args: tuple[Any, ...], keep: object) -> 
         pass
 
 
+def _by_id(r: Resource) -> int:
+    return r._id
+
+
+class _Held:
+    """Resource._using: the locks of `rs` (already in lock order), taken on enter, released in reverse on exit.
+
+    A plain class, not a generator context manager: every launch and synchronize takes one.
+    """
+
+    __slots__ = ("_rs",)
+
+    def __init__(self, rs: tuple[Resource, ...] | list[Resource]) -> None:
+        self._rs = rs
+
+    def __enter__(self) -> None:
+        rs = self._rs
+        taken = 0
+        try:
+            for r in rs:
+                r._lock.acquire()
+                taken += 1
+            for r in rs:
+                r._check()
+        except BaseException:
+            for r in reversed(rs[:taken]):
+                r._lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        for r in reversed(self._rs):
+            r._lock.release()
+
+
 class Resource:
     """Base of every object that owns an ACL handle (or lives inside one that does)."""
 
@@ -185,20 +218,15 @@ class Resource:
         if self._closed_at is not None:
             raise ResourceClosedError(f"{self!r} was closed (at {self._closed_at}) and cannot be used")
 
-    @contextlib.contextmanager
-    def _using(self, *others: Resource) -> Any:
+    def _using(self, *others: Resource) -> _Held:
         """Hold the locks of this object and `others` (in a fixed order) and check none is closed.
 
         `close()` takes the same lock, so an operation in flight finishes before its
         object can be released on another thread, and one that starts later sees it closed.
         """
-        rs = sorted({id(r): r for r in (self, *others)}.values(), key=lambda r: r._id)
-        with contextlib.ExitStack() as stack:
-            for r in rs:
-                stack.enter_context(r._lock)
-            for r in rs:
-                r._check()
-            yield
+        if not others:
+            return _Held((self,))
+        return _Held(sorted({id(r): r for r in (self, *others)}.values(), key=_by_id))
 
     @property
     def closed(self) -> bool:
@@ -370,9 +398,13 @@ class Device(Resource):
 
     @property
     def soc_name(self) -> str:
+        """The SoC's name; asked once (ACL fixes it at aclInit, and this device lives inside that Acl)."""
         self._check()
-        name = self._lib.fn("aclrtGetSocName")()
-        return name.decode() if name else ""
+        name = self.__dict__.get("_soc_name")
+        if name is None:
+            raw = self._lib.fn("aclrtGetSocName")()
+            name = self._soc_name = raw.decode() if raw else ""
+        return name
 
     def _capability(self, what: _acl.DeviceInfo) -> int:
         self._check()

@@ -75,6 +75,15 @@ const char* __ascendpy_sim_sync_all(int32_t form, int32_t aiv_only, int32_t* slo
 // Likewise `extern "C" const int32_t __ascendpy_kernel_sync_all_NAME = 1` when the entry's unit calls SyncAll
 // (the toolchain finds it in the source): its blocks must all be resident at once.
 
+// On-chip memory for a TPipe's arena (tpipe.h): `bytes` (a multiple of 64) of 64-byte-aligned, zero-filled host
+// memory, NULL when out of memory. The simulator keeps what __ascendpy_sim_arena_put returns in a small per-thread
+// cache, so the blocks of later launches on the same worker thread reuse it instead of allocating and zeroing fresh
+// pages. `dirty`: how many bytes from the start may have been written (the buffers the TPipe carved); put zeroes
+// them again, so a reused arena reads exactly like a fresh one. Weak: a program that uses the headers without the
+// simulator library (tests/sim_cpp) allocates with aligned_alloc instead.
+void* __ascendpy_sim_arena_get(uint64_t bytes) __attribute__((weak));
+void __ascendpy_sim_arena_put(void* p, uint64_t bytes, uint64_t dirty) __attribute__((weak));
+
 // Name of the SoC whose limits the simulator enforces (ASCENDPY_SIM_SOC,
 // default "Ascend910B3") and its Unified Buffer size in bytes.
 const char* __ascendpy_sim_soc_name(void);

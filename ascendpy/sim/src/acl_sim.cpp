@@ -17,7 +17,13 @@
 //   block sees its index through __ascendpy_sim_block_idx(). A block that throws
 //   stops the launch; the fault is reported by the next synchronisation of the
 //   stream as ACL_ERROR_RT_VECTOR_CORE_EXCEPTION, with the text in
-//   aclGetRecentErrMsg(), and the stream stays usable.
+//   aclGetRecentErrMsg(), and the stream stays usable. At most that many blocks
+//   run at once: a one-block launch runs on its stream's worker when a pool core
+//   is free and no launch waits for one (no hand-off), else it queues like any.
+// - Speed: ascendpySimLaunch is a whole launch in one call (ascendpy.runtime's path;
+//   the ACL args calls stay for C programs and the NPU), stream waits and workers
+//   spin briefly (yielding) before they block, and TPipe arenas come from a
+//   per-thread cache of zeroed memory (__ascendpy_sim_arena_get/put).
 // - The kernel's type (its library's __ascendpy_kernel_type_NAME) decides the cores on 910B: an AIV-only
 //   kernel's blocks are AIVs, an AIC-only kernel's AICs (both on the pool); a mix kernel's (KERNEL_TYPE_MIX_*)
 //   blocks are groups of 1 AIC + 2 (1:2) or 1 (1:1) AIVs, or single AIVs / AICs (MIX_AIV_1_0 / MIX_AIC_1_0),
@@ -257,6 +263,31 @@ using Task = std::function<void(Stream&)>;
 // What Stream::wait saw.
 enum class Waited { kDone, kTimeout, kAborted };
 
+// A short busy wait before blocking on a condition variable: an empty launch completes within
+// microseconds, and a futex sleep + wake costs as much again on each side of a hand-off (a
+// launch + synchronize crosses two). Bounded (kSpin), so a long wait still sleeps.
+constexpr auto kSpin = std::chrono::microseconds(30);
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+// Yields between polls: on a loaded machine the thread it waits for may need this very core.
+template <class P>
+bool spin_until(P&& ready) {
+  const Clock::time_point end = Clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 16; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    if (Clock::now() >= end) return ready();
+    std::this_thread::yield();
+  }
+}
+
 struct Stream {
   uint64_t id = 0;
   uint64_t ctx = 0;
@@ -272,7 +303,8 @@ struct Stream {
   std::mutex m;
   std::condition_variable cv;
   std::deque<Queued> q;
-  uint64_t enq = 0, done = 0;
+  // Written under `m`; atomic so that the spins before blocking (spin_until) can read them without it.
+  std::atomic<uint64_t> enq{0}, done{0};
   bool stop = false;
   aclError fault_code = 0;
   std::string fault_msg;
@@ -298,6 +330,12 @@ struct Stream {
   void loop() {
     std::unique_lock<std::mutex> lk(m);
     for (;;) {
+      if (q.empty() && !stop) {  // back-to-back launches: the next push usually comes within microseconds
+        const uint64_t seen = enq.load(std::memory_order_relaxed);
+        lk.unlock();
+        spin_until([&] { return enq.load(std::memory_order_acquire) != seen; });
+        lk.lock();
+      }
       cv.wait(lk, [&] { return !q.empty() || stop; });
       if (q.empty()) return;  // stopping, and drained
       Task task = std::move(q.front().run);
@@ -357,6 +395,11 @@ struct Stream {
     std::unique_lock<std::mutex> lk(m);
     const uint64_t target = enq, gen = aborting ? aborts - 1 : aborts;  // an abort under way counts
     auto ready = [&] { return (done >= target && !aborting) || !failed.empty(); };
+    if (!ready() && timeout_ms != 0) {
+      lk.unlock();
+      spin_until([&] { return done.load(std::memory_order_acquire) >= target; });
+      lk.lock();
+    }
     if (timeout_ms < 0) {
       cv.wait(lk, ready);
     } else if (!cv.wait_for(lk, std::chrono::milliseconds(timeout_ms), ready)) {
@@ -808,6 +851,7 @@ struct Job {
   std::atomic<bool> cancel{false};
   bool fault_is_cancel = false;
   bool abandoned = false;
+  bool inline_run = false;     // its one block ran on the stream's worker thread (Pool::run)
   std::shared_ptr<Gang> gang;  // a mix kernel's launch: run by run_gang on threads of its own, not the pool
 };
 
@@ -1161,15 +1205,24 @@ class Pool {
     if (job->active == 0) finish(*job);  // no block had started
   }
 
-  // The blocks of cancelled `job` did not stop: give the pool new threads for the ones they hold.
+  // The blocks of cancelled `job` did not stop: give the pool new threads for the ones they hold, and their
+  // cores back (an inline block holds its stream's worker, which stays with the failed stream: no new thread).
+  // A gang's cores hold threads of their own.
   void abandon(const std::shared_ptr<Job>& job) {
     Lock lk(m_);
-    if (job->done || job->abandoned || job->gang) return;  // a gang's cores hold threads of their own
+    if (job->done || job->abandoned || job->gang) return;
     job->abandoned = true;
-    for (int64_t i = 0; i < job->active; ++i) std::thread([this] { worker(); }).detach();
+    running_ -= job->active;
+    if (!job->inline_run) {
+      for (int64_t i = 0; i < job->active; ++i) std::thread([this] { worker(); }).detach();
+    }
+    cv_.notify_all();
   }
 
-  // Runs every block of `job` (until one faults) and returns when all are done.
+  // Runs every block of `job` (until one faults) and returns when all are done. A launch of one block runs on
+  // the calling thread (the stream's worker) when a core is free and no launch waits for one: handing it to a
+  // pool thread and back costs two futex wakes. It holds a core meanwhile, so at most `cores_` blocks run at
+  // once either way, and a launch that must wait for a core still waits in the same queue.
   void run(const std::shared_ptr<Job>& job) {
     if (job->gang) {
       run_gang(job);
@@ -1178,10 +1231,13 @@ class Pool {
       return;
     }
     Lock lk(m_);
+    if (job->num == 1 && jobs_.empty() && running_ < cores_) {
+      run_inline(*job, lk);
+      return;
+    }
     if (!started_) {
       started_ = true;
-      const unsigned n = std::max(2u, std::thread::hardware_concurrency());
-      for (unsigned i = 0; i < n; ++i) std::thread([this] { worker(); }).detach();
+      for (int64_t i = 0; i < cores_; ++i) std::thread([this] { worker(); }).detach();
     }
     jobs_.push_back(job);
     cv_.notify_all();
@@ -1192,7 +1248,7 @@ class Pool {
   void worker() {
     Lock lk(m_);
     for (;;) {
-      cv_.wait(lk, [&] { return !jobs_.empty(); });
+      cv_.wait(lk, [&] { return !jobs_.empty() && running_ < cores_; });
       std::shared_ptr<Job> job = jobs_.front();
       if (job->stop || job->next >= job->num) {
         jobs_.pop_front();
@@ -1200,6 +1256,7 @@ class Pool {
       }
       const int64_t b = job->next++;
       ++job->active;
+      ++running_;
       lk.unlock();
       tl_cancel = &job->cancel;
       tl_cancel_seen = false;
@@ -1216,9 +1273,39 @@ class Pool {
         job->stop = true;
       }
       const bool replaced = job->abandoned;
+      if (!replaced) --running_;  // else abandon() gave the core back
       if (--job->active == 0 && (job->stop || job->next >= job->num)) finish(*job);
       if (replaced) return;  // another thread took this one's place in the pool
     }
+  }
+
+  // What worker() does for one block, on the calling thread (`lk` holds m_); cancel() and finish() see the
+  // same state.
+  void run_inline(Job& job, Lock& lk) {
+    if (job.stop || job.done) return finish(job);  // cancelled before it started
+    job.next = 1;
+    ++job.active;
+    ++running_;
+    job.inline_run = true;
+    lk.unlock();
+    tl_cancel = &job.cancel;
+    tl_cancel_seen = false;
+    __ascendpy_sim_core_t core = job.core;
+    core.block_idx = 0;
+    std::string fault = job.body(core);
+    tl_cancel = nullptr;
+    lk.lock();
+    if (!fault.empty()) {
+      job.fault = std::move(fault);
+      job.fault_is_cancel = tl_cancel_seen;
+      job.stop = true;
+    }
+    if (!job.abandoned) {
+      --running_;
+      if (!jobs_.empty()) cv_.notify_all();  // a worker may be waiting for this core
+    }
+    --job.active;
+    finish(job);
   }
 
   void finish(Job& job) {
@@ -1232,6 +1319,8 @@ class Pool {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> jobs_;
   bool started_ = false;
+  const int64_t cores_ = std::max(2u, std::thread::hardware_concurrency());  // the pool's threads
+  int64_t running_ = 0;  // blocks running now, on pool threads or inline (at most cores_)
 };
 
 Pool* g_pool = new Pool();
@@ -2849,13 +2938,15 @@ APY_API aclError aclrtKernelArgsFinalize(aclrtArgsHandle argsHandle) {
 namespace {
 // The regions the pointer arguments with a known extent reach, overlapping ones merged; null when
 // the caller gave none (every pointer is then bounded by its whole allocation).
-std::shared_ptr<const GmRegions> argument_regions(const Func& f, const Args& a) {
+// `blob` is the argument struct; `extent[i]` counts where has_extent[i] is set.
+std::shared_ptr<const GmRegions> argument_regions(const Func& f, const uint8_t* blob, const uint64_t* extent,
+                                                  const uint8_t* has_extent) {
   GmRegions r;
   for (size_t i = 0; i < f.params.size(); ++i) {
-    if (!a.has_extent[i]) continue;
+    if (!has_extent[i]) continue;
     uint64_t p = 0;
-    std::memcpy(&p, a.blob.data() + f.params[i].first, sizeof p);
-    r.push_back(GmRegion{p, a.extent[i], static_cast<int32_t>(i), 1});
+    std::memcpy(&p, blob + f.params[i].first, sizeof p);
+    r.push_back(GmRegion{p, extent[i], static_cast<int32_t>(i), 1});
   }
   if (r.empty()) return nullptr;
   std::sort(r.begin(), r.end(), [](const GmRegion& x, const GmRegion& y) {
@@ -2953,7 +3044,7 @@ APY_API aclError aclrtLaunchKernelWithConfig(aclrtFuncHandle funcHandle, uint32_
       if (a->is_placeholder[i]) spec->placeholders.emplace_back(f->params[i].first, a->ph_data[i]);
     }
     spec->pins = pin_pointers(s, spec->blob);
-    spec->regions = argument_regions(*f, *a);
+    spec->regions = argument_regions(*f, spec->blob.data(), a->extent.data(), a->has_extent.data());
     if (aclError e = str->push([spec](Stream& on) { run_launch(on, *spec); })) return e;
     // aclrtKernelArgsInit memory is system-managed: the launch took a copy of the
     // arguments, so the handle is released here and a later use of it is reported.
@@ -2988,6 +3079,72 @@ APY_API aclError aclrtLaunchKernel(aclrtFuncHandle funcHandle, uint32_t numBlock
     spec->dev_args_ptr = reinterpret_cast<uintptr_t>(argsData);
     spec->dev_args_size = argsSize;
     return str->push([spec](Stream& on) { run_launch(on, *spec); });
+  });
+}
+
+// One launch in one call, for ascendpy.runtime on the simulator: what aclrtKernelArgsInit, an
+// aclrtKernelArgsAppend per parameter (ascendpySimKernelArgsSetExtent for the pointers whose reach is
+// known), aclrtKernelArgsFinalize and aclrtLaunchKernelWithConfig(cfg NULL) do, with the same checks,
+// errors and launch, without the args and param handles (five or more C calls and registry entries a
+// launch). `args` is the whole argument struct (argsSize bytes: the kernel's, as
+// ascendpySimKernelLayout gives it; padding zero); `extents` NULL or one entry per parameter: the bytes
+// pointer parameter i reaches, or UINT64_MAX for "its whole allocation".
+APY_API aclError ascendpySimLaunch(aclrtFuncHandle funcHandle, uint32_t numBlocks, aclrtStream stream,
+                                   const void* args, size_t argsSize, const uint64_t* extents) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    if (argsSize != f->size) {
+      return fail(ACL_ERROR_INVALID_PARAM, cat("argsSize ", argsSize, " is not the ", f->size, "-byte argument struct "
+                                               "of kernel '", f->name, "' (", f->params.size(), " parameter(s))"));
+    }
+    if (argsSize && !args) return null_arg("args");
+    const size_t n = f->params.size();
+    std::vector<uint8_t> has(n, 0);
+    std::vector<uint64_t> ext(n, 0);
+    for (size_t i = 0; extents && i < n; ++i) {
+      if (extents[i] == UINT64_MAX) continue;
+      if (f->params[i].second != sizeof(void*)) {
+        return fail(ACL_ERROR_INVALID_PARAM, cat("parameter ", i, " of kernel '", f->name, "' is not a pointer (",
+                                                 f->params[i].second, " bytes): it has no extent"));
+      }
+      has[i] = 1;
+      ext[i] = extents[i];
+    }
+    if (aclError e = check_blocks(numBlocks, *f)) return e;
+    std::shared_ptr<Stream> str;
+    if (aclError e = resolve_stream(s, stream, &str)) return e;
+    auto spec = std::make_shared<LaunchSpec>();
+    spec->func = f;
+    spec->num_blocks = numBlocks;
+    const uint8_t* p = static_cast<const uint8_t*>(args);
+    spec->blob.assign(p, p + argsSize);
+    spec->pins = pin_pointers(s, spec->blob);
+    spec->regions = argument_regions(*f, spec->blob.data(), ext.data(), has.data());
+    return str->push([spec](Stream& on) { run_launch(on, *spec); });
+  });
+}
+
+// The argument struct of a kernel: out[0] its parameter count, out[1] its size in bytes, then per
+// parameter (offset, size), as far as `cap` entries of `out` reach.
+APY_API aclError ascendpySimKernelLayout(aclrtFuncHandle funcHandle, uint64_t* out, uint64_t cap) {
+  return guarded([&]() -> aclError {
+    State& s = st();
+    Lock lk(s.mu);
+    if (!s.inited) return not_initialized();
+    std::shared_ptr<Func> f;
+    if (aclError e = lookup(s, s.funcs, funcHandle, kFunc, &f)) return e;
+    if (!out) return null_arg("out");
+    std::vector<uint64_t> v{f->params.size(), f->size};
+    for (const auto& pr : f->params) {
+      v.push_back(pr.first);
+      v.push_back(pr.second);
+    }
+    for (uint64_t i = 0; i < cap && i < v.size(); ++i) out[i] = v[i];
+    return ACL_SUCCESS;
   });
 }
 
@@ -3299,6 +3456,46 @@ APY_API int __ascendpy_sim_gm_lookup(const void* p, uint64_t* base, uint64_t* si
   return 0;
 }
 APY_API uint64_t __ascendpy_sim_ub_bytes(void) { return effective_soc()->ub_bytes; }
+
+namespace {
+// The TPipe arenas a thread returned (tpipe.h), all zero-filled: a block_dim-48 launch used to allocate and zero
+// 48 fresh 192 KiB arenas (page faults and kernel page zeroing, as much system time as kernel time). A handful
+// per thread covers nested TPipes' UB, L1 and L0 memories; beyond that the oldest is freed. Thread-local, so no
+// lock: a pool worker (or a stream's worker, for inline blocks) takes back what its previous block returned.
+struct ArenaCache {
+  static constexpr size_t kMax = 12;
+  std::vector<std::pair<void*, uint64_t>> free;  // (memory, bytes), all zero
+  ~ArenaCache() {
+    for (auto& f : free) std::free(f.first);
+  }
+};
+thread_local ArenaCache tl_arenas;
+}  // namespace
+
+APY_API void* __ascendpy_sim_arena_get(uint64_t bytes) {
+  auto& free = tl_arenas.free;
+  for (size_t i = free.size(); i-- > 0;) {
+    if (free[i].second == bytes) {
+      void* p = free[i].first;
+      free.erase(free.begin() + static_cast<std::ptrdiff_t>(i));
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(64, static_cast<size_t>(bytes));
+  if (p) std::memset(p, 0, static_cast<size_t>(bytes));
+  return p;
+}
+
+APY_API void __ascendpy_sim_arena_put(void* p, uint64_t bytes, uint64_t dirty) {
+  if (!p) return;
+  auto& free = tl_arenas.free;
+  if (free.size() >= ArenaCache::kMax) {  // the oldest goes (e.g. sizes of a SoC an earlier aclInit chose)
+    std::free(free.front().first);
+    free.erase(free.begin());
+  }
+  std::memset(p, 0, static_cast<size_t>(std::min(dirty, bytes)));
+  free.emplace_back(p, bytes);
+}
 APY_API void __ascendpy_sim_gm_extent(const void* p, __ascendpy_sim_gm_extent_t* out) {
   *out = __ascendpy_sim_gm_extent_t{0, 0, 0, 0, 0, -1, 0};
   out->state = __ascendpy_sim_gm_lookup(p, &out->alloc_base, &out->alloc_size);

@@ -84,24 +84,41 @@ inline Hw hw_of(AscendC::TPosition pos) {
         cat("TPipe::InitBuffer: TPosition::", pos_name(pos), " is not modelled by the simulator on ", soc_name()));
 }
 
+// One on-chip memory of a TPipe. It reads as zeros until written, as a fresh allocation always did; the memory
+// comes from the simulator's per-thread arena cache (__ascendpy_sim_arena_get), which hands back only zeroed
+// memory: the destructor returns it with the high-water mark of the buffers carved from it (every on-chip access
+// is checked to lie inside a carved buffer), and those bytes are zeroed again before any reuse.
 struct Arena {
   uint8_t* base = nullptr;
   uint64_t cap = 0;
   uint64_t used = 0;
-  Shadow shadow;  // access history for the race checker (offsets from base)
+  uint64_t bytes = 0;  // allocated (cap rounded up to 64)
+  uint64_t hwm = 0;    // highest `used` since allocation: bytes [hwm, bytes) were never handed out
+  Shadow shadow;       // access history for the race checker (offsets from base)
 
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
-  ~Arena() { std::free(base); }
+  ~Arena() {
+    if (!base) return;
+    if (&__ascendpy_sim_arena_put) {
+      __ascendpy_sim_arena_put(base, bytes, hwm > used ? hwm : used);
+    } else {
+      std::free(base);
+    }
+  }
 
   void ensure(Hw hw) {
     if (base) return;
     cap = hw_capacity(hw);
-    const size_t n = static_cast<size_t>(round_up(cap ? cap : 64, 64));
-    base = static_cast<uint8_t*>(std::aligned_alloc(64, n));
+    bytes = round_up(cap ? cap : 64, 64);
+    if (&__ascendpy_sim_arena_get) {
+      base = static_cast<uint8_t*>(__ascendpy_sim_arena_get(bytes));
+    } else {
+      base = static_cast<uint8_t*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
+      if (base) std::memset(base, 0, static_cast<size_t>(bytes));
+    }
     if (!base) fault("ub_overflow", "the simulator could not allocate host memory for an on-chip buffer");
-    std::memset(base, 0, n);
   }
 };
 
@@ -180,7 +197,10 @@ struct PipeState {
       d.owner = nullptr;
       ++d.gen;
     }
-    for (Arena& a : arenas) a.used = 0;
+    for (Arena& a : arenas) {
+      if (a.used > a.hwm) a.hwm = a.used;
+      a.used = 0;
+    }
     live_buffers = 0;
     std::memset(events, 0, sizeof events);
   }
