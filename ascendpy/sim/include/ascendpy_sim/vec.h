@@ -37,6 +37,7 @@
 #include "mask.h"
 #include "tensor.h"
 #include "types.h"
+#include "vec_fast.h"
 
 namespace ascendpy_sim {
 
@@ -99,6 +100,12 @@ inline bool check_count(int64_t count, const char* op) {
   return count > 0;
 }
 
+// F is one of the Op structs of vec_fast.h (it names its operation).
+template <typename F, typename = void>
+struct has_bop : std::false_type {};
+template <typename F>
+struct has_bop<F, decltype(void(F::code))> : std::true_type {};
+
 template <typename T, typename F>
 inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& a,
                        const AscendC::LocalTensor<T>& b, int32_t count, const char* op, F f) {
@@ -112,6 +119,9 @@ inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalT
   vrd(r, a, n * sizeof(T));
   vrd(r, b, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (has_bop<F>::value) {
+    if (fast_binary<T, F, false>(dst.sim_addr_, a.sim_addr_, b.sim_addr_, n)) return;
+  }
   for (uint64_t i = 0; i < n; ++i) {
     store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(a.sim_addr_, i)), VT<T>::up(load(b.sim_addr_, i)))));
   }
@@ -142,14 +152,13 @@ inline void vec_scalar(const AscendC::LocalTensor<T>& dst, const AscendC::LocalT
   check_vec(src, n, op, "src");
   vrd(r, src, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (has_bop<F>::value) {
+    const T sv = scalar;
+    if (fast_binary<T, F, true>(dst.sim_addr_, src.sim_addr_, &sv, n)) return;
+  }
   const auto s = VT<T>::up(scalar);
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)), s)));
 }
-
-template <typename C>
-inline C max_of(C a, C b) { return b > a ? b : a; }
-template <typename C>
-inline C min_of(C a, C b) { return b < a ? b : a; }
 
 template <typename T>
 using arith_t = one_of<T, half, float, int16_t, int32_t>;  // Add Sub Mul Max Min Adds Muls Maxs Mins
@@ -165,37 +174,37 @@ template <typename T>
 inline void Add(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Add supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Add", [](auto a, auto b) { return a + b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Add", ascendpy_sim::OpAdd{});
 }
 template <typename T>
 inline void Sub(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Sub supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Sub", [](auto a, auto b) { return a - b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Sub", ascendpy_sim::OpSub{});
 }
 template <typename T>
 inline void Mul(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Mul supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Mul", [](auto a, auto b) { return a * b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Mul", ascendpy_sim::OpMul{});
 }
 template <typename T>
 inline void Div(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Div supports half, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Div", [](auto a, auto b) { return a / b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Div", ascendpy_sim::OpDiv{});
 }
 template <typename T>
 inline void Max(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Max supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Max", [](auto a, auto b) { return ascendpy_sim::max_of(a, b); });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Max", ascendpy_sim::OpMax{});
 }
 template <typename T>
 inline void Min(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Min supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Min", [](auto a, auto b) { return ascendpy_sim::min_of(a, b); });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Min", ascendpy_sim::OpMin{});
 }
 
 // ---------------------------------------------------------------- tensor-scalar
@@ -205,7 +214,7 @@ inline void Adds(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Adds", [](auto a, auto s) { return a + s; });
   } else {
-    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", [](auto a, auto s) { return a + s; });
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", ascendpy_sim::OpAdd{});
   }
 }
 template <typename T, bool isSetMask = true>
@@ -214,13 +223,13 @@ inline void Muls(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Muls", [](auto a, auto s) { return a * s; });
   } else {
-    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", [](auto a, auto s) { return a * s; });
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", ascendpy_sim::OpMul{});
   }
 }
 template <typename T, bool isSetMask = true>
 inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Maxs supports int16_t, half, int32_t, float");
-  auto f = [](auto a, auto s) { return ascendpy_sim::max_of(a, s); };
+  auto f = ascendpy_sim::OpMax{};
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Maxs", f);
   } else {
@@ -230,7 +239,7 @@ inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
 template <typename T, bool isSetMask = true>
 inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Mins supports int16_t, half, int32_t, float");
-  auto f = [](auto a, auto s) { return ascendpy_sim::min_of(a, s); };
+  auto f = ascendpy_sim::OpMin{};
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Mins", f);
   } else {
