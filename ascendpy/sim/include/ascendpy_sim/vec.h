@@ -138,6 +138,9 @@ inline void vec_unary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTe
   check_vec(src, n, op, "src");
   vrd(r, src, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (is_uop<F>::value) {
+    if (fast_unary<T, F>(dst.sim_addr_, src.sim_addr_, n)) return;
+  }
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)))));
 }
 
@@ -251,37 +254,37 @@ inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
 template <typename T>
 inline void Exp(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Exp supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Exp", [](double x) { return std::exp(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Exp", ascendpy_sim::UExp{});
 }
 template <typename T>
 inline void Ln(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Ln supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Ln", [](double x) { return std::log(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Ln", ascendpy_sim::ULn{});
 }
 template <typename T>
 inline void Abs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Abs supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Abs", [](double x) { return std::fabs(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Abs", ascendpy_sim::UAbs{});
 }
 template <typename T>
 inline void Sqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Sqrt supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Sqrt", [](double x) { return std::sqrt(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Sqrt", ascendpy_sim::USqrt{});
 }
 template <typename T>
 inline void Rsqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Rsqrt supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Rsqrt", [](double x) { return 1.0 / std::sqrt(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Rsqrt", ascendpy_sim::URsqrt{});
 }
 template <typename T>
 inline void Reciprocal(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Reciprocal supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Reciprocal", [](double x) { return 1.0 / x; });
+  ascendpy_sim::vec_unary(dst, src, count, "Reciprocal", ascendpy_sim::URecip{});
 }
 template <typename T>
 inline void Relu(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::one_of<T, half, int32_t, float>::value, "Relu supports half, int32_t, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  ascendpy_sim::vec_unary(dst, src, count, "Relu", ascendpy_sim::URelu{});
 }
 
 // ---------------------------------------------------------------- fill
@@ -661,6 +664,18 @@ namespace ascendpy_sim {
 // One partial sum of ReduceSum, rounded to T (half saturates to +-65504).
 template <typename T>
 inline T rsum_add(T a, T b) {
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  // In float: the correctly rounded sum either way (vec_fast.h).
+  if constexpr (std::is_same<T, float>::value) {
+    return bop<Bop::ADD>(a, b);
+  } else if constexpr (std::is_same<T, half>::value) {
+    const float r = bop<Bop::ADD>(f16_to_f32_q(a.val), f16_to_f32_q(b.val));
+    const uint16_t t = f32_to_f16(r);
+    if ((t & 0x7fffu) == 0x7c00u && (a.val & 0x7c00u) != 0x7c00u && (b.val & 0x7c00u) != 0x7c00u)
+      return half(static_cast<uint16_t>(r > 0 ? 0x7bffu : 0xfbffu), half_bits_tag{});  // saturate to +-65504
+    return half(t, half_bits_tag{});
+  }
+#endif
   const double r = VT<T>::up(a) + VT<T>::up(b);
   T t = VT<T>::down(r);
   if constexpr (std::is_same<T, half>::value) {
@@ -686,13 +701,19 @@ template <typename T>
 inline T tree_sum(const T* v, uint64_t n) {
   constexpr uint64_t lanes = 256 / sizeof(T);
   T buf[lanes];
-  for (uint64_t i = 0; i < lanes; ++i) buf[i] = i < n ? load(v, i) : T(0);
+  std::memcpy(static_cast<void*>(buf), static_cast<const void*>(v), n * sizeof(T));
+  for (uint64_t i = n; i < lanes; ++i) buf[i] = T(0);
   return tree_reduce(buf, lanes);
 }
 
 template <typename T>
 inline T reduce_sum(const T* v, uint64_t n, bool tree_across_repeats) {
   constexpr uint64_t lanes = 256 / sizeof(T);
+  if (!tree_across_repeats) {  // 910B level-2: sequential over the repeat results, as they are made
+    T acc = tree_sum(v, std::min<uint64_t>(lanes, n));
+    for (uint64_t i = lanes; i < n; i += lanes) acc = rsum_add(acc, tree_sum(v + i, std::min<uint64_t>(lanes, n - i)));
+    return acc;
+  }
   std::vector<T> level;
   level.reserve((n + lanes - 1) / lanes);
   for (uint64_t i = 0; i < n; i += lanes) level.push_back(tree_sum(v + i, std::min<uint64_t>(lanes, n - i)));
@@ -749,6 +770,14 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
   vwr(r, tmp, reduce_work_elems<T>(n, calIndex) * sizeof(T));
   T best = load(src.sim_addr_, 0);
   uint64_t at = 0;
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  if constexpr (std::is_same<T, float>::value) {
+    at = extreme_index<is_max>(src.sim_addr_, n);
+  } else {
+    at = extreme_index<is_max>(reinterpret_cast<const uint16_t*>(src.sim_addr_), n);
+  }
+  best = load(src.sim_addr_, at);
+#else
   for (uint64_t i = 1; i < n; ++i) {
     const T v = load(src.sim_addr_, i);
     if (is_max ? VT<T>::up(v) > VT<T>::up(best) : VT<T>::up(v) < VT<T>::up(best)) {
@@ -756,6 +785,7 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
       at = i;
     }
   }
+#endif
   store(dst.sim_addr_, 0, best);
   if (calIndex) {  // the index is stored in the bits of the second element
     if constexpr (sizeof(T) == 2) {

@@ -26,6 +26,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "fp16.h"
 
@@ -33,6 +35,7 @@
 #include <immintrin.h>
 #define ASCENDPY_SIM_HAVE_AVX2 1
 #define ASCENDPY_SIM_AVX2 __attribute__((target("avx2,f16c")))
+#define ASCENDPY_SIM_AVX2_FMA __attribute__((target("avx2,f16c,fma")))  // only where the result is an estimate
 #endif
 
 namespace ascendpy_sim {
@@ -85,6 +88,10 @@ inline bool overlaps_apart(const void* p, const void* q, uint64_t bytes) {
 #if defined(ASCENDPY_SIM_HAVE_AVX2)
 inline bool cpu_avx2_f16c() {
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  return ok;
+}
+inline bool cpu_fma() {
+  static const bool ok = cpu_avx2_f16c() && __builtin_cpu_supports("fma");
   return ok;
 }
 
@@ -202,6 +209,183 @@ inline bool fast_binary(T* d, const T* a, const T* b, uint64_t n) {
   }
   return false;
 #endif
+}
+
+// ---------------------------------------------------------------- unary
+// The unary operations of the level-2 instructions, on the double the element widens to (the reference).
+struct UExp { static constexpr bool unary = true; double operator()(double x) const { return std::exp(x); } };
+struct ULn { static constexpr bool unary = true; double operator()(double x) const { return std::log(x); } };
+struct UAbs { static constexpr bool unary = true; double operator()(double x) const { return std::fabs(x); } };
+struct USqrt { static constexpr bool unary = true; double operator()(double x) const { return std::sqrt(x); } };
+struct URsqrt { static constexpr bool unary = true; double operator()(double x) const { return 1.0 / std::sqrt(x); } };
+struct URecip { static constexpr bool unary = true; double operator()(double x) const { return 1.0 / x; } };
+struct URelu { static constexpr bool unary = true; template <class X> X operator()(X x) const { return x > 0 ? x : X(0); } };
+
+template <typename F, typename = void>
+struct is_uop : std::false_type {};
+template <typename F>
+struct is_uop<F, decltype(void(F::unary))> : std::true_type {};
+
+// The reference result of F for every half bit pattern (built on first use).
+template <typename F>
+inline const uint16_t* half_unary_table() {
+  struct Table {
+    uint16_t v[65536];
+    Table() {
+      for (uint32_t h = 0; h < 65536; ++h) v[h] = half(F{}(static_cast<double>(f16_to_f32(static_cast<uint16_t>(h))))).val;
+    }
+  };
+  static const Table t;
+  return t.v;
+}
+
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+// e^x for |x| <= 88 with a relative error below 2^-44 (fused multiply-adds: an estimate, see exp4_f32): x = k ln2 + r, |r| <= 0.347, a degree-11 Taylor
+// polynomial (truncation 7e-15) and 2^k by exponent bits.
+ASCENDPY_SIM_AVX2_FMA inline __m256d exp4_approx(__m256d x) {
+  const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256d r = _mm256_sub_pd(x, _mm256_mul_pd(k, _mm256_set1_pd(0.6931471805599453)));
+  // Horner, written out: a loop here is not unrolled at -O2, which serialises the four chains of exp_f32_avx2.
+#define ASCENDPY_SIM_H(p, c) _mm256_fmadd_pd(p, r, _mm256_set1_pd(c))
+  __m256d p = ASCENDPY_SIM_H(_mm256_set1_pd(1.0 / 39916800), 1.0 / 3628800);
+  p = ASCENDPY_SIM_H(p, 1.0 / 362880);
+  p = ASCENDPY_SIM_H(p, 1.0 / 40320);
+  p = ASCENDPY_SIM_H(p, 1.0 / 5040);
+  p = ASCENDPY_SIM_H(p, 1.0 / 720);
+  p = ASCENDPY_SIM_H(p, 1.0 / 120);
+  p = ASCENDPY_SIM_H(p, 1.0 / 24);
+  p = ASCENDPY_SIM_H(p, 1.0 / 6);
+  p = ASCENDPY_SIM_H(p, 1.0 / 2);
+  p = ASCENDPY_SIM_H(p, 1.0);
+  p = ASCENDPY_SIM_H(p, 1.0);
+#undef ASCENDPY_SIM_H
+  const __m256i e = _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)),
+                                                       _mm256_set1_epi64x(1023)), 52);
+  return _mm256_mul_pd(p, _mm256_castsi256_pd(e));
+}
+
+// 4 floats of float(exp(double(x))): the approximation decides unless it lies within 2^-31 (relative) of a
+// rounding boundary of float or x is outside [-87, 88] (NaN, overflow, float subnormal results), where the
+// C library's exp is called as the reference does. The approximation and any libm within 2^-33 of e^x then
+// round to the same float, so this is bit-identical to the reference loop.
+ASCENDPY_SIM_AVX2_FMA inline int exp4_f32(float* d, const float* s) {
+  const __m256d x = _mm256_cvtps_pd(_mm_loadu_ps(s));
+  const __m256d e = exp4_approx(x);
+  const __m256i b = _mm256_castpd_si256(e);
+  const __m256i low = _mm256_set1_epi64x((1ll << 29) - 1), g = _mm256_set1_epi64x(1ll << 21);
+  const __m256i u = _mm256_and_si256(_mm256_add_epi64(_mm256_sub_epi64(_mm256_and_si256(b, low),
+                                                                      _mm256_set1_epi64x(1ll << 28)), g), low);
+  const __m256d near = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_add_epi64(g, g), u));
+  const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_set1_pd(-87.0), _CMP_GE_OQ),
+                                   _mm256_cmp_pd(x, _mm256_set1_pd(88.0), _CMP_LE_OQ));
+  _mm_storeu_ps(d, _mm256_cvtpd_ps(e));
+  return _mm256_movemask_pd(_mm256_andnot_pd(near, ok)) ^ 0xf;
+}
+
+ASCENDPY_SIM_AVX2_FMA inline void exp_f32_avx2(float* d, const float* s, uint64_t n) {
+  uint64_t i = 0;
+  for (; i + 16 <= n; i += 16) {  // four independent chains: the polynomial is latency-bound
+    float in[16];  // the inputs of lanes the library computes (d may be s)
+    std::memcpy(in, s + i, sizeof in);
+    const int b0 = exp4_f32(d + i, s + i), b1 = exp4_f32(d + i + 4, s + i + 4);
+    const int b2 = exp4_f32(d + i + 8, s + i + 8), b3 = exp4_f32(d + i + 12, s + i + 12);
+    const int bad = b0 | (b1 << 4) | (b2 << 8) | (b3 << 12);
+    if (bad) {
+      for (int j = 0; j < 16; ++j)
+        if ((bad >> j) & 1) d[i + j] = static_cast<float>(std::exp(static_cast<double>(in[j])));
+    }
+  }
+  for (; i < n; ++i) d[i] = static_cast<float>(std::exp(static_cast<double>(s[i])));
+}
+#endif
+
+// The fast form of a unary level-2 instruction: false leaves it to the reference loop.
+template <typename T, typename F>
+inline bool fast_unary(T* d, const T* s, uint64_t n) {
+#if defined(ASCENDPY_SIM_SCALAR_REF)
+  (void)d, (void)s, (void)n;
+  return false;
+#else
+  if constexpr (std::is_same<T, half>::value) {  // a table lookup: sequential, so any overlap is the reference's
+    const uint16_t* t = half_unary_table<F>();
+    uint16_t* dd = reinterpret_cast<uint16_t*>(d);
+    const uint16_t* ss = reinterpret_cast<const uint16_t*>(s);
+    for (uint64_t i = 0; i < n; ++i) dd[i] = t[ss[i]];
+    return true;
+  } else if constexpr (std::is_same<T, float>::value) {
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+    if constexpr (std::is_same<F, UExp>::value) {
+      if (cpu_fma() && !overlaps_apart(d, s, n * sizeof(T))) {
+        exp_f32_avx2(d, s, n);
+        return true;
+      }
+    }
+#endif
+    for (uint64_t i = 0; i < n; ++i) d[i] = static_cast<float>(F{}(static_cast<double>(s[i])));  // sequential
+    return true;
+  }
+  return false;
+#endif
+}
+
+// ---------------------------------------------------------------- ReduceMax / ReduceMin
+// The index the sequential scan of ReduceMax (IS_MAX) / ReduceMin keeps: it starts at element 0 and moves to
+// every later element that compares > (<) the one it holds, so it ends at the first element of the extreme
+// value (NaN never compares; a NaN element 0 is kept). In blocks of 64: the block's extreme ignoring NaN (the
+// vmaxps/vminps operand order); only if it beats the held value does the scan move, to the first element of
+// the block equal to it, which is where the element-by-element scan would stop too (+0 == -0: the first).
+template <bool IS_MAX>
+inline bool beats(float v, float best) { return IS_MAX ? v > best : v < best; }
+
+template <bool IS_MAX, typename T>
+inline uint64_t extreme_scan(const T* v, uint64_t from, uint64_t n, uint64_t at, float& best) {
+  for (uint64_t i = from; i < n; ++i) {
+    float x;
+    if constexpr (std::is_same<T, uint16_t>::value) x = f16_to_f32(v[i]); else x = v[i];
+    if (beats<IS_MAX>(x, best)) {
+      best = x;
+      at = i;
+    }
+  }
+  return at;
+}
+
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+ASCENDPY_SIM_AVX2 inline __m256 ld8(const uint16_t* p) { return ld_h8(p); }
+ASCENDPY_SIM_AVX2 inline __m256 ld8(const float* p) { return _mm256_loadu_ps(p); }
+
+template <bool IS_MAX, typename T>
+ASCENDPY_SIM_AVX2 uint64_t extreme_avx2(const T* v, uint64_t n) {
+  float best;
+  if constexpr (std::is_same<T, uint16_t>::value) best = f16_to_f32(v[0]); else best = v[0];
+  uint64_t at = 0, i = 1;
+  if (best != best) return 0;
+  const float lim = IS_MAX ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  for (; i + 64 <= n; i += 64) {
+    __m256 m0 = _mm256_set1_ps(lim), m1 = m0;
+    for (uint64_t k = 0; k < 64; k += 16) {
+      m0 = IS_MAX ? _mm256_max_ps(ld8(v + i + k), m0) : _mm256_min_ps(ld8(v + i + k), m0);  // x beats m ? x : m
+      m1 = IS_MAX ? _mm256_max_ps(ld8(v + i + k + 8), m1) : _mm256_min_ps(ld8(v + i + k + 8), m1);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, IS_MAX ? _mm256_max_ps(m0, m1) : _mm256_min_ps(m0, m1));
+    float bm = lanes[0];
+    for (int j = 1; j < 8; ++j) bm = IS_MAX ? max_of(bm, lanes[j]) : min_of(bm, lanes[j]);
+    if (beats<IS_MAX>(bm, best)) at = extreme_scan<IS_MAX>(v, i, i + 64, at, best);
+  }
+  return extreme_scan<IS_MAX>(v, i, n, at, best);
+}
+#endif
+
+template <bool IS_MAX, typename T>
+inline uint64_t extreme_index(const T* v, uint64_t n) {
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+  if (cpu_avx2_f16c()) return extreme_avx2<IS_MAX>(v, n);
+#endif
+  float best;
+  if constexpr (std::is_same<T, uint16_t>::value) best = f16_to_f32(v[0]); else best = v[0];
+  return extreme_scan<IS_MAX>(v, 1, n, 0, best);
 }
 
 }  // namespace ascendpy_sim
