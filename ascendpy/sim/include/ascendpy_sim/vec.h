@@ -700,6 +700,12 @@ inline T tree_reduce(T* buf, uint64_t n) {
 template <typename T>
 inline T tree_sum(const T* v, uint64_t n) {
   constexpr uint64_t lanes = 256 / sizeof(T);
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  if constexpr (std::is_same<T, float>::value) {
+    float f;
+    if (tree64_f32(v, n, &f)) return f;
+  }
+#endif
   T buf[lanes];
   std::memcpy(static_cast<void*>(buf), static_cast<const void*>(v), n * sizeof(T));
   for (uint64_t i = n; i < lanes; ++i) buf[i] = T(0);

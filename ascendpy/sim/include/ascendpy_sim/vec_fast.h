@@ -19,8 +19,9 @@
 // On x86-64 the loops are AVX2 + F16C functions chosen at run time (__builtin_cpu_supports); vcvtps2ph with
 // round-to-nearest-even gives exactly f32_to_f16 (fp16.h) for every float (checked over all 2^32 floats,
 // tests/test_vec_fast.py keeps a sample), vcvtph2ps exactly f16_to_f32_q (all 65536). Elsewhere, or with
-// -DASCENDPY_SIM_PORTABLE, portable scalar loops do the same arithmetic; -DASCENDPY_SIM_SCALAR_REF keeps the
-// original per-element reference loops (vec.h), which tests compare the two against bit for bit.
+// -DASCENDPY_SIM_PORTABLE, portable scalar loops do the same arithmetic. Exp uses AVX-512 where present
+// (-DASCENDPY_SIM_NO_AVX512 keeps it on AVX2). -DASCENDPY_SIM_SCALAR_REF keeps the original per-element
+// reference loops (vec.h), which tests compare the others against bit for bit.
 #pragma once
 
 #include <cmath>
@@ -240,8 +241,8 @@ inline const uint16_t* half_unary_table() {
 }
 
 #if defined(ASCENDPY_SIM_HAVE_AVX2)
-// e^x for |x| <= 88 with a relative error below 2^-44 (fused multiply-adds: an estimate, see exp4_f32): x = k ln2 + r, |r| <= 0.347, a degree-11 Taylor
-// polynomial (truncation 7e-15) and 2^k by exponent bits.
+// e^x for |x| <= 88 with a relative error below 2^-44 (fused multiply-adds are fine: it is an estimate, see
+// exp4_f32): x = k ln2 + r, |r| <= 0.347, a degree-11 Taylor polynomial (truncation 7e-15), 2^k by exponent bits.
 ASCENDPY_SIM_AVX2_FMA inline __m256d exp4_approx(__m256d x) {
   const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -265,15 +266,19 @@ ASCENDPY_SIM_AVX2_FMA inline __m256d exp4_approx(__m256d x) {
   return _mm256_mul_pd(p, _mm256_castsi256_pd(e));
 }
 
-// 4 floats of float(exp(double(x))): the approximation decides unless it lies within 2^-31 (relative) of a
+// How near (in units of 2^-52 of the result's binade) a rounding boundary of float the estimate may lie and
+// still decide: 2^16, a relative distance of at least 2^-37, far above the estimate's error plus libm's.
+constexpr long long kExpGuard = 1ll << 16;
+
+// 4 floats of float(exp(double(x))): the approximation decides unless it lies within 2^-36 (relative) of a
 // rounding boundary of float or x is outside [-87, 88] (NaN, overflow, float subnormal results), where the
-// C library's exp is called as the reference does. The approximation and any libm within 2^-33 of e^x then
-// round to the same float, so this is bit-identical to the reference loop.
+// C library's exp is called as the reference does. The approximation and any libm within 2^-40 of e^x then
+// round to the same float, so this is bit-identical to the reference loop (tests: all 2^32 floats).
 ASCENDPY_SIM_AVX2_FMA inline int exp4_f32(float* d, const float* s) {
   const __m256d x = _mm256_cvtps_pd(_mm_loadu_ps(s));
   const __m256d e = exp4_approx(x);
   const __m256i b = _mm256_castpd_si256(e);
-  const __m256i low = _mm256_set1_epi64x((1ll << 29) - 1), g = _mm256_set1_epi64x(1ll << 21);
+  const __m256i low = _mm256_set1_epi64x((1ll << 29) - 1), g = _mm256_set1_epi64x(kExpGuard);
   const __m256i u = _mm256_and_si256(_mm256_add_epi64(_mm256_sub_epi64(_mm256_and_si256(b, low),
                                                                       _mm256_set1_epi64x(1ll << 28)), g), low);
   const __m256d near = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_add_epi64(g, g), u));
@@ -298,6 +303,69 @@ ASCENDPY_SIM_AVX2_FMA inline void exp_f32_avx2(float* d, const float* s, uint64_
   }
   for (; i < n; ++i) d[i] = static_cast<float>(std::exp(static_cast<double>(s[i])));
 }
+
+#define ASCENDPY_SIM_AVX512 __attribute__((target("avx512f,avx2,f16c,fma")))
+inline bool cpu_avx512() {  // -DASCENDPY_SIM_NO_AVX512 tests the AVX2 path on a host that has AVX-512
+#if defined(ASCENDPY_SIM_NO_AVX512)
+  return false;
+#else
+  static const bool ok = cpu_fma() && __builtin_cpu_supports("avx512f");
+  return ok;
+#endif
+}
+
+// exp4_approx / exp4_f32 on 8 lanes.
+ASCENDPY_SIM_AVX512 inline __m512d exp8_approx(__m512d x) {
+  const __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)),
+                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512d r = _mm512_sub_pd(x, _mm512_mul_pd(k, _mm512_set1_pd(0.6931471805599453)));
+#define ASCENDPY_SIM_H(p, c) _mm512_fmadd_pd(p, r, _mm512_set1_pd(c))
+  __m512d p = ASCENDPY_SIM_H(_mm512_set1_pd(1.0 / 39916800), 1.0 / 3628800);
+  p = ASCENDPY_SIM_H(p, 1.0 / 362880);
+  p = ASCENDPY_SIM_H(p, 1.0 / 40320);
+  p = ASCENDPY_SIM_H(p, 1.0 / 5040);
+  p = ASCENDPY_SIM_H(p, 1.0 / 720);
+  p = ASCENDPY_SIM_H(p, 1.0 / 120);
+  p = ASCENDPY_SIM_H(p, 1.0 / 24);
+  p = ASCENDPY_SIM_H(p, 1.0 / 6);
+  p = ASCENDPY_SIM_H(p, 1.0 / 2);
+  p = ASCENDPY_SIM_H(p, 1.0);
+  p = ASCENDPY_SIM_H(p, 1.0);
+#undef ASCENDPY_SIM_H
+  const __m512i e = _mm512_slli_epi64(_mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_cvtpd_epi32(k)),
+                                                       _mm512_set1_epi64(1023)), 52);
+  return _mm512_mul_pd(p, _mm512_castsi512_pd(e));
+}
+
+ASCENDPY_SIM_AVX512 inline unsigned exp8_f32(float* d, const float* s) {
+  const __m512d x = _mm512_cvtps_pd(_mm256_loadu_ps(s));
+  const __m512d e = exp8_approx(x);
+  const __m512i low = _mm512_set1_epi64((1ll << 29) - 1), g = _mm512_set1_epi64(kExpGuard);
+  const __m512i u = _mm512_and_si512(
+      _mm512_add_epi64(_mm512_sub_epi64(_mm512_and_si512(_mm512_castpd_si512(e), low), _mm512_set1_epi64(1ll << 28)), g),
+      low);
+  const __mmask8 near = _mm512_cmplt_epi64_mask(u, _mm512_add_epi64(g, g));
+  const __mmask8 ok = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-87.0), _CMP_GE_OQ) &
+                      _mm512_cmp_pd_mask(x, _mm512_set1_pd(88.0), _CMP_LE_OQ);
+  _mm256_storeu_ps(d, _mm512_cvtpd_ps(e));
+  return static_cast<unsigned>(static_cast<uint8_t>(~(ok & ~near)));
+}
+
+ASCENDPY_SIM_AVX512 inline void exp_f32_avx512(float* d, const float* s, uint64_t n) {
+  uint64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    float in[32];  // the inputs of lanes the library computes (d may be s)
+    std::memcpy(in, s + i, sizeof in);
+    const unsigned b0 = exp8_f32(d + i, s + i), b1 = exp8_f32(d + i + 8, s + i + 8);
+    const unsigned b2 = exp8_f32(d + i + 16, s + i + 16), b3 = exp8_f32(d + i + 24, s + i + 24);
+    const uint32_t bad = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    if (bad) {
+      for (int j = 0; j < 32; ++j)
+        if ((bad >> j) & 1) d[i + j] = static_cast<float>(std::exp(static_cast<double>(in[j])));
+    }
+  }
+  exp_f32_avx2(d + i, s + i, n - i);
+}
 #endif
 
 // The fast form of a unary level-2 instruction: false leaves it to the reference loop.
@@ -317,7 +385,11 @@ inline bool fast_unary(T* d, const T* s, uint64_t n) {
 #if defined(ASCENDPY_SIM_HAVE_AVX2)
     if constexpr (std::is_same<F, UExp>::value) {
       if (cpu_fma() && !overlaps_apart(d, s, n * sizeof(T))) {
-        exp_f32_avx2(d, s, n);
+        if (cpu_avx512()) {
+          exp_f32_avx512(d, s, n);
+        } else {
+          exp_f32_avx2(d, s, n);
+        }
         return true;
       }
     }
@@ -325,6 +397,46 @@ inline bool fast_unary(T* d, const T* s, uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) d[i] = static_cast<float>(F{}(static_cast<double>(s[i])));  // sequential
     return true;
   }
+  return false;
+#endif
+}
+
+// ---------------------------------------------------------------- ReduceSum
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+// One level of ReduceSum's pairwise tree on 16 floats: [a0+a1, a2+a3, ..., a6+a7, b0+b1, ..., b6+b7].
+ASCENDPY_SIM_AVX2 inline __m256 pair_sums(__m256 a, __m256 b) {
+  const __m256 even = _mm256_shuffle_ps(a, b, 0x88), odd = _mm256_shuffle_ps(a, b, 0xDD);  // per 128-bit half
+  const __m256 sum = bop8<Bop::ADD>(even, odd);  // [a01 a23 b01 b23 | a45 a67 b45 b67]
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(sum), 0xD8));
+}
+
+// The tree over one 256-byte repeat of float (64 lanes), level by level as tree_reduce (vec.h) does it.
+ASCENDPY_SIM_AVX2 inline float tree64_f32_avx2(const float* v) {
+  __m256 l1[4];
+  for (int k = 0; k < 4; ++k) l1[k] = pair_sums(_mm256_loadu_ps(v + 16 * k), _mm256_loadu_ps(v + 16 * k + 8));
+  const __m256 l3 = pair_sums(pair_sums(l1[0], l1[1]), pair_sums(l1[2], l1[3]));
+  float b[8];
+  _mm256_storeu_ps(b, l3);
+  for (int w = 8; w > 1; w /= 2)
+    for (int i = 0; i < w / 2; ++i) b[i] = bop<Bop::ADD>(b[2 * i], b[2 * i + 1]);
+  return b[0];
+}
+#endif
+
+// tree64_f32_avx2 over v[0, n), n <= 64, missing lanes 0; false where there is no such path.
+inline bool tree64_f32(const float* v, uint64_t n, float* out) {
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+  if (!cpu_avx2_f16c()) return false;
+  if (n == 64) {
+    *out = tree64_f32_avx2(v);
+  } else {
+    float buf[64] = {};
+    std::memcpy(buf, v, n * sizeof(float));
+    *out = tree64_f32_avx2(buf);
+  }
+  return true;
+#else
+  (void)v, (void)n, (void)out;
   return false;
 #endif
 }
