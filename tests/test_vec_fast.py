@@ -3,14 +3,15 @@
 tests/vec_fast_cpp/elementwise.cpp runs every level-2 instruction that has a fast path (the binary and
 tensor-scalar ops, the unary ops, in place, a partial overlap, ReduceMax / ReduceMin / ReduceSum) on one tile
 of random and special values: +-0, +-inf, quiet and signalling NaNs, subnormals, values whose products and
-sums overflow half. It is built three ways: the default build (AVX2 + F16C on this CPU), the portable loops
-(-DASCENDPY_SIM_PORTABLE, what a host without those extensions runs) and the original per-element reference
-loops (-DASCENDPY_SIM_SCALAR_REF), and AVX2 without AVX-512 (-DASCENDPY_SIM_NO_AVX512), for 910B and 310P (their ReduceSum orders differ), and the three outputs
-must agree bit for bit.
+sums overflow half. It is built four ways: the default build (AVX2 + F16C, AVX-512 for Exp, on this CPU),
+AVX2 only (-DASCENDPY_SIM_NO_AVX512), the portable loops (-DASCENDPY_SIM_PORTABLE, what a host without those
+extensions runs) and the original per-element reference loops (-DASCENDPY_SIM_SCALAR_REF), for 910B and 310P
+(their ReduceSum orders differ); every output must equal the reference's bit for bit.
 
-One freedom: for + and * (also ReduceSum's partial sums) with a NaN in both operands, which operand's payload the result carries is the
-compiler's choice in the reference (it may swap the operands of a commutative instruction); the fast loops
-always keep the first operand's, as x86 does unswapped. There only NaN-ness is compared.
+One freedom: for + and * (also ReduceSum's partial sums) with a NaN in both operands, which operand's payload
+the result carries is the compiler's choice in the reference (it may swap the operands of a commutative
+instruction); the fast loops always keep the first operand's, as x86 does unswapped. There only NaN-ness is
+compared.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from ascendpy.toolchain.compile import compile_cpp
 SRC = Path(__file__).resolve().parent / "vec_fast_cpp" / "elementwise.cpp"
 N, SLICES = 2048, 32
 SOCS = {"910B": "Ascend910B3", "310P": "Ascend310P3"}
-VARIANTS = {"fast": [], "avx2": ["-DASCENDPY_SIM_NO_AVX512=1"], "portable": ["-DASCENDPY_SIM_PORTABLE=1"], "reference": ["-DASCENDPY_SIM_SCALAR_REF=1"]}
+VARIANTS = {"fast": [], "avx2": ["-DASCENDPY_SIM_NO_AVX512=1"], "portable": ["-DASCENDPY_SIM_PORTABLE=1"],
+            "reference": ["-DASCENDPY_SIM_SCALAR_REF=1"]}
 # out slices where a NaN in both operands of + or * is possible (in place too, and ReduceSum's partial sums):
 # see the module docstring
 COMMUTATIVE = (0, 2, 6, 7, 17, 18, 19, 21, 24)
@@ -122,3 +124,16 @@ def test_fast_and_portable_loops_match_the_reference(loaders, soc, stream, rng, 
     if case != "nan_first":  # slice 23: ReduceMax of count 1 is x[0]; of count N the largest non-NaN
         assert ref[23][0].view(UINT[dt]) == x[0].view(UINT[dt])
         assert ref[23][4 * 6] == x[~np.isnan(x)].max()  # (np.nanmax misreads signalling NaNs)
+
+
+@pytest.mark.parametrize("soc", ["910B"])
+def test_every_half_value(loaders, soc, stream, rng):
+    """All 65536 half bit patterns as src0 (against a shuffle of them as src1), 2048 per launch."""
+    allh = np.arange(65536, dtype=np.uint16).view(np.float16)
+    other = rng.permutation(allh)
+    s = np.full(16, 3.25, np.float16)
+    for at in range(0, 65536, N):
+        x, y = allh[at:at + N].copy(), other[at:at + N].copy()
+        ref = _run(loaders[soc, "reference"], stream, np.float16, x, y, s)
+        for v in ("fast", "portable"):
+            _same(_run(loaders[soc, v], stream, np.float16, x, y, s), ref, np.float16, f"{v} at {at}")

@@ -10,6 +10,10 @@
 // mathematically exact value (the hardware uses its own approximations).
 // int16/int32 arithmetic wraps modulo 2^16 / 2^32.
 //
+// That is the definition; the loops that run are vec_fast.h's wherever they give the same bits (float and
+// half in float arithmetic, F16C conversions, tables, an Exp estimate that defers to libm near a rounding
+// boundary). -DASCENDPY_SIM_SCALAR_REF builds the per-element definition below instead (tests compare them).
+//
 // ReduceSum order (documented by CANN, ReduceSum page): inside each 256-byte
 // repeat (128 half / 64 float lanes, missing tail lanes are 0) a pairwise
 // binary tree of adjacent elements; then the repeat results are accumulated
