@@ -137,3 +137,28 @@ def test_every_half_value(loaders, soc, stream, rng):
         ref = _run(loaders[soc, "reference"], stream, np.float16, x, y, s)
         for v in ("fast", "portable"):
             _same(_run(loaders[soc, v], stream, np.float16, x, y, s), ref, np.float16, f"{v} at {at}")
+
+
+def test_cast_half_float(loaders, soc, stream, rng):
+    """Cast float -> half (CAST_NONE, CAST_RINT on 910B, CAST_ODD) and half -> float, random and special values."""
+    x32 = (rng.standard_normal(N) * rng.choice([1e-6, 1.0, 6e4, 1e6], N)).astype(np.float32)
+    x32[rng.choice(N, 20, replace=False)] = _specials(np.float32)
+    x32[:8] = np.array([65504, 65519.99, 65520, -65520, 2.0**-25, 2.0**-24 * 1.5, 2.0**-26, 3e-8], np.float32)
+    x16 = rng.integers(0, 65536, N, dtype=np.uint16).view(np.float16)
+    x16[:19] = _specials(np.float16)
+
+    def run(v: str) -> tuple[np.ndarray, np.ndarray]:
+        o16 = DeviceBuffer.from_numpy(np.zeros(3 * N, np.float16))
+        o32 = DeviceBuffer.from_numpy(np.zeros(N, np.float32))
+        loaders[soc, v].get_kernel("vec_cast")[1, stream](DeviceBuffer.from_numpy(x32), DeviceBuffer.from_numpy(x16),
+                                                          o16, o32)
+        return o16.to_numpy().view(np.uint16), o32.to_numpy().view(np.uint32)
+
+    ref16, ref32 = run("reference")
+    for v in ("fast", "portable"):
+        got16, got32 = run(v)
+        np.testing.assert_array_equal(got16, ref16, err_msg=f"{v} float -> half on {soc}")
+        np.testing.assert_array_equal(got32, ref32, err_msg=f"{v} half -> float on {soc}")
+    with np.errstate(over="ignore"):  # numpy's float -> half rounds to nearest even too (NaNs aside)
+        ok = ~np.isnan(x32[: N - 3])
+        np.testing.assert_array_equal(ref16[: N - 3][ok], x32[: N - 3][ok].astype(np.float16).view(np.uint16))

@@ -111,3 +111,40 @@ extern "C" __global__ __aicore__ void vec_all_float(GM_ADDR x, GM_ADDR y, GM_ADD
     op.Init(x, y, s, out);
     op.Process();
 }
+
+// Cast float -> half (CAST_NONE, CAST_RINT (910B), CAST_ODD) and half -> float of N elements; out16 gets 3
+// slices.
+extern "C" __global__ __aicore__ void vec_cast(GM_ADDR x32, GM_ADDR x16, GM_ADDR out16, GM_ADDR out32)
+{
+    TPipe pipe;
+    TBuf<TPosition::VECCALC> fb, hb, hout, fout;
+    GlobalTensor<float> x32Gm, out32Gm;
+    GlobalTensor<half> x16Gm, out16Gm;
+    x32Gm.SetGlobalBuffer((__gm__ float*)x32, N);
+    x16Gm.SetGlobalBuffer((__gm__ half*)x16, N);
+    out16Gm.SetGlobalBuffer((__gm__ half*)out16, 3 * N);
+    out32Gm.SetGlobalBuffer((__gm__ float*)out32, N);
+    pipe.InitBuffer(fb, N * sizeof(float));
+    pipe.InitBuffer(hb, N * sizeof(half));
+    pipe.InitBuffer(hout, N * sizeof(half));
+    pipe.InitBuffer(fout, N * sizeof(float));
+    LocalTensor<float> f = fb.Get<float>(), fo = fout.Get<float>();
+    LocalTensor<half> h = hb.Get<half>(), ho = hout.Get<half>();
+    DataCopy(f, x32Gm, N);
+    DataCopy(h, x16Gm, N);
+#if __CCE_AICORE__ == 200
+    const RoundMode modes[] = {RoundMode::CAST_NONE, RoundMode::CAST_ODD, RoundMode::CAST_NONE};  // 310P: no RINT
+#else
+    const RoundMode modes[] = {RoundMode::CAST_NONE, RoundMode::CAST_RINT, RoundMode::CAST_ODD};
+#endif
+    for (uint32_t k = 0; k < 3; ++k) {
+        PipeBarrier<PIPE_ALL>();
+        Cast(ho, f, modes[k], N - 3);
+        PipeBarrier<PIPE_ALL>();
+        DataCopy(out16Gm[k * N], ho, N);
+    }
+    PipeBarrier<PIPE_ALL>();
+    Cast(fo, h, RoundMode::CAST_NONE, N - 3);
+    PipeBarrier<PIPE_ALL>();
+    DataCopy(out32Gm, fo, N);
+}

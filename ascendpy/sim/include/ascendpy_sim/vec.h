@@ -502,6 +502,27 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
   ascendpy_sim::check_vec(src, count, "Cast", "src");
   ascendpy_sim::vrd(r, src, uint64_t(count) * sizeof(U));
   ascendpy_sim::vwr(r, dst, uint64_t(count) * sizeof(T));
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  // half <-> float by F16C where it gives the same bits: float -> half rounding to nearest even, half -> float
+  // (exact in every mode); not when the two ranges overlap (the sequential loop's business).
+  constexpr bool h_from_f = std::is_same<T, half>::value && std::is_same<U, float>::value;
+  constexpr bool f_from_h = std::is_same<T, float>::value && std::is_same<U, half>::value;
+  if constexpr (h_from_f || f_from_h) {
+    const uint8_t* d0 = reinterpret_cast<const uint8_t*>(dst.sim_addr_);
+    const uint8_t* s0 = reinterpret_cast<const uint8_t*>(src.sim_addr_);
+    const bool apart = d0 + uint64_t(count) * sizeof(T) <= s0 || s0 + uint64_t(count) * sizeof(U) <= d0;
+    if (apart && (f_from_h || m == ascendpy_sim::Rnd::RNE)) {
+      if constexpr (h_from_f) {
+        ascendpy_sim::f32_to_f16_n(reinterpret_cast<uint16_t*>(dst.sim_addr_),
+                                   reinterpret_cast<const float*>(src.sim_addr_), count);
+      } else {
+        ascendpy_sim::f16_to_f32_exact_n(reinterpret_cast<float*>(dst.sim_addr_),
+                                   reinterpret_cast<const uint16_t*>(src.sim_addr_), count);
+      }
+      return;
+    }
+  }
+#endif
   for (uint64_t i = 0; i < count; ++i) {
     const double v = ascendpy_sim::to_double(ascendpy_sim::load(src.sim_addr_, i));
     T out;

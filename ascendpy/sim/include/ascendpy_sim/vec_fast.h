@@ -157,7 +157,30 @@ ASCENDPY_SIM_AVX2 inline void f16_to_f32_avx2(float* d, const uint16_t* s, uint6
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, ld_h8(s + i));
   for (; i < n; ++i) d[i] = f16_to_f32_q(s[i]);
 }
+// f16_to_f32 exactly: vcvtph2ps, then a signalling NaN's quiet bit cleared again.
+ASCENDPY_SIM_AVX2 inline void f16_to_f32_exact_avx2(float* d, const uint16_t* s, uint64_t n) {
+  uint64_t i = 0;
+  const __m256i e = _mm256_set1_epi32(0x7e00), snan_e = _mm256_set1_epi32(0x7c00), m = _mm256_set1_epi32(0x3ff);
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m256i w = _mm256_cvtepu16_epi32(h);
+    const __m256i snan = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_and_si256(w, m), _mm256_setzero_si256()),
+                                             _mm256_cmpeq_epi32(_mm256_and_si256(w, e), snan_e));
+    const __m256 f = _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_and_si256(snan, _mm256_set1_epi32(0x00400000))),
+                                      _mm256_cvtph_ps(h));
+    _mm256_storeu_ps(d + i, f);
+  }
+  for (; i < n; ++i) d[i] = f16_to_f32(s[i]);
+}
 #endif
+
+// half bits -> float exactly (f16_to_f32: a signalling NaN stays signalling, as the reference Cast keeps it).
+inline void f16_to_f32_exact_n(float* d, const uint16_t* s, uint64_t n) {
+#if defined(ASCENDPY_SIM_HAVE_AVX2)
+  if (cpu_avx2_f16c()) return f16_to_f32_exact_avx2(d, s, n);
+#endif
+  for (uint64_t i = 0; i < n; ++i) d[i] = f16_to_f32(s[i]);
+}
 
 // Round-to-nearest-even float -> half bits and half bits -> float (f16_to_f32_q), n elements (no overlap).
 inline void f32_to_f16_n(uint16_t* d, const float* s, uint64_t n) {
