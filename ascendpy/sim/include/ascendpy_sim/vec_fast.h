@@ -337,10 +337,13 @@ inline bool cpu_avx512() {  // -DASCENDPY_SIM_NO_AVX512 tests the AVX2 path on a
 #endif
 }
 
-// exp4_approx / exp4_f32 on 8 lanes.
+// exp4_approx / exp4_f32 on 8 lanes. The maskz forms (all lanes on) are the plain intrinsics without the
+// undefined source operand g++ 12 warns about (-Wmaybe-uninitialized).
+constexpr __mmask8 kAll8 = 0xff;
+
 ASCENDPY_SIM_AVX512 inline __m512d exp8_approx(__m512d x) {
-  const __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)),
-                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512d k = _mm512_maskz_roundscale_pd(kAll8, _mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)),
+                                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512d r = _mm512_sub_pd(x, _mm512_mul_pd(k, _mm512_set1_pd(0.6931471805599453)));
 #define ASCENDPY_SIM_H(p, c) _mm512_fmadd_pd(p, r, _mm512_set1_pd(c))
   __m512d p = ASCENDPY_SIM_H(_mm512_set1_pd(1.0 / 39916800), 1.0 / 3628800);
@@ -355,13 +358,13 @@ ASCENDPY_SIM_AVX512 inline __m512d exp8_approx(__m512d x) {
   p = ASCENDPY_SIM_H(p, 1.0);
   p = ASCENDPY_SIM_H(p, 1.0);
 #undef ASCENDPY_SIM_H
-  const __m512i e = _mm512_slli_epi64(_mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_cvtpd_epi32(k)),
-                                                       _mm512_set1_epi64(1023)), 52);
+  const __m512i k32 = _mm512_maskz_cvtepi32_epi64(kAll8, _mm512_maskz_cvtpd_epi32(kAll8, k));
+  const __m512i e = _mm512_maskz_slli_epi64(kAll8, _mm512_add_epi64(k32, _mm512_set1_epi64(1023)), 52);
   return _mm512_mul_pd(p, _mm512_castsi512_pd(e));
 }
 
 ASCENDPY_SIM_AVX512 inline unsigned exp8_f32(float* d, const float* s) {
-  const __m512d x = _mm512_cvtps_pd(_mm256_loadu_ps(s));
+  const __m512d x = _mm512_maskz_cvtps_pd(kAll8, _mm256_loadu_ps(s));
   const __m512d e = exp8_approx(x);
   const __m512i low = _mm512_set1_epi64((1ll << 29) - 1), g = _mm512_set1_epi64(kExpGuard);
   const __m512i u = _mm512_and_si512(
@@ -370,7 +373,7 @@ ASCENDPY_SIM_AVX512 inline unsigned exp8_f32(float* d, const float* s) {
   const __mmask8 near = _mm512_cmplt_epi64_mask(u, _mm512_add_epi64(g, g));
   const __mmask8 ok = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-87.0), _CMP_GE_OQ) &
                       _mm512_cmp_pd_mask(x, _mm512_set1_pd(88.0), _CMP_LE_OQ);
-  _mm256_storeu_ps(d, _mm512_cvtpd_ps(e));
+  _mm256_storeu_ps(d, _mm512_maskz_cvtpd_ps(kAll8, e));
   return static_cast<unsigned>(static_cast<uint8_t>(~(ok & ~near)));
 }
 
