@@ -501,9 +501,8 @@ inline bool tree64_f32(const float* v, uint64_t n, float* out) {
 // ---------------------------------------------------------------- ReduceMax / ReduceMin
 // The index the sequential scan of ReduceMax (IS_MAX) / ReduceMin keeps: it starts at element 0 and moves to
 // every later element that compares > (<) the one it holds, so it ends at the first element of the extreme
-// value (NaN never compares; a NaN element 0 is kept). In blocks of 64: the block's extreme ignoring NaN (the
-// vmaxps/vminps operand order); only if it beats the held value does the scan move, to the first element of
-// the block equal to it, which is where the element-by-element scan would stop too (+0 == -0: the first).
+// value (NaN never compares; a NaN element 0 is kept). The fast form finds that value M ignoring NaN (the
+// vmaxps/vminps operand order), then the first element equal to M (+0 == -0: the first zero, as the scan).
 template <bool IS_MAX>
 inline bool beats(float v, float best) { return IS_MAX ? v > best : v < best; }
 
@@ -528,22 +527,35 @@ template <bool IS_MAX, typename T>
 ASCENDPY_SIM_AVX2 uint64_t extreme_avx2(const T* v, uint64_t n) {
   float best;
   if constexpr (std::is_same<T, uint16_t>::value) best = f16_to_f32(v[0]); else best = v[0];
-  uint64_t at = 0, i = 1;
   if (best != best) return 0;
-  const float lim = IS_MAX ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-  for (; i + 64 <= n; i += 64) {
-    __m256 m0 = _mm256_set1_ps(lim), m1 = m0;
-    for (uint64_t k = 0; k < 64; k += 16) {
-      m0 = IS_MAX ? _mm256_max_ps(ld8(v + i + k), m0) : _mm256_min_ps(ld8(v + i + k), m0);  // x beats m ? x : m
-      m1 = IS_MAX ? _mm256_max_ps(ld8(v + i + k + 8), m1) : _mm256_min_ps(ld8(v + i + k + 8), m1);
-    }
-    float lanes[8];
-    _mm256_storeu_ps(lanes, IS_MAX ? _mm256_max_ps(m0, m1) : _mm256_min_ps(m0, m1));
-    float bm = lanes[0];
-    for (int j = 1; j < 8; ++j) bm = IS_MAX ? max_of(bm, lanes[j]) : min_of(bm, lanes[j]);
-    if (beats<IS_MAX>(bm, best)) at = extreme_scan<IS_MAX>(v, i, i + 64, at, best);
+  // Pass 1: the extreme value M over every non-NaN element (element 0 included).
+  __m256 m0 = _mm256_set1_ps(best), m1 = m0;
+  uint64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    m0 = IS_MAX ? _mm256_max_ps(ld8(v + i), m0) : _mm256_min_ps(ld8(v + i), m0);  // x beats m ? x : m
+    m1 = IS_MAX ? _mm256_max_ps(ld8(v + i + 8), m1) : _mm256_min_ps(ld8(v + i + 8), m1);
   }
-  return extreme_scan<IS_MAX>(v, i, n, at, best);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, IS_MAX ? _mm256_max_ps(m0, m1) : _mm256_min_ps(m0, m1));
+  float m = best;
+  for (int j = 0; j < 8; ++j) m = IS_MAX ? max_of(m, lanes[j]) : min_of(m, lanes[j]);
+  for (uint64_t j = i; j < n; ++j) {
+    float x;
+    if constexpr (std::is_same<T, uint16_t>::value) x = f16_to_f32(v[j]); else x = v[j];
+    if (beats<IS_MAX>(x, m)) m = x;
+  }
+  // Pass 2: the scan ends at the first element equal to M (+0 == -0).
+  const __m256 mv = _mm256_set1_ps(m);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const int hit = _mm256_movemask_ps(_mm256_cmp_ps(ld8(v + i), mv, _CMP_EQ_OQ));
+    if (hit) return i + static_cast<uint64_t>(__builtin_ctz(static_cast<unsigned>(hit)));
+  }
+  for (; i < n; ++i) {
+    float x;
+    if constexpr (std::is_same<T, uint16_t>::value) x = f16_to_f32(v[i]); else x = v[i];
+    if (x == m) return i;
+  }
+  return 0;  // not reached: M is one of the elements
 }
 #endif
 
