@@ -31,6 +31,7 @@
 #include "core.h"
 #include "tensor.h"
 #include "types.h"
+#include "vec_fast.h"
 
 namespace ascendpy_sim {
 
@@ -226,7 +227,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
   ascendpy_sim::local_access(r, src.sim_buf_, src.sim_addr_, bytes, false);
   ascendpy_sim::gm_access(r, dst.address_, bytes, true);
   if (ascendpy_sim::atomic_store(reinterpret_cast<uint8_t*>(dst.address_), reinterpret_cast<const uint8_t*>(src.sim_addr_), 1, bytes, bytes, bytes, "DataCopy")) return;  // SetAtomicAdd/Max/Min on
-  std::memmove(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
+  ascendpy_sim::gm_store_copy(static_cast<void*>(dst.address_), static_cast<const void*>(src.sim_addr_), bytes);
 }
 
 // on-chip -> on-chip.

@@ -10,6 +10,10 @@
 // mathematically exact value (the hardware uses its own approximations).
 // int16/int32 arithmetic wraps modulo 2^16 / 2^32.
 //
+// That is the definition; the loops that run are vec_fast.h's wherever they give the same bits (float and
+// half in float arithmetic, F16C conversions, tables, an Exp estimate that defers to libm near a rounding
+// boundary). -DASCENDPY_SIM_SCALAR_REF builds the per-element definition below instead (tests compare them).
+//
 // ReduceSum order (documented by CANN, ReduceSum page): inside each 256-byte
 // repeat (128 half / 64 float lanes, missing tail lanes are 0) a pairwise
 // binary tree of adjacent elements; then the repeat results are accumulated
@@ -37,6 +41,7 @@
 #include "mask.h"
 #include "tensor.h"
 #include "types.h"
+#include "vec_fast.h"
 
 namespace ascendpy_sim {
 
@@ -99,6 +104,12 @@ inline bool check_count(int64_t count, const char* op) {
   return count > 0;
 }
 
+// F is one of the Op structs of vec_fast.h (it names its operation).
+template <typename F, typename = void>
+struct has_bop : std::false_type {};
+template <typename F>
+struct has_bop<F, decltype(void(F::code))> : std::true_type {};
+
 template <typename T, typename F>
 inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTensor<T>& a,
                        const AscendC::LocalTensor<T>& b, int32_t count, const char* op, F f) {
@@ -112,6 +123,9 @@ inline void vec_binary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalT
   vrd(r, a, n * sizeof(T));
   vrd(r, b, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (has_bop<F>::value) {
+    if (fast_binary<T, F, false>(dst.sim_addr_, a.sim_addr_, b.sim_addr_, n)) return;
+  }
   for (uint64_t i = 0; i < n; ++i) {
     store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(a.sim_addr_, i)), VT<T>::up(load(b.sim_addr_, i)))));
   }
@@ -128,6 +142,9 @@ inline void vec_unary(const AscendC::LocalTensor<T>& dst, const AscendC::LocalTe
   check_vec(src, n, op, "src");
   vrd(r, src, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (is_uop<F>::value) {
+    if (fast_unary<T, F>(dst.sim_addr_, src.sim_addr_, n)) return;
+  }
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)))));
 }
 
@@ -142,14 +159,13 @@ inline void vec_scalar(const AscendC::LocalTensor<T>& dst, const AscendC::LocalT
   check_vec(src, n, op, "src");
   vrd(r, src, n * sizeof(T));
   vwr(r, dst, n * sizeof(T));
+  if constexpr (has_bop<F>::value) {
+    const T sv = scalar;
+    if (fast_binary<T, F, true>(dst.sim_addr_, src.sim_addr_, &sv, n)) return;
+  }
   const auto s = VT<T>::up(scalar);
   for (uint64_t i = 0; i < n; ++i) store(dst.sim_addr_, i, VT<T>::down(f(VT<T>::up(load(src.sim_addr_, i)), s)));
 }
-
-template <typename C>
-inline C max_of(C a, C b) { return b > a ? b : a; }
-template <typename C>
-inline C min_of(C a, C b) { return b < a ? b : a; }
 
 template <typename T>
 using arith_t = one_of<T, half, float, int16_t, int32_t>;  // Add Sub Mul Max Min Adds Muls Maxs Mins
@@ -165,37 +181,37 @@ template <typename T>
 inline void Add(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Add supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Add", [](auto a, auto b) { return a + b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Add", ascendpy_sim::OpAdd{});
 }
 template <typename T>
 inline void Sub(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Sub supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Sub", [](auto a, auto b) { return a - b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Sub", ascendpy_sim::OpSub{});
 }
 template <typename T>
 inline void Mul(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Mul supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Mul", [](auto a, auto b) { return a * b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Mul", ascendpy_sim::OpMul{});
 }
 template <typename T>
 inline void Div(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Div supports half, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Div", [](auto a, auto b) { return a / b; });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Div", ascendpy_sim::OpDiv{});
 }
 template <typename T>
 inline void Max(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Max supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Max", [](auto a, auto b) { return ascendpy_sim::max_of(a, b); });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Max", ascendpy_sim::OpMax{});
 }
 template <typename T>
 inline void Min(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,
                 const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Min supports int16_t, half, int32_t, float");
-  ascendpy_sim::vec_binary(dst, src0, src1, count, "Min", [](auto a, auto b) { return ascendpy_sim::min_of(a, b); });
+  ascendpy_sim::vec_binary(dst, src0, src1, count, "Min", ascendpy_sim::OpMin{});
 }
 
 // ---------------------------------------------------------------- tensor-scalar
@@ -205,7 +221,7 @@ inline void Adds(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Adds", [](auto a, auto s) { return a + s; });
   } else {
-    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", [](auto a, auto s) { return a + s; });
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Adds", ascendpy_sim::OpAdd{});
   }
 }
 template <typename T, bool isSetMask = true>
@@ -214,13 +230,13 @@ inline void Muls(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Muls", [](auto a, auto s) { return a * s; });
   } else {
-    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", [](auto a, auto s) { return a * s; });
+    ascendpy_sim::vec_scalar(dst, src, scalarValue, count, "Muls", ascendpy_sim::OpMul{});
   }
 }
 template <typename T, bool isSetMask = true>
 inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Maxs supports int16_t, half, int32_t, float");
-  auto f = [](auto a, auto s) { return ascendpy_sim::max_of(a, s); };
+  auto f = ascendpy_sim::OpMax{};
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Maxs", f);
   } else {
@@ -230,7 +246,7 @@ inline void Maxs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
 template <typename T, bool isSetMask = true>
 inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count) {
   static_assert(ascendpy_sim::arith_t<T>::value, "Mins supports int16_t, half, int32_t, float");
-  auto f = [](auto a, auto s) { return ascendpy_sim::min_of(a, s); };
+  auto f = ascendpy_sim::OpMin{};
   if constexpr (!isSetMask) {
     ascendpy_sim::scalar_unmasked(dst, src, scalarValue, "Mins", f);
   } else {
@@ -242,37 +258,37 @@ inline void Mins(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& 
 template <typename T>
 inline void Exp(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Exp supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Exp", [](double x) { return std::exp(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Exp", ascendpy_sim::UExp{});
 }
 template <typename T>
 inline void Ln(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Ln supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Ln", [](double x) { return std::log(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Ln", ascendpy_sim::ULn{});
 }
 template <typename T>
 inline void Abs(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Abs supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Abs", [](double x) { return std::fabs(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Abs", ascendpy_sim::UAbs{});
 }
 template <typename T>
 inline void Sqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Sqrt supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Sqrt", [](double x) { return std::sqrt(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Sqrt", ascendpy_sim::USqrt{});
 }
 template <typename T>
 inline void Rsqrt(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Rsqrt supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Rsqrt", [](double x) { return 1.0 / std::sqrt(x); });
+  ascendpy_sim::vec_unary(dst, src, count, "Rsqrt", ascendpy_sim::URsqrt{});
 }
 template <typename T>
 inline void Reciprocal(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::float_t_<T>::value, "Reciprocal supports half, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Reciprocal", [](double x) { return 1.0 / x; });
+  ascendpy_sim::vec_unary(dst, src, count, "Reciprocal", ascendpy_sim::URecip{});
 }
 template <typename T>
 inline void Relu(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count) {
   static_assert(ascendpy_sim::one_of<T, half, int32_t, float>::value, "Relu supports half, int32_t, float");
-  ascendpy_sim::vec_unary(dst, src, count, "Relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  ascendpy_sim::vec_unary(dst, src, count, "Relu", ascendpy_sim::URelu{});
 }
 
 // ---------------------------------------------------------------- fill
@@ -486,6 +502,27 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
   ascendpy_sim::check_vec(src, count, "Cast", "src");
   ascendpy_sim::vrd(r, src, uint64_t(count) * sizeof(U));
   ascendpy_sim::vwr(r, dst, uint64_t(count) * sizeof(T));
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  // half <-> float by F16C where it gives the same bits: float -> half rounding to nearest even, half -> float
+  // (exact in every mode); not when the two ranges overlap (the sequential loop's business).
+  constexpr bool h_from_f = std::is_same<T, half>::value && std::is_same<U, float>::value;
+  constexpr bool f_from_h = std::is_same<T, float>::value && std::is_same<U, half>::value;
+  if constexpr (h_from_f || f_from_h) {
+    const uint8_t* d0 = reinterpret_cast<const uint8_t*>(dst.sim_addr_);
+    const uint8_t* s0 = reinterpret_cast<const uint8_t*>(src.sim_addr_);
+    const bool apart = d0 + uint64_t(count) * sizeof(T) <= s0 || s0 + uint64_t(count) * sizeof(U) <= d0;
+    if (apart && (f_from_h || m == ascendpy_sim::Rnd::RNE)) {
+      if constexpr (h_from_f) {
+        ascendpy_sim::f32_to_f16_n(reinterpret_cast<uint16_t*>(dst.sim_addr_),
+                                   reinterpret_cast<const float*>(src.sim_addr_), count);
+      } else {
+        ascendpy_sim::f16_to_f32_exact_n(reinterpret_cast<float*>(dst.sim_addr_),
+                                   reinterpret_cast<const uint16_t*>(src.sim_addr_), count);
+      }
+      return;
+    }
+  }
+#endif
   for (uint64_t i = 0; i < count; ++i) {
     const double v = ascendpy_sim::to_double(ascendpy_sim::load(src.sim_addr_, i));
     T out;
@@ -652,6 +689,18 @@ namespace ascendpy_sim {
 // One partial sum of ReduceSum, rounded to T (half saturates to +-65504).
 template <typename T>
 inline T rsum_add(T a, T b) {
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  // In float: the correctly rounded sum either way (vec_fast.h).
+  if constexpr (std::is_same<T, float>::value) {
+    return bop<Bop::ADD>(a, b);
+  } else if constexpr (std::is_same<T, half>::value) {
+    const float r = bop<Bop::ADD>(f16_to_f32_q(a.val), f16_to_f32_q(b.val));
+    const uint16_t t = f32_to_f16(r);
+    if ((t & 0x7fffu) == 0x7c00u && (a.val & 0x7c00u) != 0x7c00u && (b.val & 0x7c00u) != 0x7c00u)
+      return half(static_cast<uint16_t>(r > 0 ? 0x7bffu : 0xfbffu), half_bits_tag{});  // saturate to +-65504
+    return half(t, half_bits_tag{});
+  }
+#endif
   const double r = VT<T>::up(a) + VT<T>::up(b);
   T t = VT<T>::down(r);
   if constexpr (std::is_same<T, half>::value) {
@@ -676,14 +725,26 @@ inline T tree_reduce(T* buf, uint64_t n) {
 template <typename T>
 inline T tree_sum(const T* v, uint64_t n) {
   constexpr uint64_t lanes = 256 / sizeof(T);
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  if constexpr (std::is_same<T, float>::value) {
+    float f;
+    if (tree64_f32(v, n, &f)) return f;
+  }
+#endif
   T buf[lanes];
-  for (uint64_t i = 0; i < lanes; ++i) buf[i] = i < n ? load(v, i) : T(0);
+  std::memcpy(static_cast<void*>(buf), static_cast<const void*>(v), n * sizeof(T));
+  for (uint64_t i = n; i < lanes; ++i) buf[i] = T(0);
   return tree_reduce(buf, lanes);
 }
 
 template <typename T>
 inline T reduce_sum(const T* v, uint64_t n, bool tree_across_repeats) {
   constexpr uint64_t lanes = 256 / sizeof(T);
+  if (!tree_across_repeats) {  // 910B level-2: sequential over the repeat results, as they are made
+    T acc = tree_sum(v, std::min<uint64_t>(lanes, n));
+    for (uint64_t i = lanes; i < n; i += lanes) acc = rsum_add(acc, tree_sum(v + i, std::min<uint64_t>(lanes, n - i)));
+    return acc;
+  }
   std::vector<T> level;
   level.reserve((n + lanes - 1) / lanes);
   for (uint64_t i = 0; i < n; i += lanes) level.push_back(tree_sum(v + i, std::min<uint64_t>(lanes, n - i)));
@@ -740,6 +801,14 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
   vwr(r, tmp, reduce_work_elems<T>(n, calIndex) * sizeof(T));
   T best = load(src.sim_addr_, 0);
   uint64_t at = 0;
+#if !defined(ASCENDPY_SIM_SCALAR_REF)
+  if constexpr (std::is_same<T, float>::value) {
+    at = extreme_index<is_max>(src.sim_addr_, n);
+  } else {
+    at = extreme_index<is_max>(reinterpret_cast<const uint16_t*>(src.sim_addr_), n);
+  }
+  best = load(src.sim_addr_, at);
+#else
   for (uint64_t i = 1; i < n; ++i) {
     const T v = load(src.sim_addr_, i);
     if (is_max ? VT<T>::up(v) > VT<T>::up(best) : VT<T>::up(v) < VT<T>::up(best)) {
@@ -747,6 +816,7 @@ inline void reduce_extreme(const AscendC::LocalTensor<T>& dst, const AscendC::Lo
       at = i;
     }
   }
+#endif
   store(dst.sim_addr_, 0, best);
   if (calIndex) {  // the index is stored in the bits of the second element
     if constexpr (sizeof(T) == 2) {
