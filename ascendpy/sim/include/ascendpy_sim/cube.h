@@ -679,8 +679,8 @@ inline bool cube_reference() {
 // fused multiply-add: float and bfloat16_t products are not exact), vectorised across 16 columns n, a block of
 // 8 rows x 32 columns of C in registers. The operands are first unpacked once per instruction into dense float
 // (int32) scratch: A[m][k] and B[k][n].
-#define ASCENDPY_SIM_AVX512 __attribute__((target("avx512f")))
-#define ASCENDPY_SIM_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
+#define ASCENDPY_SIM_CUBE_AVX512 __attribute__((target("avx512f")))
+#define ASCENDPY_SIM_CUBE_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
 
 inline bool have_avx512() {
   static const bool ok = __builtin_cpu_supports("avx512f");
@@ -689,7 +689,7 @@ inline bool have_avx512() {
 
 // 16 binary16 -> 16 float, bit for bit f16_to_f32 (a signalling NaN stays signalling, unlike F16C's vcvtph2ps).
 // The half -> float conversion of fp16.h, vectorised here for the cube until fp16.h has one of its own.
-ASCENDPY_SIM_AVX512_INLINE __m512 f16x16_to_f32(const uint8_t* p) {
+ASCENDPY_SIM_CUBE_AVX512_INLINE __m512 f16x16_to_f32(const uint8_t* p) {
   const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(h, _mm512_set1_epi32(0x8000)), 16);
   const __m512i em = _mm512_and_si512(h, _mm512_set1_epi32(0x7fff));
@@ -704,7 +704,7 @@ ASCENDPY_SIM_AVX512_INLINE __m512 f16x16_to_f32(const uint8_t* p) {
 }
 
 // n contiguous elements of kind k (F16, BF16, F32) -> float.
-ASCENDPY_SIM_AVX512 inline void widen_f32(const uint8_t* s, CK k, float* d, uint64_t n) {
+ASCENDPY_SIM_CUBE_AVX512 inline void widen_f32(const uint8_t* s, CK k, float* d, uint64_t n) {
   uint64_t i = 0;
   if (k == CK::F16) {
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, f16x16_to_f32(s + 2 * i));
@@ -720,7 +720,7 @@ ASCENDPY_SIM_AVX512 inline void widen_f32(const uint8_t* s, CK k, float* d, uint
   for (; i < n; ++i) d[i] = ck_load_f(s, k, i);
 }
 // n contiguous elements of kind k (I8, U8) -> int32.
-ASCENDPY_SIM_AVX512 inline void widen_i32(const uint8_t* s, CK k, int32_t* d, uint64_t n) {
+ASCENDPY_SIM_CUBE_AVX512 inline void widen_i32(const uint8_t* s, CK k, int32_t* d, uint64_t n) {
   uint64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
@@ -733,15 +733,15 @@ ASCENDPY_SIM_AVX512 inline void widen_i32(const uint8_t* s, CK k, int32_t* d, ui
 struct SimdF32 {
   using V = __m512;
   using E = float;
-  ASCENDPY_SIM_AVX512_INLINE static V zero() { return _mm512_setzero_ps(); }
-  ASCENDPY_SIM_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_ps(p); }
-  ASCENDPY_SIM_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_ps(p, v); }
-  ASCENDPY_SIM_AVX512_INLINE static V bcast(E x) { return _mm512_set1_ps(x); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V zero() { return _mm512_setzero_ps(); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_ps(p); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_ps(p, v); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V bcast(E x) { return _mm512_set1_ps(x); }
   // (b * a) + c, two roundings, as g++ compiles mmad_reference's `c[n] += av * b[n]` for x86-64: mulss with b
   // as the first source, then addss with the product first. In asm because the order of the sources picks the
   // NaN when both are NaNs (x86 returns the first), which the compiler may swap, and because AVX-512F has FMA
   // instructions that g++ would contract the two into (float and bfloat16_t products are not exact).
-  ASCENDPY_SIM_AVX512_INLINE static V madd(V c, V a, V b) {
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V madd(V c, V a, V b) {
     V p, r;
     __asm__("vmulps %2, %1, %0" : "=v"(p) : "v"(b), "v"(a));
     __asm__("vaddps %2, %1, %0" : "=v"(r) : "v"(p), "v"(c));
@@ -751,17 +751,17 @@ struct SimdF32 {
 struct SimdI32 {  // wrapping 32-bit arithmetic: the order does not matter, but it is the same
   using V = __m512i;
   using E = int32_t;
-  ASCENDPY_SIM_AVX512_INLINE static V zero() { return _mm512_setzero_si512(); }
-  ASCENDPY_SIM_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_si512(p); }
-  ASCENDPY_SIM_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_si512(p, v); }
-  ASCENDPY_SIM_AVX512_INLINE static V bcast(E x) { return _mm512_set1_epi32(x); }
-  ASCENDPY_SIM_AVX512_INLINE static V madd(V c, V a, V b) { return _mm512_add_epi32(c, _mm512_mullo_epi32(a, b)); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V zero() { return _mm512_setzero_si512(); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V load(const E* p) { return _mm512_loadu_si512(p); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static void store(E* p, V v) { _mm512_storeu_si512(p, v); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V bcast(E x) { return _mm512_set1_epi32(x); }
+  ASCENDPY_SIM_CUBE_AVX512_INLINE static V madd(V c, V a, V b) { return _mm512_add_epi32(c, _mm512_mullo_epi32(a, b)); }
 };
 
 // R rows x NB column blocks of 16 of C (the L0C Nz layout: row m of block j at c + j * cblk + m * 16),
 // from A (row pitch lda) and B[k][n] (row pitch ldb), k = 0 .. K-1 in order.
 template <class S, int R, int NB>
-ASCENDPY_SIM_AVX512_INLINE void mmad_tile(const typename S::E* A, uint64_t lda, const typename S::E* B, uint64_t ldb,
+ASCENDPY_SIM_CUBE_AVX512_INLINE void mmad_tile(const typename S::E* A, uint64_t lda, const typename S::E* B, uint64_t ldb,
                                           uint64_t K, typename S::E* c, uint64_t cblk, bool acc) {
   typename S::V v[R][NB];  // fully unrolled: registers
 #pragma GCC unroll 8
@@ -788,7 +788,7 @@ ASCENDPY_SIM_AVX512_INLINE void mmad_tile(const typename S::E* A, uint64_t lda, 
 // C (Nz, `rows` rows per column block) over MR x NC from dense A[MR][KC] and B[KC][NC]: 32-column strips (B's
 // strip stays in the L1 cache), 8-row blocks (1 in GEMV mode), a last strip of 16 columns.
 template <class S>
-ASCENDPY_SIM_AVX512 void mmad_blocks(const typename S::E* A, const typename S::E* B, typename S::E* C,
+ASCENDPY_SIM_CUBE_AVX512 void mmad_blocks(const typename S::E* A, const typename S::E* B, typename S::E* C,
                                      const MmadGeom& g, bool acc) {
   const uint64_t cblk = g.rows * 16;
   for (uint64_t n = 0; n < g.NC; n += 32) {
@@ -819,7 +819,7 @@ inline E* cube_scratch(int which, uint64_t n) {
 // A (Zz, or one ND row in GEMV mode) -> dense [MR][KC]; B (Zn) -> dense [KC][NC], each 16 x c0 fractal
 // widened once then transposed.
 template <class E, void (*widen)(const uint8_t*, CK, E*, uint64_t)>
-ASCENDPY_SIM_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E* A, E* B) {
+ASCENDPY_SIM_CUBE_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E* A, E* B) {
   const uint64_t c0 = g.c0, asz = ck_size(o.ak), bsz = ck_size(o.bk), kf = g.KC / c0;
   if (g.gemv) {
     widen(o.a, o.ak, A, g.KC);
@@ -841,7 +841,7 @@ ASCENDPY_SIM_AVX512 void mmad_unpack(const MmadOperands& o, const MmadGeom& g, E
 }
 
 // False when the host has no AVX-512 (the caller then runs mmad_reference).
-ASCENDPY_SIM_AVX512 inline bool mmad_fast_avx512(const MmadOperands& o, const MmadGeom& g) {
+ASCENDPY_SIM_CUBE_AVX512 inline bool mmad_fast_avx512(const MmadOperands& o, const MmadGeom& g) {
   const uint64_t cblk = g.rows * 16, c_elems = g.nf * cblk;
   if (ck_float(o.ak)) {
     float* A = cube_scratch<float>(0, g.MR * g.KC);
