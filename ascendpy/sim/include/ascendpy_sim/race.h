@@ -190,6 +190,57 @@ class Shadow {
     }
   }
 
+  // Appends s to tmp, merged into tmp's last segment when they touch and hold the same state.
+  static void push_merged(std::vector<Seg>& tmp, const Seg& s) {
+    if (s.hi <= s.lo) return;
+    if (!tmp.empty() && tmp.back().hi == s.lo && tmp.back().s.same(s.s)) {
+      tmp.back().hi = s.hi;
+    } else {
+      tmp.push_back(s);
+    }
+  }
+
+  // Records the access [lo, hi) over the ascending segments [first, last) it touches: their parts outside it
+  // kept, the parts inside and the gaps between them updated, all pushed (merged) onto tmp in order.
+  static void record_over(const Seg* first, const Seg* last, uint64_t lo, uint64_t hi, int pi, Clock clock,
+                          uint32_t site, bool write, std::vector<Seg>& tmp) {
+    uint64_t cur = lo;
+    for (const Seg* sp = first; sp != last; ++sp) {
+      const Seg& s = *sp;
+      if (s.lo < lo) {
+        Seg left = s;
+        left.hi = lo;
+        push_merged(tmp, left);
+      }
+      if (s.lo > cur) {
+        Seg gap;
+        gap.lo = cur;
+        gap.hi = s.lo;
+        apply(gap.s, pi, clock, site, write);
+        push_merged(tmp, gap);
+      }
+      Seg mid = s;
+      mid.lo = s.lo > lo ? s.lo : lo;
+      mid.hi = s.hi < hi ? s.hi : hi;
+      apply(mid.s, pi, clock, site, write);
+      push_merged(tmp, mid);
+      cur = mid.hi;
+      if (s.hi > hi) {
+        Seg right = s;
+        right.lo = hi;
+        push_merged(tmp, right);
+      }
+    }
+    if (cur < hi) {
+      Seg gap;
+      gap.lo = cur;
+      gap.hi = hi;
+      apply(gap.s, pi, clock, site, write);
+      push_merged(tmp, gap);
+    }
+  }
+
+
   // Checks the access of [lo, hi) by the instruction (p, clock, site) whose pipe knows `vc`;
   // returns true with *c filled on a hazard, otherwise records the access.
   bool access(pipe_t p, const VClock& vc, Clock clock, uint32_t site, uint64_t lo, uint64_t hi, bool write,
@@ -228,49 +279,9 @@ class Shadow {
     const size_t w0 = i0 > 0 ? i0 - 1 : 0;
     const size_t w1 = i1 < n ? i1 + 1 : n;
     tmp.clear();
-    auto push = [&tmp](const Seg& s) {
-      if (s.hi <= s.lo) return;
-      if (!tmp.empty() && tmp.back().hi == s.lo && tmp.back().s.same(s.s)) {
-        tmp.back().hi = s.hi;
-      } else {
-        tmp.push_back(s);
-      }
-    };
+    auto push = [&tmp](const Seg& s) { push_merged(tmp, s); };
     if (w0 < i0) push(segs[w0]);
-    uint64_t cur = lo;
-    for (size_t i = i0; i < i1; ++i) {
-      const Seg& s = segs[i];
-      if (s.lo < lo) {
-        Seg left = s;
-        left.hi = lo;
-        push(left);
-      }
-      if (s.lo > cur) {
-        Seg gap;
-        gap.lo = cur;
-        gap.hi = s.lo;
-        apply(gap.s, pi, clock, site, write);
-        push(gap);
-      }
-      Seg mid = s;
-      mid.lo = s.lo > lo ? s.lo : lo;
-      mid.hi = s.hi < hi ? s.hi : hi;
-      apply(mid.s, pi, clock, site, write);
-      push(mid);
-      cur = mid.hi;
-      if (s.hi > hi) {
-        Seg right = s;
-        right.lo = hi;
-        push(right);
-      }
-    }
-    if (cur < hi) {
-      Seg gap;
-      gap.lo = cur;
-      gap.hi = hi;
-      apply(gap.s, pi, clock, site, write);
-      push(gap);
-    }
+    record_over(segs.data() + i0, segs.data() + i1, lo, hi, pi, clock, site, write, tmp);
     if (i1 < w1) push(segs[i1]);
     const size_t old = w1 - w0;
     if (tmp.size() == old) {
@@ -311,14 +322,7 @@ class Shadow {
     out.clear();
     size_t cur = 0;
     int status = 0;
-    auto push = [&tmp](const Seg& s) {
-      if (s.hi <= s.lo) return;
-      if (!tmp.empty() && tmp.back().hi == s.lo && tmp.back().s.same(s.s)) {
-        tmp.back().hi = s.hi;
-      } else {
-        tmp.push_back(s);
-      }
-    };
+    auto push = [&tmp](const Seg& s) { push_merged(tmp, s); };
     for (uint64_t i = *next; i < count; ++i) {
       const uint64_t blo = lo + i * pitch, bhi = blo + len;
       while (cur < rest.size() && rest[cur].hi <= blo) out.push_back(rest[cur++]);
@@ -353,40 +357,7 @@ class Shadow {
           push(out.back());
           out.pop_back();
         }
-        uint64_t at = blo;
-        for (size_t j = cur; j < t; ++j) {
-          const Seg& sg = rest[j];
-          if (sg.lo < blo) {
-            Seg left = sg;
-            left.hi = blo;
-            push(left);
-          }
-          if (sg.lo > at) {
-            Seg gap;
-            gap.lo = at;
-            gap.hi = sg.lo;
-            apply(gap.s, pi, clock, site, write);
-            push(gap);
-          }
-          Seg mid = sg;
-          mid.lo = sg.lo > blo ? sg.lo : blo;
-          mid.hi = sg.hi < bhi ? sg.hi : bhi;
-          apply(mid.s, pi, clock, site, write);
-          push(mid);
-          at = mid.hi;
-          if (sg.hi > bhi) {
-            Seg right = sg;
-            right.lo = bhi;
-            push(right);
-          }
-        }
-        if (at < bhi) {
-          Seg gap;
-          gap.lo = at;
-          gap.hi = bhi;
-          apply(gap.s, pi, clock, site, write);
-          push(gap);
-        }
+        record_over(rest.data() + cur, rest.data() + t, blo, bhi, pi, clock, site, write, tmp);
         size_t used = t;
         if (t == rest.size() && b < n) rest.push_back(segs[b++]);  // a merge moved the right neighbour out
         if (t < rest.size()) push(rest[used++]);
