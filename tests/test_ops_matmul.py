@@ -8,6 +8,8 @@ import pytest
 
 from ascendpy import Acl, Context, Device, Stream, ops
 
+pytestmark = pytest.mark.op("matmul")
+
 BF16 = np.dtype(ml_dtypes.bfloat16)
 
 

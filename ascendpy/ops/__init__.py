@@ -1,9 +1,32 @@
-"""ascendpy.ops: array-level operators on numpy arrays and CPU torch tensors, each one an ascendpy kernel.
+"""ascendpy.ops: PyTorch-style functional operators on numpy arrays, CPU torch tensors and DeviceBuffers.
 
-Nothing here computes with numpy: every operator launches a kernel written in the device language
-(`ascendpy/ops/kernels/`), on the stream it is given or on the operators' own runtime.
+Each operator launches ascendpy kernels written in the device language (`ascendpy/ops/kernels/`), on the
+stream it is given or on the operators' own runtime; nothing computes with numpy. The table of operators,
+their categories (MultiKernelBench's), kernel kinds and dtypes is `ascendpy.ops.registry.OPERATORS`;
+docs/ops_coverage.md is generated from it.
 """
 
+from ascendpy.ops.activation import (
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+)
 from ascendpy.ops.matmul import matmul
 
-__all__ = ["matmul"]
+__all__ = [
+    "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "log_softmax", "matmul", "mish", "relu",
+    "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "tanh",
+]

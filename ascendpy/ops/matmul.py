@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ascendpy.ops.registry import operator
 from ascendpy.runtime import arrays
 from ascendpy.runtime.default import default_stream, module_kernel
 from ascendpy.runtime.memory import DeviceBuffer
@@ -16,6 +17,7 @@ _OUT = {"float32": "f32", "float16": "f16", "bfloat16": "bf16"}
 _OP = "ascendpy.ops.matmul"
 
 
+@operator("matmul", "cube", ("float16", "bfloat16"))
 def matmul(a: Any, b: Any, *, out: Any = None, out_dtype: Any = None, transpose_b: bool = False,
            stream: Stream | None = None) -> Any:
     """`a @ b` (or `a @ b.T` with `transpose_b`) computed by an ascendpy cube kernel.

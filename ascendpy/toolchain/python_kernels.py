@@ -54,7 +54,7 @@ def _inline_sources(kernels: list[KernelFunction]) -> str:
     for k in kernels:
         for value in k.fn.__globals__.values():
             candidates = [value] if isinstance(value, InlineFunction) else []
-            if isinstance(value, types.ModuleType) and not value.__name__.startswith("ascendpy"):
+            if isinstance(value, types.ModuleType) and not value.__name__.startswith("ascendpy.std"):
                 candidates = [v for v in vars(value).values() if isinstance(v, InlineFunction)]
             for fn in candidates:
                 if fn.filename not in seen and not fn.fn.__module__.startswith("ascendpy.std"):
