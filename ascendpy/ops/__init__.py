@@ -3,9 +3,10 @@
 Each operator launches ascendpy kernels written in the device language (`ascendpy/ops/kernels/`), on the
 stream it is given or on the operators' own runtime; nothing computes with numpy. The table of operators,
 their categories (MultiKernelBench's), kernel kinds and dtypes is `ascendpy.ops.registry.OPERATORS`;
-docs/ops_coverage.md is generated from it.
+docs/ops_coverage.md is generated from it. The imports below register the operators; `__all__` is the table.
 """
 
+# ruff: noqa: F401 - the operators are re-exported through __all__, built from the registry
 from ascendpy.ops.activation import (
     elu,
     gelu,
@@ -25,8 +26,7 @@ from ascendpy.ops.activation import (
     tanh,
 )
 from ascendpy.ops.matmul import matmul
+from ascendpy.ops.registry import OPERATORS
+from ascendpy.ops.rotary import apply_rotary_pos_emb
 
-__all__ = [
-    "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "log_softmax", "matmul", "mish", "relu",
-    "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "tanh",
-]
+__all__ = sorted(OPERATORS)

@@ -41,6 +41,18 @@ class Target:
     data_copy_pad: bool  # DataCopyPad exists ("910B only", reference 1.6)
     bf16: bool | None  # bfloat16_t exists; None: the reference does not say
     source: str = field(default="ascend-apis.md section 2", compare=False)
+    # CANN 8.1 data/platform_config/<SoC>.ini: [AICoreSpec] cube_freq (MHz), [AICoreMemoryRates] ddr_rate
+    # (bytes per cycle per AI core, main memory); None where the reference has no .ini
+    cube_mhz: int | None = None
+    ddr_rate: int | None = None
+
+    @property
+    def hbm_bandwidth(self) -> float | None:
+        """Main-memory (HBM / DDR) bandwidth in bytes/s as CANN's platform model has it: ddr_rate x cube_freq x
+        AI cores (910B3: 32 B x 1.8 GHz x 20 = 1.15 TB/s). The bound for a bandwidth-limited kernel."""
+        if self.ddr_rate is None or self.cube_mhz is None or self.ai_cores is None:
+            return None
+        return float(self.ddr_rate) * self.cube_mhz * 1e6 * self.ai_cores
 
     @property
     def sim_capable(self) -> bool:
@@ -72,13 +84,14 @@ class Target:
 
 def _p310(name: str, ai: int, vec: int) -> Target:
     return Target(name, "310P", "dav-m200", None, "dav-2002", 200, 2002, ai, vec, 256 * KiB, 1 * MiB, 64 * KiB,
-                  64 * KiB, 256 * KiB, explicit_sync=True, data_copy_pad=False, bf16=False)
+                  64 * KiB, 256 * KiB, explicit_sync=True, data_copy_pad=False, bf16=False, cube_mhz=1060,
+                  ddr_rate=17)
 
 
-def _b910(name: str, ai: int, vec: int) -> Target:
+def _b910(name: str, ai: int, vec: int, mhz: int) -> Target:
     return Target(name, "910B", "dav-c220", ("dav-c220-vec", "dav-c220-cube"), "dav-2201", 220, 2201, ai, vec,
                   192 * KiB, 512 * KiB, 64 * KiB, 64 * KiB, 128 * KiB, explicit_sync=False, data_copy_pad=True,
-                  bf16=True)
+                  bf16=True, cube_mhz=mhz, ddr_rate=32)
 
 
 _RS = "ascend-rs target.rs (ascend-rs-book.md section 6.2); no platform .ini in the reference"
@@ -93,12 +106,12 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     *(Target(f"Ascend310B{i}", **_310B) for i in range(1, 5)),
     _p310("Ascend310P1", 10, 8),
     _p310("Ascend310P3", 8, 7),
-    _b910("Ascend910B1", 24, 48),
-    _b910("Ascend910B2", 24, 48),
-    _b910("Ascend910B2C", 24, 48),
-    _b910("Ascend910B3", 20, 40),
-    _b910("Ascend910B4", 20, 40),
-    _b910("Ascend910_9392", 24, 48),
+    _b910("Ascend910B1", 24, 48, 1850),
+    _b910("Ascend910B2", 24, 48, 1800),
+    _b910("Ascend910B2C", 24, 48, 1800),
+    _b910("Ascend910B3", 20, 40, 1800),
+    _b910("Ascend910B4", 20, 40, 1500),
+    _b910("Ascend910_9392", 24, 48, 1850),
 ]}
 
 # Short names. ascend-rs maps "Ascend310P" to 310P1; ascendpy's "310P" means the common 310P3 card.
