@@ -25,6 +25,7 @@ from ascendpy.ops.activation import (
     softsign,
     tanh,
 )
+from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
 from ascendpy.ops.matmul import matmul
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.rotary import apply_rotary_pos_emb
