@@ -27,6 +27,15 @@ from ascendpy.ops.activation import (
 )
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
 from ascendpy.ops.matmul import matmul
+from ascendpy.ops.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    mean_abs_normalize,
+    normalize,
+    rms_norm,
+)
 from ascendpy.ops.reduce import amax, amin, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.rotary import apply_rotary_pos_emb
