@@ -26,6 +26,7 @@ from ascendpy.ops.activation import (
     tanh,
 )
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
+from ascendpy.ops.index import embedding
 from ascendpy.ops.matmul import matmul
 from ascendpy.ops.normalization import (
     batch_norm,
