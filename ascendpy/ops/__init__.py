@@ -27,6 +27,19 @@ from ascendpy.ops.activation import (
 )
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
 from ascendpy.ops.index import embedding
+from ascendpy.ops.loss import (
+    cosine_similarity,
+    cosine_similarity_loss,
+    cross_entropy,
+    hinge_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    pairwise_distance,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
 from ascendpy.ops.matmul import matmul
 from ascendpy.ops.normalization import (
     batch_norm,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ascendpy.ops.core import FLOATS, OpCall, Tensor, as_dtype, normalize_dim, split_at
 from ascendpy.ops.registry import operator
 from ascendpy.runtime.objects import Stream
@@ -70,6 +72,9 @@ def _reduce(kind: str, x: Any, dim: Any, keepdim: bool, dtype: Any, stream: Stre
         kept = tuple(1 if i in dims else n for i, n in enumerate(shape)) if keepdim else \
             tuple(n for i, n in enumerate(shape) if i not in dims)
         scale = 1.0 / count
+        result_dtype = t.dtype
+        if kind in ("sum", "mean", "prod") and t.dtype.name != "float32" and (len(dims) > 1 or len(dims) == t.ndim):
+            t = call.cast(t, np.dtype("float32"))  # partial results of several passes stay f32, as torch accumulates
         if len(dims) == t.ndim:
             out = _flat(call, kind, t, scale)
         else:
@@ -79,6 +84,7 @@ def _reduce(kind: str, x: Any, dim: Any, keepdim: bool, dtype: Any, stream: Stre
                 last = i == len(order) - 1
                 step = kind if kind != "mean" or last else "sum"
                 out = _one_dim(call, step, out, d, scale if last else 1.0)
+        out = call.cast(out, result_dtype)
         return call.result(Tensor(out.buf, kept, out.dtype))
 
 
