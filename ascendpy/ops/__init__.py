@@ -40,6 +40,7 @@ from ascendpy.ops.loss import (
     smooth_l1_loss,
     triplet_margin_loss,
 )
+from ascendpy.ops.math import cumprod, cumsum, cumsum_exclusive, cumsum_reverse, masked_cumsum, multiply
 from ascendpy.ops.matmul import matmul
 from ascendpy.ops.normalization import (
     batch_norm,
