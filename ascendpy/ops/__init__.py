@@ -51,6 +51,7 @@ from ascendpy.ops.normalization import (
     normalize,
     rms_norm,
 )
+from ascendpy.ops.optimizer import adagrad_step, adam_step, lamb_step, rmsprop_step, sgd_step
 from ascendpy.ops.reduce import amax, amin, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.rotary import apply_rotary_pos_emb
