@@ -24,9 +24,10 @@ from ascendpy.ops.activation import (
     softsign,
     tanh,
 )
-from ascendpy.ops.matmul import matmul
+from ascendpy.ops.matmul import bmm, diag_matmul, linear, matmul, mm, tril, triu
 
 __all__ = [
     "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "log_softmax", "matmul", "mish", "relu",
     "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "tanh",
+    "bmm", "diag_matmul", "linear", "mm", "tril", "triu",
 ]
