@@ -24,10 +24,12 @@ from ascendpy.ops.activation import (
     softsign,
     tanh,
 )
+from ascendpy.ops.attention import linear_attention, multi_head_attention, scaled_dot_product_attention
 from ascendpy.ops.matmul import bmm, diag_matmul, linear, matmul, mm, tril, triu
 
 __all__ = [
     "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "log_softmax", "matmul", "mish", "relu",
     "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "tanh",
     "bmm", "diag_matmul", "linear", "mm", "tril", "triu",
+    "linear_attention", "multi_head_attention", "scaled_dot_product_attention",
 ]

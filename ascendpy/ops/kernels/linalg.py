@@ -246,3 +246,66 @@ def bias_rows_f32(x: Ptr[f32], bias: Ptr[f32], y: Ptr[f32], nrows: u32, n: u32):
 @std.aiv_kernel
 def bias_rows_f16(x: Ptr[f16], bias: Ptr[f16], y: Ptr[f16], nrows: u32, n: u32):
     bias_rows(f16, True, CAST, x, bias, y, nrows, n)
+
+
+@std.inline
+def swap_mid(dtype, x, y, outer, p, q, d):
+    """[outer, p, q, d] -> [outer, q, p, d] (attention heads split / merged): one DMA in and out per d-run."""
+    buf = std.ub_alloc(dtype, TILE)
+    dd = std.i64(d)
+    pp = std.i64(p)
+    qq = std.i64(q)
+    r = std.i64(std.get_block_idx())
+    while r < std.i64(outer) * pp:
+        a = r // pp
+        pi = r % pp
+        qi = std.i64(0)
+        while qi < qq:
+            src = (r * qq + qi) * dd
+            dst = ((a * qq + qi) * pp + pi) * dd
+            off = std.i64(0)
+            while off < dd:
+                w = min(TILE, dd - off)
+                std.load(buf, x, src + off, w)
+                std.store(y, dst + off, buf, w)
+                off += TILE
+            qi += 1
+        r += std.get_block_num()
+
+
+@std.inline
+def relu_eps(dtype, lowp, mode, x, y, n, eps):
+    """y = relu(x) + eps (linear attention's feature map)."""
+    xs = std.ub_alloc(dtype, TILE if lowp else ALIGN)
+    xf = std.ub_alloc(f32, TILE)
+    per = share(n)
+    start = std.get_block_idx() * per
+    end = min(start + per, std.i64(n))
+    off = start
+    while off < end:
+        cnt = min(TILE, end - off)
+        load_f32(xf, xs, x, off, cnt, lowp)
+        std.relu(xf, xf, cnt)
+        std.adds(xf, xf, eps, cnt)
+        store_f32(y, off, xf, xs, cnt, lowp, mode)
+        off += TILE
+
+
+@std.aiv_kernel
+def swap_mid_f32(x: Ptr[f32], y: Ptr[f32], outer: u32, p: u32, q: u32, d: u32):
+    swap_mid(f32, x, y, outer, p, q, d)
+
+
+@std.aiv_kernel
+def swap_mid_f16(x: Ptr[f16], y: Ptr[f16], outer: u32, p: u32, q: u32, d: u32):
+    swap_mid(f16, x, y, outer, p, q, d)
+
+
+@std.aiv_kernel
+def relu_eps_f32(x: Ptr[f32], y: Ptr[f32], n: u32, eps: f32):
+    relu_eps(f32, False, CAST, x, y, n, eps)
+
+
+@std.aiv_kernel
+def relu_eps_f16(x: Ptr[f16], y: Ptr[f16], n: u32, eps: f32):
+    relu_eps(f16, True, CAST, x, y, n, eps)

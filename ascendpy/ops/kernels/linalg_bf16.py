@@ -1,7 +1,7 @@
 """bfloat16 kernels of linalg.py (910B): the same inlines, cast back with CAST_RINT."""
 
 from ascendpy import std
-from ascendpy.ops.kernels.linalg import bias_rows, diag_rows, gemv, transpose, tri
+from ascendpy.ops.kernels.linalg import bias_rows, diag_rows, gemv, relu_eps, swap_mid, transpose, tri
 from ascendpy.std import Ptr, bf16, f32, i32, u32
 
 RINT = std.RoundMode.CAST_RINT
@@ -37,3 +37,13 @@ def diag_rows_bf16(d: Ptr[bf16], x: Ptr[bf16], y: Ptr[bf16], nrows: u32, n: u32)
 @std.aiv_kernel
 def bias_rows_bf16(x: Ptr[bf16], bias: Ptr[bf16], y: Ptr[bf16], nrows: u32, n: u32):
     bias_rows(bf16, True, RINT, x, bias, y, nrows, n)
+
+
+@std.aiv_kernel
+def swap_mid_bf16(x: Ptr[bf16], y: Ptr[bf16], outer: u32, p: u32, q: u32, d: u32):
+    swap_mid(bf16, x, y, outer, p, q, d)
+
+
+@std.aiv_kernel
+def relu_eps_bf16(x: Ptr[bf16], y: Ptr[bf16], n: u32, eps: f32):
+    relu_eps(bf16, True, RINT, x, y, n, eps)
