@@ -162,7 +162,7 @@ def test_multi_head_attention_masks_and_errors(runtime, rng):
 
 @pytest.mark.op("linear_attention")
 @pytest.mark.parametrize("dt", ["float32", "float16", "bfloat16"])
-@pytest.mark.parametrize(("lq", "s", "d", "dv"), [(1, 1, 1, 1), (30, 40, 20, 24), (130, 150, 70, 33)])
+@pytest.mark.parametrize(("lq", "s", "d", "dv"), [(1, 3, 5, 1), (30, 40, 20, 24), (130, 150, 70, 33)])
 def test_linear_attention(runtime, rng, dt, lq, s, d, dv):
     q, k, v = rand(rng, (2, lq, d), dt), rand(rng, (2, s, d), dt), rand(rng, (2, s, dv), dt)
     got = ops.linear_attention(q, k, v, stream=runtime[3])
