@@ -382,3 +382,15 @@ def test_mkb_task_reference_call(runtime, rng, task):
     want = ref(*(x.astype(np.float64) for x in inputs))
     assert got.shape == want.shape and got.dtype == np.float32
     assert rel_error(got, want) < F32_TOL
+
+
+@pytest.mark.parametrize("dt", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize(("m", "k", "n", "bshape"), [(1, 700, 300, (700, 300)), (6, 1030, 257, (2, 1030, 257)),
+                                                     (8, 3, 5, (3, 5))])
+def test_few_rows_against_b_on_the_vector_cores(runtime, rng, dt, m, k, n, bshape):
+    """Up to 8 rows times B [K, N] (a decode step's P V): B read once in place; k over one p chunk (512), n over
+    one column unit (256)."""
+    a, b = rand(rng, (2, m, k), dtype(dt)), rand(rng, bshape, dtype(dt))
+    c = ops.matmul(a, b, stream=runtime[3])
+    tol = {"float32": F32_TOL, "float16": 1e-3, "bfloat16": 8e-3}[dt]
+    assert c.dtype == dtype(dt) and rel_error(c, reference(a, b)) < tol

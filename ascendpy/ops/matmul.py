@@ -21,6 +21,7 @@ from ascendpy.runtime import arrays
 from ascendpy.runtime.objects import Stream
 
 PER_ROW_BLOCK = 4  # vector kernels: rows below which one more block costs more than it saves
+VECMAT_ROWS = 8  # up to this many rows of A against a B [K, N] go by the vector kernel (linalg.MR)
 
 
 def _kernels(call: OpCall, dt: np.dtype) -> Any:
@@ -147,6 +148,18 @@ def product(call: OpCall, a: Tensor, b: Tensor, ta: bool, tb: bool, out_dt: np.d
             call.launch(_kernels(call, dt), f"gemv_{short(dt)}_{short(o_dt)}", call.blocks(cnt * rows, 64),
                         mat.buf[mo * rows * k:], vec.buf[vo * k:], res.buf[co * m * n:], cnt * rows, rows, k,
                         ms * rows * k, vs * k, hold)
+        return res if res is out else call.cast(res, out_dt)
+    if m <= VECMAT_ROWS and not ta and not tb:
+        # a few rows against B [K, N] (a decode step's P V): B read once, in place, by the vector cores
+        from ascendpy.ops.kernels import linalg
+
+        o_dt = out_dt if out_dt in (dt, np.dtype("float32")) else np.dtype("float32")
+        res = out if o_dt == out_dt else call.empty(out.shape, o_dt)
+        for ao, bo, co, cnt, sa, sb in _batches(a, b, batch, op):
+            units = cnt * -(-n // linalg.CW)
+            call.launch(_kernels(call, dt), f"vecmat_{short(dt)}_{short(o_dt)}", call.blocks(units, 1),
+                        a.buf[ao * m * k:], b.buf[bo * k * n:], res.buf[co * m * n:], cnt, m, k, n, sa * m * k,
+                        sb * k * n)
         return res if res is out else call.cast(res, out_dt)
     if dt.name == "float32" and call.family == "310P":
         raise TypeError(f"{op}: float32 matrix products need the cube's f32 Mmad, which "

@@ -10,6 +10,8 @@
 - `tri_*`: torch.tril / triu of [batch, m, n]: row i keeps columns [i + d0, i + d1), the rest are zero.
 - `diag_rows_*`: y[r, :] = d[r] * x[r, :] (torch.diag(d) @ x without a cube).
 - `bias_rows_*`: y[r, :] = x[r, :] + bias (F.linear's bias).
+- `vecmat_*`: a few rows times B [K, N] (a decode step's P V), B read once and in place.
+- `swap_mid_*`: [a, p, q, d] -> [a, q, p, d] (attention heads); `relu_eps_*`: linear attention's relu(x) + eps.
 
 Everything is computed in f32 (common.py); bf16 kernels are in linalg_bf16.py.
 """
@@ -21,6 +23,7 @@ from ascendpy.std import Ptr, f16, f32, i32, u32
 TT = 64  # transpose tile side: 64 x 64 elements, 64 f32 gather repeats
 VK = 4096  # gemv: k chunk (and the longest vector held in UB for every row)
 RB = 256  # gemv / diag: rows per output run
+MR, CW, PK = 8, 256, 512  # vecmat: rows, output columns per unit, p values per chunk
 CAST = std.RoundMode.CAST_NONE
 
 
@@ -190,6 +193,61 @@ def bias_rows(dtype, lowp, mode, x, bias, y, nrows, n):
         r += std.get_block_num()
 
 
+@std.inline
+def vecmat(dtype, lowp, odtype, olowp, mode, p, v, y, batch, m, k, n, p_bs, v_bs):
+    """y[b, i, :] = sum_s p[b, i, s] v[b, s, :] for few rows i (m <= MR): V [k, n] is read once, row by row, and
+    each of its rows added, scaled, into MR accumulators (a decode step's P V without turning V around).
+    A unit is one batch's CW output columns."""
+    vs = std.ub_alloc(dtype, CW if lowp else ALIGN)
+    vf = std.ub_alloc(f32, CW)
+    tf = std.ub_alloc(f32, CW)
+    acc = std.ub_alloc(f32, MR * CW)
+    ps = std.ub_alloc(dtype, PK if lowp else ALIGN)
+    pf = std.ub_alloc(f32, MR * PK)
+    os = std.ub_alloc(odtype, CW if olowp else ALIGN)
+    kk = std.i64(k)
+    nn = std.i64(n)
+    chunks = (nn + CW - 1) // CW
+    u = std.i64(std.get_block_idx())
+    while u < std.i64(batch) * chunks:
+        bi = u // chunks
+        c0 = u % chunks * CW
+        w = min(CW, nn - c0)
+        std.duplicate(acc, 0.0, MR * CW)
+        s0 = std.i64(0)
+        while s0 < kk:
+            ks = min(PK, kk - s0)
+            i = std.i64(0)
+            while i < std.i64(m):
+                poff = bi * std.i64(p_bs) + i * kk + s0
+                if lowp:
+                    std.load(ps, p, poff, ks)
+                    std.cast(pf[i * PK:], ps, std.RoundMode.CAST_NONE, ks)
+                else:
+                    std.load(pf[i * PK:], p, poff, ks)
+                i += 1
+            s = std.i64(0)
+            while s < ks:
+                load_f32(vf, vs, v, bi * std.i64(v_bs) + (s0 + s) * nn + c0, w, lowp)
+                i = std.i64(0)
+                while i < std.i64(m):
+                    std.muls(tf, vf, pf[i * PK + s], w)
+                    std.add(acc[i * CW:], acc[i * CW:], tf, w)
+                    i += 1
+                s += 1
+            s0 += PK
+        i = std.i64(0)
+        while i < std.i64(m):
+            yoff = (bi * std.i64(m) + i) * nn + c0
+            if olowp:
+                std.cast(os, acc[i * CW:], mode, w)
+                std.store(y, yoff, os, w)
+            else:
+                std.store(y, yoff, acc[i * CW:], w)
+            i += 1
+        u += std.get_block_num()
+
+
 @std.aiv_kernel
 def transpose_f32(x: Ptr[f32], y: Ptr[f32], offs: Ptr[u32], batch: u32, rows: u32, cols: u32):
     transpose(f32, x, y, offs, batch, rows, cols)
@@ -309,3 +367,21 @@ def relu_eps_f32(x: Ptr[f32], y: Ptr[f32], n: u32, eps: f32):
 @std.aiv_kernel
 def relu_eps_f16(x: Ptr[f16], y: Ptr[f16], n: u32, eps: f32):
     relu_eps(f16, True, CAST, x, y, n, eps)
+
+
+@std.aiv_kernel
+def vecmat_f32_f32(p: Ptr[f32], v: Ptr[f32], y: Ptr[f32], batch: u32, m: u32, k: u32, n: u32, p_bs: u32,
+                   v_bs: u32):
+    vecmat(f32, False, f32, False, CAST, p, v, y, batch, m, k, n, p_bs, v_bs)
+
+
+@std.aiv_kernel
+def vecmat_f16_f16(p: Ptr[f16], v: Ptr[f16], y: Ptr[f16], batch: u32, m: u32, k: u32, n: u32, p_bs: u32,
+                   v_bs: u32):
+    vecmat(f16, True, f16, True, CAST, p, v, y, batch, m, k, n, p_bs, v_bs)
+
+
+@std.aiv_kernel
+def vecmat_f16_f32(p: Ptr[f16], v: Ptr[f16], y: Ptr[f32], batch: u32, m: u32, k: u32, n: u32, p_bs: u32,
+                   v_bs: u32):
+    vecmat(f16, True, f32, False, CAST, p, v, y, batch, m, k, n, p_bs, v_bs)

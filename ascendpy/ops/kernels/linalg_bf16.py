@@ -1,7 +1,7 @@
 """bfloat16 kernels of linalg.py (910B): the same inlines, cast back with CAST_RINT."""
 
 from ascendpy import std
-from ascendpy.ops.kernels.linalg import bias_rows, diag_rows, gemv, relu_eps, swap_mid, transpose, tri
+from ascendpy.ops.kernels.linalg import bias_rows, diag_rows, gemv, relu_eps, swap_mid, transpose, tri, vecmat
 from ascendpy.std import Ptr, bf16, f32, i32, u32
 
 RINT = std.RoundMode.CAST_RINT
@@ -47,3 +47,15 @@ def swap_mid_bf16(x: Ptr[bf16], y: Ptr[bf16], outer: u32, p: u32, q: u32, d: u32
 @std.aiv_kernel
 def relu_eps_bf16(x: Ptr[bf16], y: Ptr[bf16], n: u32, eps: f32):
     relu_eps(bf16, True, RINT, x, y, n, eps)
+
+
+@std.aiv_kernel
+def vecmat_bf16_bf16(p: Ptr[bf16], v: Ptr[bf16], y: Ptr[bf16], batch: u32, m: u32, k: u32, n: u32, p_bs: u32,
+                     v_bs: u32):
+    vecmat(bf16, True, bf16, True, RINT, p, v, y, batch, m, k, n, p_bs, v_bs)
+
+
+@std.aiv_kernel
+def vecmat_bf16_f32(p: Ptr[bf16], v: Ptr[bf16], y: Ptr[f32], batch: u32, m: u32, k: u32, n: u32, p_bs: u32,
+                    v_bs: u32):
+    vecmat(bf16, True, f32, False, RINT, p, v, y, batch, m, k, n, p_bs, v_bs)
