@@ -1,13 +1,14 @@
 """Attention as torch has it: F.scaled_dot_product_attention and nn.MultiheadAttention's forward, on ascendpy kernels.
 
-scaled_dot_product_attention is three steps on the device: the cube's QK^T (K read as stored: it is B^T
-already), one vector pass that scales, masks and applies the causal / sliding-window band in place
-(kernels/attention.py), the row softmax (kernels/softmax.py), and the cube's PV (V turned around on the
-device, kernels/linalg.py). Grouped-query attention needs no copies: the g query heads that share one KV
-head are consecutive, so [B, Hq, L, E] is read as [B, Hkv, g L, E] against [B, Hkv, S, E]. A decode step
-(L = 1, no GQA) computes its scores as vector dot products against the cache rows (ops/matmul.py, gemv).
-multi_head_attention adds the projections (ops.linear's kernels) and the head split/merge (a vector
-permute); linear_attention is phi(Q) (phi(K)^T V) with phi = relu + 1e-6.
+scaled_dot_product_attention is three kernels on the device: the cube's QK^T (K read as stored: it is B^T
+already) into f32 scores, one vector kernel that scales, masks, applies the causal / sliding-window band and
+the row softmax and writes P in the input dtype (kernels/attention.py), and the cube's PV (V turned around on
+the device, kernels/linalg.py; a decode step's few rows read V in place on the vector cores). Grouped-query
+attention needs no copies: the g query heads that share one KV head are consecutive, so [B, Hq, L, E] is read
+as [B, Hkv, g L, E] against [B, Hkv, S, E]. A decode step (L = 1, no GQA) computes its scores as vector dot
+products against the cache rows (ops/matmul.py, gemv). multi_head_attention adds the projections (ops.linear's
+kernels) and the head split/merge (a vector permute); linear_attention is phi(Q) (phi(K)^T V) with phi = relu
++ 1e-6.
 """
 
 from __future__ import annotations
@@ -82,23 +83,20 @@ def sdpa(call: OpCall, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, cau
         return o if o.size == 0 else product(call, Tensor(call.empty(scores.shape, dt).buf, scores.shape, dt), v,
                                              False, False, dt)
     from ascendpy.ops.kernels import attention as kattn
-    from ascendpy.ops.kernels import softmax as ksoft
+    from ascendpy.ops.kernels import attention_bf16
 
     sc = 1.0 / math.sqrt(E) if scale is None else float(scale)
     d0, d1 = band if band is not None else (-BIG, 1 if causal else BIG)
-    if causal and band is None:
-        d0 = -BIG
-    mode, name, mptr, mdiv, mmod, mrl = 0, "prep_float", scores, 1, 1, 1
+    kind, mode, mptr, mdiv, mmod, mrl = "float", 0, scores, 1, 1, 1
     if mask is not None:
         mdiv, mmod, mrl = _mask_map(call, mask, logical, L, S)
         if mask.dtype == np.dtype(bool):
-            mode, name, mptr = (2 if invert else 1), "prep_bool", mask
+            kind, mode, mptr = "bool", (2 if invert else 1), mask
         else:
             mode, mptr = 1, call.cast(mask, np.dtype("float32"))
-    call.launch(kattn, name, call.blocks(nrows, PER_ROW_BLOCK), scores, mptr, nrows, L, S, sc, d0, d1, mode, mdiv,
-                mmod, mrl)
-    call.launch(ksoft, "softmax_rows_f32", call.blocks(nrows, 1), scores, scores, nrows, S)
-    p = call.cast(scores, dt)
+    p = call.empty(scores.shape, dt)
+    call.launch(call.kernels(kattn, attention_bf16, dt), f"attn_{kind}_{short(dt)}", call.blocks(nrows, 1), scores,
+                mptr, p, nrows, L, S, sc, d0, d1, mode, mdiv, mmod, mrl)
     o = product(call, Tensor(p.buf, scores.shape, dt), v, False, False, dt)  # [..., g L, Ev]
     return Tensor(o.buf, out_shape, dt)
 
@@ -121,7 +119,7 @@ def _mask(call: OpCall, attn_mask: Any) -> Tensor | None:
     "scaled_dot_product_attention", "scaled_dot_product_attention_inference",
     "scaled_dot_product_attention_long_context", "kv_cached_attention_inference", "kv_cached_chat_batch_attention",
     "kv_cached_speculative_attention", "group_query_attention", "multi_query_attention"),
-    note="cube QK^T, vector scale/mask/softmax, cube PV (separate kernels); group_query / multi_query are "
+    note="three kernels: cube QK^T, one vector scale/mask/band/softmax, cube PV; group_query / multi_query are "
          "linear projections + enable_gqa=True (multi_query: one KV head) + linear")
 def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False, *,

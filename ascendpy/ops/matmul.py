@@ -278,7 +278,7 @@ def linear(input: Any, weight: Any, bias: Any = None, *, stream: Stream | None =
         bt = None
         if bias is not None:
             bt = call.tensor(bias, "bias")
-            if bt.shape not in ((w.shape[0],), ()):
+            if bt.shape != (w.shape[0],):
                 raise ValueError(f"{op}: bias must be [{w.shape[0]}], got {bt.shape}")
             dt = promote(dt, bt.dtype)
         x, w = call.cast(x, dt), call.cast(w, dt)
@@ -286,20 +286,10 @@ def linear(input: Any, weight: Any, bias: Any = None, *, stream: Stream | None =
         res = product(call, Tensor(x.buf, (rows, x.shape[-1]), dt), w, False, True, dt)
         if bt is not None and res.size:
             bt = call.cast(bt, dt)
-            if bt.shape == ():
-                bt = Tensor(_broadcast_scalar(call, bt, w.shape[0]).buf, (w.shape[0],), dt)
             n = w.shape[0]
             call.launch(_kernels(call, dt), f"bias_rows_{short(dt)}", call.blocks(rows, PER_ROW_BLOCK), res, bt, res,
                         rows, n)
         return _finish(call, res, (*x.shape[:-1], w.shape[0]), None)
-
-
-def _broadcast_scalar(call: OpCall, t: Tensor, n: int) -> Tensor:
-    """A 0-d tensor as n copies (a diag_rows of ones would need a ones vector: gemv of [n, 1] x [1] does it)."""
-    ones = metadata(call, np.ones((n, 1), t.dtype))
-    res = call.empty((n,), t.dtype)
-    call.launch(_kernels(call, t.dtype), f"gemv_{t.short}_{t.short}", 1, ones, t, res, n, n, 1, 0, 0, 1)
-    return res
 
 
 def _tri(op: str, x: Any, diagonal: int, lower: bool, stream: Stream | None) -> Any:
