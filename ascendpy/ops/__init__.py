@@ -25,6 +25,7 @@ from ascendpy.ops.activation import (
     softsign,
     tanh,
 )
+from ascendpy.ops.attention import linear_attention, multi_head_attention, scaled_dot_product_attention
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
 from ascendpy.ops.index import embedding
 from ascendpy.ops.loss import (
@@ -41,7 +42,7 @@ from ascendpy.ops.loss import (
     triplet_margin_loss,
 )
 from ascendpy.ops.math import cumprod, cumsum, cumsum_exclusive, cumsum_reverse, masked_cumsum, multiply
-from ascendpy.ops.matmul import matmul
+from ascendpy.ops.matmul import bmm, diag_matmul, linear, matmul, mm, tril, triu
 from ascendpy.ops.normalization import (
     batch_norm,
     group_norm,

@@ -201,3 +201,11 @@ def split_at(shape: tuple[int, ...], dim: int) -> tuple[int, int, int]:
     outer = int(np.prod(shape[:dim], dtype=np.int64))
     inner = int(np.prod(shape[dim + 1:], dtype=np.int64))
     return outer, (shape[dim] if shape else 1), inner
+
+
+def metadata(call: OpCall, array: np.ndarray) -> Tensor:
+    """Host-computed index metadata (offset tables and the like) on the device for the call's duration; unlike
+    `OpCall.tensor` it never decides the kind of the call's result."""
+    buf = DeviceBuffer.from_numpy(np.ascontiguousarray(array), context=call.stream.context)
+    call._owned.append(buf)
+    return Tensor(buf, tuple(array.shape), array.dtype)

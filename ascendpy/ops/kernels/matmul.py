@@ -17,7 +17,7 @@ from ascendpy import std
 from ascendpy.std import Ptr, f16, f32, u32
 
 TILE_M, TILE_N, TILE_K = 128, 128, 128
-assert TILE_N == TILE_K, "the one L1 tile for B holds [k x n] or [n x k]"
+F32_K = 64  # f32 inputs: L0A 2 x 128 x 64 x 4 bytes = all 64 KiB
 
 
 @std.inline
@@ -44,12 +44,13 @@ def accumulate(c1, a1, b1, a2, b2, a, b, a0, b0, col, mm, nn, k, lda, ldb, trans
 
 
 @std.inline
-def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
-    """Every output tile of every batch assigned to this block; `trans`: b holds B^T as [n x k]."""
-    a1 = std.l1_alloc(dtype, TILE_M, TILE_K)
-    b1 = std.l1_alloc(dtype, TILE_K, TILE_K)  # B [k x n] or B^T [n x k]: square, as TILE_N == TILE_K
-    a2 = std.l0a_alloc(dtype, TILE_M, TILE_K)
-    b2 = std.l0b_alloc(dtype, TILE_K, TILE_N)
+def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans, bk):
+    """Every output tile of every batch assigned to this block; `trans`: b holds B^T as [n x k]. `bk` is the
+    k depth of the L0 tiles (TILE_K for 16-bit inputs, F32_K for f32, whose elements are twice as large)."""
+    a1 = std.l1_alloc(dtype, TILE_M, bk)
+    b1 = std.l1_alloc(dtype, TILE_N if trans else bk, bk if trans else TILE_N)  # B^T [n x k] or B [k x n]
+    a2 = std.l0a_alloc(dtype, TILE_M, bk)
+    b2 = std.l0b_alloc(dtype, bk, TILE_N)
     c1 = std.l0c_alloc(f32, TILE_M, TILE_N)
     tiles_n = (n + TILE_N - 1) // TILE_N
     per_batch = (m + TILE_M - 1) // TILE_M * tiles_n
@@ -64,7 +65,7 @@ def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
         nn = min(TILE_N, n - col)
         ldb = k if trans else n
         accumulate(c1, a1, b1, a2, b2, a, b, bi * a_bs + std.u64(row) * k, bi * b_bs, col, mm, nn, k, k, ldb,
-                   trans, TILE_K)
+                   trans, bk)
         std.fixpipe(c, bi * m * n + std.u64(row) * n + col, c1, mm, nn, n, False)
         t += std.u64(std.get_block_num())
 
@@ -75,10 +76,10 @@ def tiles(a, b, c, batch, m, n, k, a_bs, b_bs, dtype, trans):
 @std.cube_kernel
 def matmul_f16_f32(a: Ptr[f16], bt: Ptr[f16], c: Ptr[f32], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
                    b_bs: u32):
-    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True)
+    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True, TILE_K)
 
 
 @std.cube_kernel
 def matmul_f16_f16(a: Ptr[f16], bt: Ptr[f16], c: Ptr[f16], batch: u32, m: u32, n: u32, k: u32, a_bs: u32,
                    b_bs: u32):
-    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True)
+    tiles(a, bt, c, batch, m, n, k, a_bs, b_bs, f16, True, TILE_K)
