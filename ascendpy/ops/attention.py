@@ -173,8 +173,9 @@ def linear_t(call: OpCall, x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
 
 @operator("attention", "mix", FLOATS, (
     "multi_head_attention", "causal_attention", "cross_attention", "cross_modal_attention", "sparse_attention",
-    "windowed_causal_attention"),
-    note="nn.MultiheadAttention(batch_first=True) forward: in-projections, sdpa, out-projection; "
+    "windowed_causal_attention", "group_query_attention", "multi_query_attention"),
+    note="nn.MultiheadAttention(batch_first=True) forward: in-projections, sdpa, out-projection; group_query / "
+         "multi_query with their own q/k/v/out nn.Linear weights and num_kv_heads (4 of 16, 1); "
          "causal/sparse pass their bool masks (True = masked); cross_modal adds q_proj/kv_proj (ops.linear) "
          "first; windowed_causal is window=256 (a band, no mask in memory)")
 def multi_head_attention(query: Any, key: Any, value: Any, num_heads: int, q_weight: Any, k_weight: Any,
