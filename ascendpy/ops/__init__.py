@@ -27,7 +27,20 @@ from ascendpy.ops.activation import (
 )
 from ascendpy.ops.attention import linear_attention, multi_head_attention, scaled_dot_product_attention
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
-from ascendpy.ops.index import embedding
+from ascendpy.ops.index import (
+    argmax,
+    argmin,
+    embedding,
+    gather,
+    index_add,
+    index_copy,
+    index_put,
+    index_select,
+    masked_fill,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
 from ascendpy.ops.loss import (
     cosine_similarity,
     cosine_similarity_loss,

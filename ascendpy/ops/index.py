@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ascendpy.ops.core import FLOATS, OpCall
+from ascendpy.ops.core import FLOATS, OpCall, Tensor, normalize_dim, split_at
 from ascendpy.ops.registry import operator
 from ascendpy.runtime import arrays
 from ascendpy.runtime.memory import DeviceBuffer
@@ -47,3 +47,217 @@ def embedding(input: Any, weight: Any, *, stream: Stream | None = None) -> Any: 
             ib = "i64" if ix.dtype.name == "int64" else "i32"
             call.launch(module, f"embedding_{ib}_{w.short}", call.blocks(ix.size, PER_BLOCK), ix, w, out, ix.size, d)
         return call.result(out)
+
+
+ROWMAX = 8192  # kernels/index.py: the longest row a gather or scatter stages on chip
+
+
+def _kernels(call: OpCall, dtype: Any) -> Any:
+    from ascendpy.ops.kernels import index, index_bf16
+
+    return call.kernels(index, index_bf16, dtype)
+
+
+def _check_index(call: OpCall, value: Any, name: str, bound: int) -> None:
+    """Host indices out of [0, bound) are an IndexError before the launch (device ones are not read)."""
+    if isinstance(value, DeviceBuffer):
+        return
+    a = arrays.as_host(value, name, call.op).array
+    if a.size and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if lo < 0 or hi >= bound:
+            raise IndexError(f"{call.op}: {name} holds {lo if lo < 0 else hi}, out of range for a dim of size {bound}")
+
+
+def _arg(op: str, x: Any, dim: int | None, keepdim: bool, stream: Stream | None) -> Any:
+    name = f"ascendpy.ops.{op}"
+    with OpCall(name, stream) as call:
+        t = call.tensor(x, "input")
+        if t.size == 0:
+            raise ValueError(f"{name}: the input is empty")
+        if dim is None:
+            t, d = Tensor(t.buf, (t.size,), t.dtype), 0
+            kept: tuple[int, ...] = (1,) * len(t.shape) if keepdim else ()
+        else:
+            d = normalize_dim(dim, t.ndim, name)
+            kept = tuple(1 if i == d else n for i, n in enumerate(t.shape)) if keepdim else \
+                t.shape[:d] + t.shape[d + 1:]
+        outer, size, inner = split_at(t.shape, d)
+        out = call.empty((outer * inner,), np.dtype("int64"))
+        if inner == 1:
+            call.launch(_kernels(call, t.dtype), f"{op}_rows_{t.short}", call.blocks(outer, 4), t, out, outer, size)
+        else:
+            units = outer * -(-inner // 1024)
+            call.launch(_kernels(call, t.dtype), f"{op}_cols_{t.short}", call.blocks(units, 1), t, out, outer, size,
+                        inner)
+        return call.result(Tensor(out.buf, kept, out.dtype))
+
+
+@operator("index", "vector", FLOATS, ("argmax_over_a_dimension",))
+def argmax(input: Any, dim: int | None = None, keepdim: bool = False, *,  # noqa: A002
+           stream: Stream | None = None) -> Any:
+    """The int64 index of the first maximum along `dim` (or of the flattened input)."""
+    return _arg("argmax", input, dim, keepdim, stream)
+
+
+@operator("index", "vector", FLOATS, ("argmin_over_a_dimension",))
+def argmin(input: Any, dim: int | None = None, keepdim: bool = False, *,  # noqa: A002
+           stream: Stream | None = None) -> Any:
+    """The int64 index of the first minimum along `dim`."""
+    return _arg("argmin", input, dim, keepdim, stream)
+
+
+def _last_dim(call: OpCall, t: Tensor, dim: int) -> int:
+    d = normalize_dim(dim, t.ndim, call.op)
+    if d != t.ndim - 1:
+        raise ValueError(f"{call.op}: dim {dim} must be the last dim of the {t.ndim}-d input (this operator gathers "
+                         "within rows on chip); move it last first")
+    if t.shape[d] > ROWMAX:
+        raise ValueError(f"{call.op}: rows of {t.shape[d]} elements exceed the {ROWMAX} staged on chip")
+    return d
+
+
+@operator("index", "vector", FLOATS, ("gather", "take_along_dim"),
+          note="take_along_dim is gather with equal shapes: take_along_dim(x, idx, dim=1)")
+def gather(input: Any, dim: int, index: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """out[..., j] = input[..., index[..., j]] along the last dim (index int64, the input's shape but the dim)."""
+    name = "ascendpy.ops.gather"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        d = _last_dim(call, t, dim)
+        _check_index(call, index, "index", t.shape[d])
+        ix = call.tensor(index, "index", ("int64",))
+        if ix.ndim != t.ndim or ix.shape[:-1] != t.shape[:-1]:
+            raise ValueError(f"{name}: index {ix.shape} must match the input {t.shape} in every dim but {dim}")
+        rows, k = t.size // max(t.shape[-1], 1), ix.shape[-1]
+        out = call.empty(ix.shape, t.dtype)
+        if out.size:
+            call.launch(_kernels(call, t.dtype), f"gather_rows_{t.short}", call.blocks(rows, 1), t, ix, out, rows,
+                        t.shape[-1], k, k)
+        return call.result(out)
+
+
+@operator("index", "vector", FLOATS)
+def take_along_dim(input: Any, indices: Any, dim: int, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.take_along_dim with a dim: gather(input, dim, indices) (same shapes but along dim)."""
+    return gather(input, dim, indices, stream=stream)
+
+
+@operator("index", "vector", FLOATS, ("index_select",))
+def index_select(input: Any, dim: int, index: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """input's slices at `index` (1-D int64) along `dim`: rows by DMA, or an on-chip gather along the last dim."""
+    name = "ascendpy.ops.index_select"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        d = normalize_dim(dim, t.ndim, name)
+        _check_index(call, index, "index", t.shape[d])
+        ix = call.tensor(index, "index", ("int64",))
+        if ix.ndim != 1:
+            raise ValueError(f"{name}: index must be 1-D, got shape {ix.shape}")
+        outer, size, inner = split_at(t.shape, d)
+        k = ix.shape[0]
+        out = call.empty(t.shape[:d] + (k,) + t.shape[d + 1:], t.dtype)
+        if out.size:
+            if inner == 1:
+                _last_dim(call, t, dim)
+                call.launch(_kernels(call, t.dtype), f"gather_rows_{t.short}", call.blocks(outer, 1), t, ix, out,
+                            outer, size, k, 0)
+            else:  # whole rows of `inner` elements: the embedding lookup, one launch per outer index
+                module = _kernels(call, t.dtype)
+                for o in range(outer):
+                    table = t.buf[o * size * inner:(o + 1) * size * inner]
+                    dst = out.buf[o * k * inner:(o + 1) * k * inner]
+                    call._owned += [table, dst]
+                    call.launch(module, f"embedding_i64_{t.short}", call.blocks(k, PER_BLOCK), ix, table, dst, k,
+                                inner)
+        return call.result(out)
+
+
+def _scatter(op: str, x: Any, dim: int, index: Any, src: Any, add: bool, stream: Stream | None) -> Any:
+    name = f"ascendpy.ops.{op}"
+    with OpCall(name, stream) as call:
+        t = call.tensor(x, "input")
+        d = _last_dim(call, t, dim)
+        _check_index(call, index, "index", t.shape[d])
+        ix = call.tensor(index, "index", ("int64",))
+        sv = call.cast(call.tensor(src, "src"), t.dtype)
+        if ix.shape != sv.shape or ix.ndim != t.ndim or ix.shape[:-1] != t.shape[:-1]:
+            raise ValueError(f"{name}: index {ix.shape} and src {sv.shape} must have one shape, matching the input "
+                             f"{t.shape} in every dim but {dim}")
+        rows = t.size // max(t.shape[-1], 1)
+        out = call.empty(t.shape, t.dtype)
+        if out.size:
+            call.launch(_kernels(call, t.dtype), f"scatter_rows_{t.short}", call.blocks(rows, 1), t, ix, sv, out, rows,
+                        t.shape[-1], ix.shape[-1], int(add))
+        return call.result(out)
+
+
+@operator("index", "vector", FLOATS, ("scatter",))
+def scatter(input: Any, dim: int, index: Any, src: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """A copy of input with out[..., index[..., j]] = src[..., j] along the last dim (duplicates: the last j
+    wins, deterministically)."""
+    return _scatter("scatter", input, dim, index, src, False, stream)
+
+
+@operator("index", "vector", FLOATS, ("scatter_add",))
+def scatter_add(input: Any, dim: int, index: Any, src: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """A copy of input with out[..., index[..., j]] += src[..., j] along the last dim, in order of j."""
+    return _scatter("scatter_add", input, dim, index, src, True, stream)
+
+
+def _index_rows(op: str, x: Any, dim: int, index: Any, source: Any, alpha: float, add: bool,
+                stream: Stream | None) -> Any:
+    name = f"ascendpy.ops.{op}"
+    with OpCall(name, stream) as call:
+        t = call.tensor(x, "input")
+        d = normalize_dim(dim, t.ndim, name)
+        _check_index(call, index, "index", t.shape[d])
+        ix = call.tensor(index, "index", ("int64",))
+        sv = call.cast(call.tensor(source, "source"), t.dtype)
+        k = ix.shape[0] if ix.ndim == 1 else -1
+        if k < 0 or sv.shape != t.shape[:d] + (k,) + t.shape[d + 1:]:
+            raise ValueError(f"{name}: index must be 1-D [K] and source the input's shape with K along dim {dim}; got "
+                             f"index {ix.shape}, source {sv.shape}, input {t.shape}")
+        outer, size, inner = split_at(t.shape, d)
+        out = call.empty(t.shape, t.dtype)
+        out.buf.copy_from(t.buf)  # the result starts as the input, updated in place by the kernel
+        if out.size and k:
+            units = outer * -(-inner // 1024)
+            call.launch(_kernels(call, t.dtype), f"index_rows_{t.short}", call.blocks(units, 1), out, ix, sv, outer,
+                        size, inner, k, float(alpha), int(add))
+        return call.result(out)
+
+
+@operator("index", "vector", FLOATS, ("index_add",))
+def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: float = 1,  # noqa: A002
+              stream: Stream | None = None) -> Any:
+    """A copy of input with out[index[j]] += alpha source[j] along `dim` (duplicates accumulate, in order)."""
+    return _index_rows("index_add", input, dim, index, source, alpha, True, stream)
+
+
+@operator("index", "vector", FLOATS, ("index_copy",))
+def index_copy(input: Any, dim: int, index: Any, source: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """A copy of input with out[index[j]] = source[j] along `dim` (duplicates: the last j wins)."""
+    return _index_rows("index_copy", input, dim, index, source, 1.0, False, stream)
+
+
+@operator("index", "vector", FLOATS, ("inplace_update",), note="inplace_update is x[idx] = value: index_put")
+def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False, *,  # noqa: A002
+              stream: Stream | None = None) -> Any:
+    """torch.index_put with one index tensor for dim 0: a copy of input with out[indices[j]] = values[j] (+= with
+    accumulate)."""
+    idx = indices[0] if isinstance(indices, tuple | list) else indices
+    if isinstance(indices, tuple | list) and len(indices) != 1:
+        raise ValueError("ascendpy.ops.index_put: only one index tensor (for dim 0) is supported")
+    return _index_rows("index_put", input, 0, idx, values, 1.0, accumulate, stream)
+
+
+@operator("index", "vector", FLOATS, ("masked_fill",))
+def masked_fill(input: Any, mask: Any, value: float, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """input with `value` where the bool mask (broadcast) is true: broadcast.py's select kernel."""
+    from ascendpy.ops import broadcast as bc
+
+    with OpCall("ascendpy.ops.masked_fill", stream) as call:
+        c = call.tensor(mask, "mask", ("bool",))
+        x, v = bc._operands(call, [(input, "input"), (float(value), "value")])
+        return bc._launch(call, "where", [c, v, x], out_dtype=x.dtype)
