@@ -48,11 +48,11 @@ def main() -> None:
             b = rng.standard_normal((size, size)).astype(np.float16)
             a32, b32 = a.astype(np.float32), b.astype(np.float32)
             c32 = np.empty((size, size), np.float32)
-            got = ops.matmul(a, b, stream=stream)
+            got = ops.matmul(a, b, out_dtype=np.float32, stream=stream)
             want = a.astype(np.float64) @ b.astype(np.float64)
             rel = float(np.abs(got - want).max() / np.abs(want).max())
             assert rel < 1e-3, f"{size}^3: relative error {rel}"
-            sim_s, np_s, ratio = paired_medians(lambda a=a, b=b: ops.matmul(a, b, stream=stream),
+            sim_s, np_s, ratio = paired_medians(lambda a=a, b=b: ops.matmul(a, b, out_dtype=np.float32, stream=stream),
                                                 lambda a32=a32, b32=b32, c32=c32: np.matmul(a32, b32, out=c32),
                                                 args.repeats)
             flops = 2.0 * size ** 3

@@ -319,11 +319,11 @@ def row_matmul(stream: Any, plan: Plan, rng: np.random.Generator) -> dict[str, A
     a = rng.standard_normal((n, n)).astype(np.float16)
     b = rng.standard_normal((n, n)).astype(np.float16)
     a32, b32, c32 = a.astype(np.float32), b.astype(np.float32), np.empty((n, n), np.float32)
-    got = ops.matmul(a, b, stream=stream)
+    got = ops.matmul(a, b, out_dtype=np.float32, stream=stream)
     want = a.astype(np.float64) @ b.astype(np.float64)
     rel = float(np.abs(got - want).max() / np.abs(want).max())
     assert rel < 1e-3, f"matmul {n}^3: relative error {rel}"
-    sim_s, np_s, ratio = paired_medians(lambda: ops.matmul(a, b, stream=stream),
+    sim_s, np_s, ratio = paired_medians(lambda: ops.matmul(a, b, out_dtype=np.float32, stream=stream),
                                         lambda: np.matmul(a32, b32, out=c32), plan.matmul_repeats)
     flops = 2.0 * n ** 3
     return row(4, f"f16 matmul {n}^3 -> f32 (ascendpy.ops.matmul, cube model)", "GFLOP/s", flops / sim_s / 1e9,

@@ -59,9 +59,9 @@ def main(shapes: list[tuple[int, int, int]] | None = None, fused: tuple[int, int
             b = rng.uniform(-1, 1, (k, n)).astype(np.float16)
             want = a.astype(np.float64) @ b.astype(np.float64)
             t0 = time.perf_counter()
-            c = ops.matmul(a, b, stream=stream)
+            c = ops.matmul(a, b, out_dtype=np.float32, stream=stream)
             dt = time.perf_counter() - t0
-            ct = ops.matmul(a, np.ascontiguousarray(b.T), transpose_b=True, stream=stream)
+            ct = ops.matmul(a, np.ascontiguousarray(b.T), transpose_b=True, out_dtype=np.float32, stream=stream)
             errs = rel_error(c, want), rel_error(ct, want)
             good = c.dtype == np.float32 and max(errs) < TOLERANCE
             ok &= good
