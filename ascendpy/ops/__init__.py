@@ -66,6 +66,7 @@ from ascendpy.ops.normalization import (
     rms_norm,
 )
 from ascendpy.ops.optimizer import adagrad_step, adam_step, lamb_step, rmsprop_step, sgd_step
+from ascendpy.ops.pooling import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
 from ascendpy.ops.reduce import amax, amin, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.rotary import apply_rotary_pos_emb
