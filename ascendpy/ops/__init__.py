@@ -69,6 +69,7 @@ from ascendpy.ops.optimizer import adagrad_step, adam_step, lamb_step, rmsprop_s
 from ascendpy.ops.pooling import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
 from ascendpy.ops.reduce import amax, amin, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
+from ascendpy.ops.resize import affine_grid, grid_sample, interpolate
 from ascendpy.ops.rotary import apply_rotary_pos_emb
 
 __all__ = sorted(OPERATORS)
