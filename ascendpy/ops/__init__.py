@@ -27,6 +27,14 @@ from ascendpy.ops.activation import (
 )
 from ascendpy.ops.attention import linear_attention, multi_head_attention, scaled_dot_product_attention
 from ascendpy.ops.broadcast import add, clamp, div, logical_and, maximum, minimum, mul, pow, sub, where
+from ascendpy.ops.convolution import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from ascendpy.ops.index import (
     argmax,
     argmin,

@@ -196,6 +196,16 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
     return int(dim) % max(ndim, 1)
 
 
+def int_tuple(v: Any, n: int, what: str, op: str) -> tuple[int, ...]:
+    """An int or n ints (torch's _ntuple: one int, or a 1-tuple, repeats) as n ints; ValueError otherwise."""
+    t = (v,) * n if isinstance(v, int | np.integer) else tuple(v)
+    if len(t) == 1 and n > 1:
+        t = t * n
+    if len(t) != n or any(not isinstance(i, int | np.integer) for i in t):
+        raise ValueError(f"{op}: {what} must be an int or {n} ints, got {v!r}")
+    return tuple(int(i) for i in t)
+
+
 def split_at(shape: tuple[int, ...], dim: int) -> tuple[int, int, int]:
     """(outer, size, inner) of `shape` around `dim`: the tensor as [outer, size, inner], row-major."""
     outer = int(np.prod(shape[:dim], dtype=np.int64))

@@ -5,20 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ascendpy.ops.core import FLOATS, OpCall
+from ascendpy.ops.core import FLOATS, OpCall, int_tuple
 from ascendpy.ops.registry import operator
 from ascendpy.runtime.objects import Stream
 
 ROW, OUT = 8192, 4096  # kernels/pool.py: the widest input and output rows
-
-
-def _tuple(v: Any, n: int, what: str, op: str) -> tuple[int, ...]:
-    t = (v,) * n if isinstance(v, int) else tuple(v)
-    if len(t) == 1 and n > 1:
-        t = t * n
-    if len(t) != n or any(not isinstance(i, int) for i in t):
-        raise ValueError(f"{op}: {what} must be an int or {n} ints, got {v!r}")
-    return t
 
 
 def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -38,10 +29,10 @@ def _pool(kind: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: An
         t = call.tensor(x, "input")
         if t.ndim not in (nd + 1, nd + 2):
             raise ValueError(f"{op}: input must be {nd + 1}-d or {nd + 2}-d ([N,] C, spatial...), got {t.shape}")
-        k = _tuple(kernel_size, nd, "kernel_size", op)
-        s = k if stride is None or stride == [] else _tuple(stride, nd, "stride", op)
-        p = _tuple(padding, nd, "padding", op)
-        d = _tuple(dilation, nd, "dilation", op)
+        k = int_tuple(kernel_size, nd, "kernel_size", op)
+        s = k if stride is None or stride == [] else int_tuple(stride, nd, "stride", op)
+        p = int_tuple(padding, nd, "padding", op)
+        d = int_tuple(dilation, nd, "dilation", op)
         if any(pi * 2 > ki for pi, ki in zip(p, k)):
             raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k} (as torch)")
         if min(k + s + d) < 1:
