@@ -35,6 +35,7 @@ from ascendpy.ops.convolution import (
     conv_transpose2d,
     conv_transpose3d,
 )
+from ascendpy.ops.fused import Epilogue, fused
 from ascendpy.ops.index import (
     argmax,
     argmin,
@@ -75,7 +76,7 @@ from ascendpy.ops.normalization import (
 )
 from ascendpy.ops.optimizer import adagrad_step, adam_step, lamb_step, rmsprop_step, sgd_step
 from ascendpy.ops.pooling import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
-from ascendpy.ops.reduce import amax, amin, mean, prod, sum
+from ascendpy.ops.reduce import amax, amin, logsumexp, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.resize import affine_grid, grid_sample, interpolate
 from ascendpy.ops.rotary import apply_rotary_pos_emb

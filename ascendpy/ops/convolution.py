@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ascendpy.ops.core import FLOATS, OpCall, Tensor, int_tuple, metadata
+from ascendpy.ops.fused import Epilogue, encode
 from ascendpy.ops.matmul import VECMAT_ROWS, product, transpose
 from ascendpy.ops.registry import operator
 from ascendpy.runtime.objects import Stream
@@ -89,7 +90,8 @@ def _padding(op: str, padding: Any, nd: int, k: tuple[int, ...], s: tuple[int, .
 
 
 def _conv(op: str, nd: int, transposed: bool, input: Any, weight: Any, bias: Any, stride: Any,  # noqa: A002
-          padding: Any, output_padding: Any, groups: int, dilation: Any, stream: Stream | None) -> Any:
+          padding: Any, output_padding: Any, groups: int, dilation: Any, epilogue: Epilogue | None,
+          stream: Stream | None) -> Any:
     from ascendpy.ops.kernels import conv as kconv
     from ascendpy.ops.kernels import conv_bf16
 
@@ -146,6 +148,7 @@ def _conv(op: str, nd: int, transposed: bool, input: Any, weight: Any, bias: Any
             raise ValueError(f"{op}: the output would be empty for input {x.shape}, kernel {k}, stride {s}, "
                              f"padding {padding}, dilation {d}")
         y = call.empty((n, oc) + outs, x.dtype)
+        prog = encode(call, epilogue, y.shape, math.prod(outs))
 
         def pad3(v: tuple[int, ...], fill: int) -> tuple[int, ...]:
             return (fill,) * (3 - nd) + tuple(v)
@@ -190,27 +193,30 @@ def _conv(op: str, nd: int, transposed: bool, input: Any, weight: Any, bias: Any
                         cm = product(sub, a, bm, False, False, _F32)
                         groups_, oc0 = 1, g * ocg + o0
                     sub.launch(mod, f"conv_out_{x.short}", sub.blocks(groups_ * ocn * rows * -(-ow // kconv.PIECE), 1),
-                               cm, bf, y, groups_, ocg, oc0, ocn, oc, od * oh, ow, u0, rows, int(b is not None))
+                               cm, bf, y, groups_, ocg, oc0, ocn, oc, od * oh, ow, u0, rows, int(b is not None),
+                               *prog.args)
         return call.result(y if batched else Tensor(y.buf, y.shape[1:], y.dtype))
 
 
 def _forward(nd: int) -> Any:
     def conv(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
-             dilation: Any = 1, groups: int = 1, *, stream: Stream | None = None) -> Any:
+             dilation: Any = 1, groups: int = 1, *, epilogue: Epilogue | None = None,
+             stream: Stream | None = None) -> Any:
         return _conv(f"ascendpy.ops.conv{nd}d", nd, False, input, weight, bias, stride, padding, 0, groups, dilation,
-                     stream)
+                     epilogue, stream)
 
     conv.__name__ = conv.__qualname__ = f"conv{nd}d"
-    conv.__doc__ = f"F.conv{nd}d: weight [C_out, C_in/groups, kernel...]; padding an int, ints, 'valid' or 'same'."
+    conv.__doc__ = (f"F.conv{nd}d: weight [C_out, C_in/groups, kernel...]; padding an int, ints, 'valid' or 'same'; "
+                    "`epilogue` (an ops.Epilogue) runs on the output before it is stored.")
     return conv
 
 
 def _transposed(nd: int) -> Any:
     def conv_transpose(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
                        output_padding: Any = 0, groups: int = 1, dilation: Any = 1, *,
-                       stream: Stream | None = None) -> Any:
+                       epilogue: Epilogue | None = None, stream: Stream | None = None) -> Any:
         return _conv(f"ascendpy.ops.conv_transpose{nd}d", nd, True, input, weight, bias, stride, padding,
-                     output_padding, groups, dilation, stream)
+                     output_padding, groups, dilation, epilogue, stream)
 
     conv_transpose.__name__ = conv_transpose.__qualname__ = f"conv_transpose{nd}d"
     conv_transpose.__doc__ = (f"F.conv_transpose{nd}d: weight [C_in, C_out/groups, kernel...], the gradient of "

@@ -265,8 +265,12 @@ def bmm(input: Any, mat2: Any, *, out_dtype: Any = None, stream: Stream | None =
 
 
 @operator("matmul", "cube", FLOATS, note="one row (a decode step) runs as vector dot products against weight's rows")
-def linear(input: Any, weight: Any, bias: Any = None, *, stream: Stream | None = None) -> Any:  # noqa: A002
-    """F.linear: input [..., in] @ weight[out, in]^T + bias[out]; weight is read as stored (no transpose)."""
+def linear(input: Any, weight: Any, bias: Any = None, *, epilogue: Any = None,  # noqa: A002
+           stream: Stream | None = None) -> Any:
+    """F.linear: input [..., in] @ weight[out, in]^T + bias[out]; weight is read as stored (no transpose).
+
+    `epilogue` (an ops.Epilogue) runs on each output row, after the bias, in the one kernel that stores it:
+    the product accumulates in f32 and the chain rounds once to the output dtype."""
     op = "ascendpy.ops.linear"
     with OpCall(op, stream) as call:
         x, w = call.tensor(input, "input"), call.tensor(weight, "weight")
@@ -283,6 +287,16 @@ def linear(input: Any, weight: Any, bias: Any = None, *, stream: Stream | None =
             dt = promote(dt, bt.dtype)
         x, w = call.cast(x, dt), call.cast(w, dt)
         rows = _prod(x.shape[:-1])
+        shape = (*x.shape[:-1], w.shape[0])
+        if epilogue is not None:
+            from ascendpy.ops.fused import Epilogue, apply
+
+            if not isinstance(epilogue, Epilogue):
+                raise TypeError(f"{op}: epilogue must be an ascendpy.ops.Epilogue, not {type(epilogue).__name__}")
+            acc = product(call, Tensor(x.buf, (rows, x.shape[-1]), dt), w, False, True, np.dtype(np.float32))
+            chain = Epilogue(([("add", bt, None), ("save", 0.0, 0.0)] if bt is not None else [])
+                             + list(epilogue.steps))  # SAVED is the linear's output, bias included
+            return call.result(apply(call, Tensor(acc.buf, shape, acc.dtype), chain, dt, w.shape[0]))
         res = product(call, Tensor(x.buf, (rows, x.shape[-1]), dt), w, False, True, dt)
         if bt is not None and res.size:
             bt = call.cast(bt, dt)

@@ -123,3 +123,32 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
     if isinstance(dim, tuple | list):
         raise TypeError("ascendpy.ops.prod: dim must be an int or None (as in torch.prod)")
     return _reduce("prod", input, dim, keepdim, dtype, stream)
+
+
+@operator("reduce", "vector", FLOATS, note="one kernel per call: max, then ln(sum(exp(x - max))) + max")
+def logsumexp(input: Any, dim: Any, keepdim: bool = False, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.logsumexp over `dim` (an int, or several neighbouring dims, reduced as one)."""
+    from ascendpy.ops.kernels import reduce as kernels
+    from ascendpy.ops.kernels import reduce_bf16
+
+    name = "ascendpy.ops.logsumexp"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        dims = sorted(normalize_dim(d, t.ndim, name) for d in (dim if isinstance(dim, tuple | list) else [dim]))
+        if not dims or dims != list(range(dims[0], dims[0] + len(dims))):
+            raise ValueError(f"{name}: dim {dim} must be one dim or neighbouring dims")
+        if t.size == 0:
+            raise ValueError(f"{name}: empty tensors are not supported (shape {t.shape})")
+        lo, hi = dims[0], dims[-1] + 1
+        outer = int(np.prod(t.shape[:lo], dtype=np.int64))
+        size = int(np.prod(t.shape[lo:hi], dtype=np.int64))
+        inner = int(np.prod(t.shape[hi:], dtype=np.int64))
+        kept = t.shape[:lo] + ((1,) * len(dims) if keepdim else ()) + t.shape[hi:]
+        out = call.empty(kept, t.dtype)
+        module = call.kernels(kernels, reduce_bf16, t.dtype)
+        if inner == 1:
+            call.launch(module, f"lse_rows_{t.short}", call.blocks(outer, 8), t, out, outer, size)
+        else:
+            call.launch(module, f"lse_cols_{t.short}", call.blocks(outer * -(-inner // kernels.COLS), 1), t, out,
+                        outer, size, inner)
+        return call.result(out)

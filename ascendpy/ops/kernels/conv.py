@@ -11,8 +11,9 @@ cube, or the vector cores for a few rows); this module builds colT and writes th
   window is loaded once into UB behind a zero block (offset 0 reads a zero: padding, or for a transposed
   convolution a position between the input's strided elements) and each kw is one Gather. The tables
   encode stride, padding, dilation and transposition, so one kernel serves all of them.
-- `conv_out_*`: y[n, oc, s] = C[g, o, p] + bias[oc] in the output type, C being the product's f32 rows
-  [G, ocn, P] (ocn output channels per group from oc0) of output rows u0.. (an output row is (n, od, oh)).
+- `conv_out_*`: y[n, oc, s] = epilogue(C[g, o, p] + bias[oc]) in the output type, C being the product's f32
+  rows [G, ocn, P] (ocn output channels per group from oc0) of output rows u0.. (an output row is (n, od, oh))
+  and the epilogue an `ascendpy.ops.Epilogue` program (fused.py) run on the tile before its one store.
 
 The row of tap k is i * mi + tap * mk: K in (i, tap) order for a convolution's weight [OC, Cig, taps], in
 (tap, i) order for a transposed one's, whose weight the host transposes to [G, OCg, taps * Cig].
@@ -21,6 +22,7 @@ bf16 kernels in conv_bf16.py.
 
 from ascendpy import std
 from ascendpy.ops.kernels.common import ALIGN, store_f32
+from ascendpy.ops.kernels.fused import FLOATS, FT, PROG, program, run
 from ascendpy.std import Ptr, f16, f32, i32, u32
 
 ROWX = 8192  # elements of an input window in UB (after its 16-element zero block)
@@ -91,20 +93,28 @@ def im2col(dtype, zt, x, col, tw, win, th, td, c, cig, id_, ih, iw, kd, kh, kw, 
 
 
 @std.inline
-def conv_out(dtype, lowp, mode, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias):
-    """y rows (n, g * ocg + oc0 + o, s) from C [G, ocn, P] f32 (+ bias), PIECE elements at a time."""
-    xf = std.ub_alloc(f32, PIECE)
-    ys = std.ub_alloc(dtype, PIECE if lowp else ALIGN)
+def conv_out(dtype, lowp, mode, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias, prog, fl,
+             nsteps, s0, s1, s2, s3):
+    """y rows (n, g * ocg + oc0 + o, s) from C [G, ocn, P] f32 (+ bias, then the epilogue program on rows of
+    (n, oc) planes: fused.py), FT elements at a time."""
+    xf = std.ub_alloc(f32, FT)
+    t = std.ub_alloc(f32, FT)
+    sv = std.ub_alloc(f32, FT)
+    pb = std.ub_alloc(i32, PROG)
+    fb = std.ub_alloc(f32, FLOATS)
+    ys = std.ub_alloc(dtype, FT if lowp else ALIGN)
+    if nsteps > 0:
+        program(pb, fb, prog, fl, nsteps)
     OW = std.i64(ow)
     R = std.i64(rows)
     RS = std.i64(rs)  # output rows per image (OD * OH)
     OCN = std.i64(ocn)
     OC = std.i64(octot)
-    chunks = (OW + PIECE - 1) // PIECE
+    chunks = (OW + FT - 1) // FT
     u = std.i64(std.get_block_idx())
     while u < std.i64(groups) * OCN * R * chunks:
-        o0 = u % chunks * PIECE
-        cnt = min(std.i64(PIECE), OW - o0)
+        o0 = u % chunks * FT
+        cnt = min(std.i64(FT), OW - o0)
         r = u // chunks % R
         go = u // chunks // R  # g * ocn + o
         g = go // OCN
@@ -113,6 +123,8 @@ def conv_out(dtype, lowp, mode, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, o
         std.load(xf, cm, (go * R + r) * OW + o0, cnt)
         if has_bias == 1:
             std.adds(xf, xf, bias[oc], cnt)
+        if nsteps > 0:
+            run(xf, t, sv, cnt, U // RS * OC + oc, U % RS * OW + o0, RS * OW, pb, fb, nsteps, s0, s1, s2, s3)
         store_f32(y, ((U // RS * OC + oc) * RS + U % RS) * OW + o0, xf, ys, cnt, lowp, mode)
         u += std.get_block_num()
 
@@ -135,11 +147,15 @@ def im2col_f16(x: Ptr[f16], col: Ptr[f16], tw: Ptr[u32], win: Ptr[i32], th: Ptr[
 
 @std.aiv_kernel
 def conv_out_f32(cm: Ptr[f32], bias: Ptr[f32], y: Ptr[f32], groups: u32, ocg: u32, oc0: u32, ocn: u32, octot: u32,
-                 rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32):
-    conv_out(f32, False, CAST, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias)
+                 rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32, prog: Ptr[i32], fl: Ptr[f32], nsteps: u32,
+                 s0: Ptr[f32], s1: Ptr[f32], s2: Ptr[f32], s3: Ptr[f32]):
+    conv_out(f32, False, CAST, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias, prog, fl,
+             nsteps, s0, s1, s2, s3)
 
 
 @std.aiv_kernel
 def conv_out_f16(cm: Ptr[f32], bias: Ptr[f32], y: Ptr[f16], groups: u32, ocg: u32, oc0: u32, ocn: u32, octot: u32,
-                 rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32):
-    conv_out(f16, True, CAST, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias)
+                 rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32, prog: Ptr[i32], fl: Ptr[f32], nsteps: u32,
+                 s0: Ptr[f32], s1: Ptr[f32], s2: Ptr[f32], s3: Ptr[f32]):
+    conv_out(f16, True, CAST, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias, prog, fl,
+             nsteps, s0, s1, s2, s3)

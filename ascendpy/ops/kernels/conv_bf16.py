@@ -17,5 +17,7 @@ def im2col_bf16(x: Ptr[bf16], col: Ptr[bf16], tw: Ptr[u32], win: Ptr[i32], th: P
 
 @std.aiv_kernel
 def conv_out_bf16(cm: Ptr[f32], bias: Ptr[f32], y: Ptr[bf16], groups: u32, ocg: u32, oc0: u32, ocn: u32, octot: u32,
-                  rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32):
-    conv_out(bf16, True, RINT, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias)
+                  rs: u32, ow: u32, u0: u32, rows: u32, has_bias: u32, prog: Ptr[i32], fl: Ptr[f32],
+                  nsteps: u32, s0: Ptr[f32], s1: Ptr[f32], s2: Ptr[f32], s3: Ptr[f32]):
+    conv_out(bf16, True, RINT, cm, bias, y, groups, ocg, oc0, ocn, octot, rs, ow, u0, rows, has_bias, prog, fl,
+             nsteps, s0, s1, s2, s3)

@@ -5,7 +5,9 @@ ReduceSum / ReduceMax / ReduceMin (prod multiplies on the scalar unit, in order)
 in UB before one store. A row is `size` elements at `stride` apart rows, the last one `last` long (so a flat
 reduction over all elements is rows of a chunk each, reduced again). `*_cols_*` (inner > 1): a unit is COLS
 neighbouring columns of one outer index, accumulated down the dim with elementwise Add / Max / Min / Mul.
-Everything in f32 (common.py); bf16 kernels in reduce_bf16.py.
+`lse_rows_*` / `lse_cols_*` are torch.logsumexp: max(x) + ln(sum(exp(x - max(x)))), the maximum found by a
+first pass (rows of more than ROW elements, and the columns, are read twice). Everything in f32 (common.py);
+bf16 kernels in reduce_bf16.py.
 """
 
 from ascendpy import std
@@ -105,6 +107,94 @@ def cols(kind, dtype, lowp, mode, x, y, outer, size, inner, scale):
             std.muls(af, af, scale, w)
         store_f32(y, o * ld + c0, af, st, w, lowp, mode)
         u += std.get_block_num()
+
+
+@std.inline
+def lse_rows(dtype, lowp, mode, x, y, nrows, size):
+    """y[r] = logsumexp of row r (`size` contiguous elements)."""
+    st = std.ub_alloc(dtype, ROW if lowp else ALIGN)
+    xf = std.ub_alloc(f32, ROW)
+    ob = std.ub_alloc(f32, 8)
+    n = std.i64(size)
+    r = std.i64(std.get_block_idx())
+    while r < std.i64(nrows):
+        base = r * n
+        m = std.f32(0.0)
+        off = std.i64(0)
+        while off < n:
+            cnt = min(ROW, n - off)
+            load_f32(xf, st, x, base + off, cnt, lowp)
+            v = std.reduce_max(xf, cnt)
+            if off == 0 or v > m:
+                m = v
+            off += ROW
+        acc = std.f32(0.0)
+        off = std.i64(0)
+        while off < n:
+            cnt = min(ROW, n - off)
+            if n > ROW:
+                load_f32(xf, st, x, base + off, cnt, lowp)
+            std.adds(xf, xf, -m, cnt)
+            std.exp(xf, xf, cnt)
+            acc = acc + std.reduce_sum(xf, cnt)
+            off += ROW
+        ob[0] = m + std.ln(acc)
+        store_f32(y, r, ob, st, 1, lowp, mode)
+        r += std.get_block_num()
+
+
+@std.inline
+def lse_cols(dtype, lowp, mode, x, y, outer, size, inner):
+    """y[o, i] = logsumexp over d of x[o, d, i] (inner > 1), COLS columns a unit."""
+    st = std.ub_alloc(dtype, COLS if lowp else ALIGN)
+    xf = std.ub_alloc(f32, COLS)
+    mf = std.ub_alloc(f32, COLS)
+    af = std.ub_alloc(f32, COLS)
+    ld = std.i64(inner)
+    chunks = (ld + COLS - 1) // COLS
+    u = std.i64(std.get_block_idx())
+    while u < std.i64(outer) * chunks:
+        c0 = u % chunks * COLS
+        w = min(COLS, ld - c0)
+        base = u // chunks * std.i64(size) * ld + c0
+        load_f32(mf, st, x, base, w, lowp)
+        d = std.i64(1)
+        while d < std.i64(size):
+            load_f32(xf, st, x, base + d * ld, w, lowp)
+            std.max(mf, mf, xf, w)
+            d += 1
+        std.duplicate(af, 0.0, w)
+        d = std.i64(0)
+        while d < std.i64(size):
+            load_f32(xf, st, x, base + d * ld, w, lowp)
+            std.sub(xf, xf, mf, w)
+            std.exp(xf, xf, w)
+            std.add(af, af, xf, w)
+            d += 1
+        std.ln(af, af, w)
+        std.add(af, af, mf, w)
+        store_f32(y, u // chunks * ld + c0, af, st, w, lowp, mode)
+        u += std.get_block_num()
+
+
+@std.aiv_kernel
+def lse_rows_f32(x: Ptr[f32], y: Ptr[f32], nrows: u32, size: u32):
+    lse_rows(f32, False, CAST, x, y, nrows, size)
+
+
+@std.aiv_kernel
+def lse_cols_f32(x: Ptr[f32], y: Ptr[f32], outer: u32, size: u32, inner: u32):
+    lse_cols(f32, False, CAST, x, y, outer, size, inner)
+
+
+@std.aiv_kernel
+def lse_rows_f16(x: Ptr[f16], y: Ptr[f16], nrows: u32, size: u32):
+    lse_rows(f16, True, CAST, x, y, nrows, size)
+
+
+@std.aiv_kernel
+def lse_cols_f16(x: Ptr[f16], y: Ptr[f16], outer: u32, size: u32, inner: u32):
+    lse_cols(f16, True, CAST, x, y, outer, size, inner)
 
 
 @std.aiv_kernel

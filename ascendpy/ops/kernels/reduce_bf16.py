@@ -55,3 +55,13 @@ def prod_rows_bf16(x: Ptr[bf16], y: Ptr[bf16], nrows: u32, size: u32, stride: u3
 @std.aiv_kernel
 def prod_cols_bf16(x: Ptr[bf16], y: Ptr[bf16], outer: u32, size: u32, inner: u32, scale: f32):
     r.cols(r.PROD, bf16, True, RINT, x, y, outer, size, inner, scale)
+
+
+@std.aiv_kernel
+def lse_rows_bf16(x: Ptr[bf16], y: Ptr[bf16], nrows: u32, size: u32):
+    r.lse_rows(bf16, True, RINT, x, y, nrows, size)
+
+
+@std.aiv_kernel
+def lse_cols_bf16(x: Ptr[bf16], y: Ptr[bf16], outer: u32, size: u32, inner: u32):
+    r.lse_cols(bf16, True, RINT, x, y, outer, size, inner)
