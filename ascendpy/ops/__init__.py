@@ -35,7 +35,7 @@ from ascendpy.ops.convolution import (
     conv_transpose2d,
     conv_transpose3d,
 )
-from ascendpy.ops.fused import Epilogue, fused
+from ascendpy.ops.fused import Epilogue, dropout, fused, manual_seed
 from ascendpy.ops.index import (
     argmax,
     argmin,
@@ -81,4 +81,4 @@ from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.resize import affine_grid, grid_sample, interpolate
 from ascendpy.ops.rotary import apply_rotary_pos_emb
 
-__all__ = sorted(OPERATORS)
+__all__ = [*sorted(OPERATORS), "Epilogue", "manual_seed"]  # the operators, then their helpers

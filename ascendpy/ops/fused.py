@@ -103,6 +103,18 @@ class Epilogue:
         """Keep the current value as Epilogue.SAVED (x * hardswish(x) is save().hardswish().mul(SAVED))."""
         return self._u("save")
 
+    def dropout(self, p: float = 0.5, training: bool = True, *, seed: int | None = None) -> Epilogue:
+        """F.dropout: zero each element with probability p, scale the rest by 1 / (1 - p); nothing when not
+        training or p == 0. The mask is a function of (seed, the element's flat index in the output): give `seed`
+        to reproduce one, else each run draws a fresh seed (`ascendpy.ops.manual_seed` fixes the sequence)."""
+        if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Epilogue.dropout: dropout probability has to be between 0 and 1, but got {p!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise TypeError(f"Epilogue.dropout: seed must be an int or None, not {type(seed).__name__}")
+        if training and p > 0.0:
+            self.steps.append(("dropout", float(p), None if seed is None else int(seed) & 0xFFFFFFFF))
+        return self
+
     # -- binary steps: a number, a tensor broadcast against the output, or Epilogue.SAVED
     def _b(self, name: str, other: Any) -> Epilogue:
         self.steps.append((name, other, None))
@@ -140,7 +152,7 @@ def _codes() -> dict[str, int]:
     from ascendpy.ops.kernels import fused as k
 
     names = ("relu sigmoid tanh gelu gelu_tanh elu selu silu softplus softsign hardsigmoid hardswish leaky_relu "
-             "hardtanh mish exp log abs save add sub mul div min max").split()
+             "hardtanh mish exp log abs save dropout add sub mul div min max").split()
     return {n: getattr(k, n.upper()) for n in names}
 
 
@@ -169,6 +181,14 @@ def encode(call: OpCall, epilogue: Epilogue | None, shape: tuple[int, ...], L: i
     seen: dict[int, tuple[int, int, int, int]] = {}
     for i, (name, a, b) in enumerate(steps):
         code = codes[name]
+        if name == "dropout":
+            if math.prod(shape) > 1 << 32:
+                raise ValueError(f"{call.op}: dropout indexes elements with 32 bits; the output {shape} has more")
+            key = _fmix32(_RNG.integers(1 << 32) if b is None else b)
+            threshold = round(a * (1 << 24))
+            prog[i] = (code, 0, len(fl), np.uint32(key).view(np.int32), threshold)
+            fl.append(0.0 if a == 1.0 else 1.0 / (1.0 - a))
+            continue
         if b is not None:  # unary, parameters (a, b)
             prog[i] = (code, 0, len(fl), 0, 0)
             fl += [a, b]
@@ -194,6 +214,25 @@ def encode(call: OpCall, epilogue: Epilogue | None, shape: tuple[int, ...], L: i
     dummy = slots[0] if slots else metadata(call, np.zeros(8, np.float32))
     slots += [dummy] * (4 - len(slots))
     return Program((metadata(call, prog.reshape(-1)), metadata(call, flv), len(steps), *slots), not steps)
+
+
+_RNG = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator that draws dropout seeds, so a run's masks repeat (as torch.manual_seed)."""
+    global _RNG
+    _RNG = np.random.default_rng(seed)
+
+
+def _fmix32(h: int) -> int:
+    """MurmurHash3's finalizer: the dropout key of a seed (so nearby seeds give unrelated masks)."""
+    h = int(h) & 0xFFFFFFFF
+    h ^= h >> 16
+    h = h * 0x85EBCA6B & 0xFFFFFFFF
+    h ^= h >> 13
+    h = h * 0xC2B2AE35 & 0xFFFFFFFF
+    return h ^ h >> 16
 
 
 def row_length(shape: tuple[int, ...]) -> int:
@@ -228,10 +267,11 @@ def _layout(op: str, oshape: tuple[int, ...], shape: tuple[int, ...], L: int) ->
                      "dim of a 2-d output); use ops.add / ops.mul for it")
 
 
-# MultiKernelBench's fuse tasks but the two with dropout (torch's random mask cannot be reproduced): each is the
-# conv / linear (its elementwise chain as the epilogue=), the reductions and norms it names as ascendpy.ops
-# calls, and ops.fused for a chain after a reduction (tests/test_ops_fused.py writes each one out)
+# MultiKernelBench's fuse tasks: each is the conv / linear (its elementwise chain as the epilogue=), the
+# reductions and norms it names as ascendpy.ops calls, and ops.fused for a chain after a reduction
+# (tests/test_ops_fused.py writes each one out); the two with dropout are dropout's (a step of those chains)
 _FUSE = tuple(t for t in TASKS["fuse"] if "dropout" not in t)
+_DROPOUT = tuple(t for t in TASKS["fuse"] if "dropout" in t)
 
 
 @operator("fuse", "vector", FLOATS, _FUSE,
@@ -260,3 +300,25 @@ def apply(call: OpCall, x: Tensor, epilogue: Epilogue, dtype: np.dtype, L: int |
             raise TypeError(f"{call.op}: a chain from {x.dtype} to {dtype} has no kernel")
         call.launch(mod, name, call.blocks(rows * -(-L // kf.FT), 1), x, y, *prog.args, rows, L)
     return y
+
+
+@operator("fuse", "vector", FLOATS, _DROPOUT,
+          note="Epilogue.dropout as one kernel; as a step of a conv/linear epilogue= or an ops.fused chain it fuses")
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,  # noqa: A002
+            seed: int | None = None, stream: Stream | None = None) -> Any:
+    """F.dropout: each element zeroed with probability p, the rest scaled by 1 / (1 - p), in one kernel.
+
+    The mask is hashed from `seed` and the element's flat index (kernels/fused.py), so it is the same on every
+    SoC and block split, and a dropout fused into a conv or linear's epilogue with the same seed masks the same
+    elements; without a seed each call draws one (`manual_seed` fixes the sequence). The result is a new array
+    (a copy when not training): ascendpy has no in-place operators."""
+    if inplace:
+        raise ValueError("ascendpy.ops.dropout: inplace=True is not supported (ascendpy operators return new "
+                         "arrays); use y = dropout(x, p)")
+    with OpCall("ascendpy.ops.dropout", stream) as call:
+        x = call.tensor(input, "input")
+        try:
+            epi = Epilogue().dropout(p, training, seed=seed)
+        except (TypeError, ValueError) as e:
+            raise type(e)(str(e).replace("Epilogue.dropout", "ascendpy.ops.dropout")) from None
+        return call.result(apply(call, x, epi, x.dtype))

@@ -15,6 +15,11 @@ fl[a + 1]); SAVE copies the value into the register. Binary codes take an operan
 - FULL: slot a's elements r * L + c0.. (a tensor of the output's shape).
 - SAVED: the register: the chain's input, or the value at the last SAVE.
 
+DROPOUT (code, 0, a, key, threshold) zeroes the element at flat index i = r * L + c0 + j of the output when
+hash(i) >> 8 < threshold and scales it by fl[a] otherwise, hash(i) = fmix32(i * 0x9E3779B1 + key) (MurmurHash3's
+finalizer): a counter-based mask, the same for an element whichever block or tile computes it. The mask is
+made on the scalar unit, one element at a time, into the work tile.
+
 Slots are four f32 tensors (unused ones any f32 buffer). Division by a scalar divides (no reciprocal), as
 torch does.
 """
@@ -32,6 +37,7 @@ CAST = std.RoundMode.CAST_NONE
 
 RELU, SIGMOID, TANH, GELU, GELU_TANH, ELU, SELU, SILU, SOFTPLUS, SOFTSIGN = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 HARDSIGMOID, HARDSWISH, LEAKY_RELU, HARDTANH, MISH, EXP, LOG, ABS, SAVE = 11, 12, 13, 14, 15, 16, 17, 18, 19
+DROPOUT = 20
 ADD, SUB, MUL, DIV, MIN, MAX = 32, 33, 34, 35, 36, 37
 SCALAR, ROW, COL, FULL, SAVED = 0, 1, 2, 3, 4
 
@@ -104,6 +110,24 @@ def slot_load(t, a, off, cnt, s0, s1, s2, s3):
 
 
 @std.inline
+def dropout_mask(t, cnt, base, key, threshold, scale):
+    """t[:cnt] = scale where the element at flat index base + j is kept, else 0."""
+    j = std.i64(0)
+    while j < std.i64(cnt):
+        h = std.u32(base + j) * std.u32(0x9E3779B1) + key
+        h = h ^ (h >> 16)
+        h = h * std.u32(0x85EBCA6B)
+        h = h ^ (h >> 13)
+        h = h * std.u32(0xC2B2AE35)
+        h = h ^ (h >> 16)
+        if (h >> 8) < threshold:
+            t[j] = std.f32(0.0)
+        else:
+            t[j] = scale
+        j += 1
+
+
+@std.inline
 def run(v, t, sv, cnt, r, c0, L, pb, fb, nsteps, s0, s1, s2, s3):
     """v[:cnt] = the program applied to v (row r, columns c0..); t and sv are work and register tiles."""
     std.muls(sv, v, 1.0, cnt)  # the register starts as the chain's input (a copy keeping -0 and NaN)
@@ -114,6 +138,10 @@ def run(v, t, sv, cnt, r, c0, L, pb, fb, nsteps, s0, s1, s2, s3):
         a = std.i64(pb[s * 5 + 2])
         if code == SAVE:
             std.muls(sv, v, 1.0, cnt)
+        elif code == DROPOUT:
+            dropout_mask(t, cnt, std.i64(r) * std.i64(L) + std.i64(c0), std.u32(pb[s * 5 + 3]),
+                         std.u32(pb[s * 5 + 4]), fb[a])
+            std.mul(v, v, t, cnt)
         elif code < ADD:
             unary_step(code, v, t, cnt, fb[a], fb[a + 1])
             std.muls(v, t, 1.0, cnt)
