@@ -39,6 +39,8 @@ from ascendpy.ops.fused import Epilogue, dropout, fused, manual_seed
 from ascendpy.ops.index import (
     argmax,
     argmin,
+    cat,
+    channel_shuffle,
     embedding,
     gather,
     index_add,
@@ -46,6 +48,7 @@ from ascendpy.ops.index import (
     index_put,
     index_select,
     masked_fill,
+    narrow,
     scatter,
     scatter_add,
     take_along_dim,
@@ -75,10 +78,22 @@ from ascendpy.ops.normalization import (
     rms_norm,
 )
 from ascendpy.ops.optimizer import adagrad_step, adam_step, lamb_step, rmsprop_step, sgd_step
-from ascendpy.ops.pooling import avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d
+from ascendpy.ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from ascendpy.ops.reduce import amax, amin, logsumexp, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.resize import affine_grid, grid_sample, interpolate
 from ascendpy.ops.rotary import apply_rotary_pos_emb
 
-__all__ = [*sorted(OPERATORS), "Epilogue", "manual_seed"]  # the operators, then their helpers
+__all__ = [*sorted(k for k in OPERATORS if "." not in k), "Epilogue", "manual_seed"]  # operators, helpers
+
+from ascendpy.ops import arch, nn  # noqa: E402 - the modules and architectures, built on the operators above

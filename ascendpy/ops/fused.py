@@ -220,9 +220,15 @@ _RNG = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator that draws dropout seeds, so a run's masks repeat (as torch.manual_seed)."""
+    """Seed the generator that draws dropout seeds and fresh ascendpy.ops.nn parameters, so a run repeats (as
+    torch.manual_seed)."""
     global _RNG
     _RNG = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    """The generator behind dropout seeds and fresh nn parameters (manual_seed reseeds it)."""
+    return _RNG
 
 
 def _fmix32(h: int) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ascendpy.ops.core import FLOATS, OpCall, Tensor, normalize_dim, split_at
+from ascendpy.ops.core import FLOATS, OpCall, Tensor, normalize_dim, promote, split_at
 from ascendpy.ops.registry import operator
 from ascendpy.runtime import arrays
 from ascendpy.runtime.memory import DeviceBuffer
@@ -261,3 +261,75 @@ def masked_fill(input: Any, mask: Any, value: float, *, stream: Stream | None = 
         c = call.tensor(mask, "mask", ("bool",))
         x, v = bc._operands(call, [(input, "input"), (float(value), "value")])
         return bc._launch(call, "where", [c, v, x], out_dtype=x.dtype)
+
+
+def copy_rows(call: OpCall, x: Tensor, xoff: int, xs: int, y: Tensor, yoff: int, ys: int, rows: int, n: int) -> None:
+    """y[yoff + r * ys + j] = x[xoff + r * xs + j] for r < rows, j < n: one DMA kernel (cat, narrow)."""
+    if rows and n:
+        call.launch(_kernels(call, x.dtype), f"copy_rows_{x.short}", call.blocks(rows * -(-n // 8192), 1),
+                    x, xoff, xs, y, yoff, ys, rows, n)
+
+
+@operator("index", "vector", FLOATS)
+def cat(tensors: Any, dim: int = 0, *, stream: Stream | None = None) -> Any:
+    """torch.cat: the tensors joined along `dim` (same shapes but `dim`; dtypes promote as torch's)."""
+    name = "ascendpy.ops.cat"
+    if hasattr(tensors, "shape") or not hasattr(tensors, "__len__") or not len(tensors):
+        raise TypeError(f"{name}: tensors must be a non-empty sequence of tensors")
+    with OpCall(name, stream) as call:
+        ts = [call.tensor(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+        d = normalize_dim(dim, ts[0].ndim, name)
+        for i, t in enumerate(ts):
+            if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != ts[0].shape[:d] + ts[0].shape[d + 1:]:
+                raise ValueError(f"{name}: tensors[{i}] has shape {t.shape}; every tensor must match "
+                                 f"{ts[0].shape} in all dims but {d}")
+        dt = ts[0].dtype
+        for t in ts[1:]:
+            dt = promote(dt, t.dtype)
+        ts = [call.cast(t, dt) for t in ts]
+        total = sum(t.shape[d] for t in ts)
+        out = call.empty(ts[0].shape[:d] + (total,) + ts[0].shape[d + 1:], dt)
+        outer, _, inner = split_at(out.shape, d)
+        off = 0
+        for t in ts:
+            copy_rows(call, t, 0, t.shape[d] * inner, out, off * inner, total * inner, outer, t.shape[d] * inner)
+            off += t.shape[d]
+        return call.result(out)
+
+
+@operator("index", "vector", FLOATS)
+def narrow(input: Any, dim: int, start: int, length: int, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.narrow, as a new tensor: input's elements start..start+length along `dim`."""
+    name = "ascendpy.ops.narrow"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        d = normalize_dim(dim, t.ndim, name)
+        size = t.shape[d]
+        if not isinstance(start, int | np.integer) or not isinstance(length, int | np.integer):
+            raise TypeError(f"{name}: start and length must be ints")
+        start = int(start) + (size if start < 0 else 0)
+        if not 0 <= start <= size or not 0 <= length <= size - start:
+            raise IndexError(f"{name}: start {start} and length {length} exceed dim {d} of size {size}")
+        out = call.empty(t.shape[:d] + (int(length),) + t.shape[d + 1:], t.dtype)
+        outer, _, inner = split_at(t.shape, d)
+        copy_rows(call, t, start * inner, size * inner, out, 0, length * inner, outer, length * inner)
+        return call.result(out)
+
+
+@operator("index", "vector", FLOATS)
+def channel_shuffle(input: Any, groups: int, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """F.channel_shuffle: [N, C, *] with channels [g, C/g] read as [C/g, g] (ShuffleNet), as row copies."""
+    name = "ascendpy.ops.channel_shuffle"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        if t.ndim < 3:
+            raise ValueError(f"{name}: input must be [N, C, *] (3-d or more), got {t.shape}")
+        n, c = t.shape[0], t.shape[1]
+        if not isinstance(groups, int | np.integer) or groups < 1 or c % groups:
+            raise ValueError(f"{name}: groups must be a positive divisor of the {c} channels, got {groups!r}")
+        per, hw = c // groups, t.size // max(n * c, 1)
+        out = call.empty(t.shape, t.dtype)
+        for b in range(n):  # input channel g * per + j -> output channel j * groups + g
+            for g in range(groups):
+                copy_rows(call, t, (b * c + g * per) * hw, hw, out, (b * c + g) * hw, groups * hw, per, hw)
+        return call.result(out)

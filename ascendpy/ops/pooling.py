@@ -7,6 +7,7 @@ from typing import Any
 
 from ascendpy.ops.core import FLOATS, OpCall, int_tuple
 from ascendpy.ops.registry import operator
+from ascendpy.runtime.memory import DeviceBuffer
 from ascendpy.runtime.objects import Stream
 
 ROW, OUT = 8192, 4096  # kernels/pool.py: the widest input and output rows
@@ -83,3 +84,33 @@ max_pool3d = operator("pooling", "vector", FLOATS, ("max_pooling_3d",))(_max(3))
 avg_pool1d = operator("pooling", "vector", FLOATS, ("average_pooling_1d",))(_avg(1))
 avg_pool2d = operator("pooling", "vector", FLOATS, ("average_pooling_2d",))(_avg(2))
 avg_pool3d = operator("pooling", "vector", FLOATS, ("average_pooling_3d",))(_avg(3))
+
+
+def _adaptive(nd: int) -> Any:
+    def adaptive_avg_pool(input: Any, output_size: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+        from ascendpy.ops.resize import interpolate
+
+        op = f"ascendpy.ops.adaptive_avg_pool{nd}d"
+        shape = tuple(getattr(input, "shape", ()))
+        if len(shape) not in (nd + 1, nd + 2):
+            raise ValueError(f"{op}: input must be {nd + 1}-d or {nd + 2}-d ([N,] C, spatial...), got {shape}")
+        sizes = (output_size,) * nd if output_size is None or isinstance(output_size, int) else tuple(output_size)
+        sizes = sizes * nd if len(sizes) == 1 else sizes  # None keeps that dim's size, as torch
+        size = int_tuple(tuple(shape[-nd + i] if o is None else o for i, o in enumerate(sizes)), nd, "output_size", op)
+        if min(size) < 1:
+            raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        if len(shape) == nd + 2:
+            return interpolate(input, size, mode="area", stream=stream)
+        if isinstance(input, DeviceBuffer):
+            raise ValueError(f"{op}: give an unbatched DeviceBuffer a batch dim (its shape [1, ...])")
+        return interpolate(input[None], size, mode="area", stream=stream)[0]
+
+    adaptive_avg_pool.__name__ = adaptive_avg_pool.__qualname__ = f"adaptive_avg_pool{nd}d"
+    adaptive_avg_pool.__doc__ = (f"F.adaptive_avg_pool{nd}d: the mean of windows [floor(i * in / out), ceil((i + 1) "
+                                 "* in / out)), which is interpolate's 'area' mode (one kernel per spatial dim).")
+    return adaptive_avg_pool
+
+
+adaptive_avg_pool1d = operator("pooling", "vector", FLOATS)(_adaptive(1))
+adaptive_avg_pool2d = operator("pooling", "vector", FLOATS)(_adaptive(2))
+adaptive_avg_pool3d = operator("pooling", "vector", FLOATS)(_adaptive(3))

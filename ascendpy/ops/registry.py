@@ -34,8 +34,9 @@ OPERATORS: dict[str, Operator] = {}
 
 
 def operator(category: str, kind: str, dtypes: tuple[str, ...], tasks: tuple[str, ...] = (),
-             note: str = "") -> Callable[[F], F]:
-    """Register the decorated function as operator `fn.__name__` (import time: a typo fails at once)."""
+             note: str = "", name: str | None = None) -> Callable[[F], F]:
+    """Register the decorated function (or class) as operator `name`, by default `fn.__name__` (import time: a
+    typo fails at once)."""
     if category not in TASKS:
         raise ValueError(f"unknown category {category!r}; known: {', '.join(TASKS)}")
     if kind not in KINDS:
@@ -45,9 +46,10 @@ def operator(category: str, kind: str, dtypes: tuple[str, ...], tasks: tuple[str
         raise ValueError(f"tasks {unknown} are not MultiKernelBench {category} tasks")
 
     def register(fn: F) -> F:
-        if fn.__name__ in OPERATORS:
-            raise ValueError(f"operator {fn.__name__!r} is registered twice")
-        OPERATORS[fn.__name__] = Operator(fn.__name__, category, kind, tuple(dtypes), tuple(tasks), fn, note)
+        key = name or fn.__name__
+        if key in OPERATORS:
+            raise ValueError(f"operator {key!r} is registered twice")
+        OPERATORS[key] = Operator(key, category, kind, tuple(dtypes), tuple(tasks), fn, note)
         return fn
 
     return register

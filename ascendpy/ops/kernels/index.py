@@ -1,5 +1,5 @@
 """Index operators: embedding lookup (row DMA per token, the table stays in GM), argmax/argmin, gathers and
-scatters along a dim (below).
+scatters along a dim (below), and strided row copies (cat, narrow).
 
 embedding: out[t, :] = weight[ids[t], :]. A block takes a contiguous share of the tokens, reads IDS of their
 ids at a time into UB (scalar reads), and moves each row GM -> UB -> GM in pieces of up to ROW elements;
@@ -307,3 +307,30 @@ def scatter_rows_f16(x: Ptr[f16], idx: Ptr[i64], src: Ptr[f16], y: Ptr[f16], row
 def index_rows_f16(y: Ptr[f16], idx: Ptr[i64], src: Ptr[f16], outer: u32, size: u32, inner: u32, k: u32,
                    alpha: f32, add: u32):
     index_rows(f16, True, CAST, y, idx, src, outer, size, inner, k, alpha, add)
+
+
+# ---- strided row copies: y[yoff + r * ys + j] = x[xoff + r * xs + j] for r < rows, j < n (cat, narrow)
+@std.inline
+def copy_rows(dtype, x, xoff, xs, y, yoff, ys, rows, n):
+    """Row r of n elements from x to y, in pieces of ROW; the blocks take (row, piece) pairs in turn."""
+    rb = std.ub_alloc(dtype, ROW)
+    ln = std.i64(n)
+    pieces = (ln + ROW - 1) // ROW
+    u = std.i64(std.get_block_idx())
+    while u < std.i64(rows) * pieces:
+        r = u // pieces
+        c0 = u % pieces * ROW
+        cnt = min(std.i64(ROW), ln - c0)
+        std.load(rb, x, std.i64(xoff) + r * std.i64(xs) + c0, cnt)
+        std.store(y, std.i64(yoff) + r * std.i64(ys) + c0, rb, cnt)
+        u += std.get_block_num()
+
+
+@std.aiv_kernel
+def copy_rows_f32(x: Ptr[f32], xoff: u32, xs: u32, y: Ptr[f32], yoff: u32, ys: u32, rows: u32, n: u32):
+    copy_rows(f32, x, xoff, xs, y, yoff, ys, rows, n)
+
+
+@std.aiv_kernel
+def copy_rows_f16(x: Ptr[f16], xoff: u32, xs: u32, y: Ptr[f16], yoff: u32, ys: u32, rows: u32, n: u32):
+    copy_rows(f16, x, xoff, xs, y, yoff, ys, rows, n)

@@ -2,7 +2,7 @@
 
 from ascendpy import std
 from ascendpy.ops.kernels import index as k
-from ascendpy.ops.kernels.index import lookup
+from ascendpy.ops.kernels.index import copy_rows, lookup
 from ascendpy.std import Ptr, bf16, f32, i32, i64, u32
 
 RINT = std.RoundMode.CAST_RINT
@@ -53,3 +53,8 @@ def scatter_rows_bf16(x: Ptr[bf16], idx: Ptr[i64], src: Ptr[bf16], y: Ptr[bf16],
 def index_rows_bf16(y: Ptr[bf16], idx: Ptr[i64], src: Ptr[bf16], outer: u32, size: u32, inner: u32, k: u32,
                     alpha: f32, add: u32):
     k.index_rows(bf16, True, RINT, y, idx, src, outer, size, inner, k, alpha, add)
+
+
+@std.aiv_kernel
+def copy_rows_bf16(x: Ptr[bf16], xoff: u32, xs: u32, y: Ptr[bf16], yoff: u32, ys: u32, rows: u32, n: u32):
+    copy_rows(bf16, x, xoff, xs, y, yoff, ys, rows, n)

@@ -1,0 +1,375 @@
+"""torch.nn-style modules whose forward runs on ascendpy.ops: the layers MultiKernelBench's architectures use.
+
+A module holds its parameters and buffers as numpy arrays under torch's names, so `load_state_dict` takes a
+torch module's `state_dict()` (tensors or arrays) and the same network runs on ascendpy kernels, one operator
+call per layer. Modules start in training mode, as torch's: BatchNorm then normalises with the batch's
+statistics and updates its running ones in place, Dropout drops. Fresh parameters follow torch's default
+initialisation (uniform in +-1/sqrt(fan_in)), drawn from the generator `ascendpy.ops.manual_seed` seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ascendpy import ops
+from ascendpy.ops.core import FLOATS, as_dtype, int_tuple
+
+
+class Parameter:
+    """Marks an array as a module's parameter (a learnable tensor of its state_dict)."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+
+def _uniform(shape: tuple[int, ...], fan_in: int) -> Parameter:
+    from ascendpy.ops.fused import generator
+
+    bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+    return Parameter(generator().uniform(-bound, bound, shape).astype(np.float32))
+
+
+class Module:
+    """A layer or network: parameters, buffers and child modules, registered by attribute assignment."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_params", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_modules" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call Module.__init__ before assigning {name!r}")
+        for table in (self._params, self._buffers, self._modules):
+            table.pop(name, None)
+        if isinstance(value, Parameter):
+            self._params[name] = value.data
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif isinstance(value, np.ndarray):
+            raise TypeError(f"{type(self).__name__}.{name}: wrap an array in Parameter or use register_buffer")
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for table in ("_params", "_buffers", "_modules"):
+            d = self.__dict__.get(table, {})
+            if name in d:
+                return d[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def register_buffer(self, name: str, value: np.ndarray | None) -> None:
+        self._buffers[name] = value
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+    # -- the tree
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, m in self._modules.items():
+            yield from m.named_modules(f"{prefix}{name}.")
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and buffers under torch's keys (a module's own first, then its children's, in order)."""
+        out: OrderedDict[str, np.ndarray] = OrderedDict()
+        for prefix, m in self.named_modules():
+            for table in (m._params, m._buffers):
+                for name, v in table.items():
+                    if v is not None:
+                        out[prefix + name] = v
+        return out
+
+    def load_state_dict(self, state: Any, strict: bool = True) -> None:
+        """Copy a state_dict (torch tensors or arrays) in; KeyError naming missing or unexpected keys, ValueError
+        naming a key whose shape differs. Values keep this module's dtypes."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected {unexpected}")
+        for k, v in state.items():
+            if k not in own:
+                continue
+            arr = np.asarray(v.detach().cpu().float().numpy() if hasattr(v, "detach") and v.is_floating_point()
+                             else v.detach().cpu().numpy() if hasattr(v, "detach") else v)
+            if arr.shape != own[k].shape:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {k} has shape {arr.shape}, the module "
+                                 f"expects {own[k].shape}")
+            own[k][...] = arr.astype(own[k].dtype)
+
+    def train(self, mode: bool = True) -> Module:
+        for _, m in self.named_modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def to(self, dtype: Any) -> Module:
+        """Floating parameters and buffers cast to `dtype` (float32, float16 or bfloat16)."""
+        dt = as_dtype(dtype, f"{type(self).__name__}.to")
+        for _, m in self.named_modules():
+            for table in (m._params, m._buffers):
+                for name, v in table.items():
+                    if v is not None and v.dtype.name in FLOATS:
+                        table[name] = v.astype(dt)
+        return self
+
+
+class Sequential(Module):
+    def __init__(self, *mods: Module) -> None:
+        super().__init__()
+        items = mods[0].items() if len(mods) == 1 and isinstance(mods[0], dict) else enumerate(mods)
+        for name, m in items:
+            setattr(self, str(name), m)
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return list(self._modules.values())[i]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+class ModuleList(Module):
+    def __init__(self, mods: Any = ()) -> None:
+        super().__init__()
+        for m in mods:
+            self.append(m)
+
+    def append(self, m: Module) -> None:
+        setattr(self, str(len(self._modules)), m)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, i: int) -> Module:
+        return list(self._modules.values())[i]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+# ---- layers
+class Linear(Module):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.weight = _uniform((out_features, in_features), in_features)
+        self.bias = _uniform((out_features,), in_features) if bias else None
+
+    def forward(self, x: Any) -> Any:
+        return ops.linear(x, self.weight, self.bias)
+
+
+class _ConvNd(Module):
+    nd = 2
+    transposed = False
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, output_padding: Any = 0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        k = int_tuple(kernel_size, self.nd, "kernel_size", name)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must divide by "
+                             f"groups {groups}")
+        shape = (in_channels, out_channels // groups, *k) if self.transposed else (out_channels,
+                                                                                  in_channels // groups, *k)
+        fan_in = shape[1] * math.prod(k)
+        self.weight = _uniform(shape, fan_in)
+        self.bias = _uniform((out_channels,), fan_in) if bias else None
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.output_padding = output_padding
+
+    def forward(self, x: Any) -> Any:
+        if self.transposed:
+            conv = getattr(ops, f"conv_transpose{self.nd}d")
+            return conv(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                        self.dilation)
+        conv = getattr(ops, f"conv{self.nd}d")
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    nd = 1
+
+
+class Conv2d(_ConvNd):
+    nd = 2
+
+
+class ConvTranspose2d(_ConvNd):
+    nd = 2
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         output_padding)
+
+
+class _BatchNorm(Module):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
+        self.register_buffer("running_mean", np.zeros(num_features, np.float32) if track_running_stats else None)
+        self.register_buffer("running_var", np.ones(num_features, np.float32) if track_running_stats else None)
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64) if track_running_stats else None)
+        self.eps, self.momentum = eps, momentum
+
+    def forward(self, x: Any) -> Any:
+        batch = self.training or self.running_mean is None
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked[...] += 1
+        return ops.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, batch, self.momentum,
+                              self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    pass
+
+
+class BatchNorm2d(_BatchNorm):
+    pass
+
+
+class LayerNorm(Module):
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True) -> None:
+        super().__init__()
+        self.normalized_shape = int_tuple(normalized_shape, 1, "normalized_shape", "LayerNorm") if isinstance(
+            normalized_shape, int) else tuple(normalized_shape)
+        self.weight = Parameter(np.ones(self.normalized_shape, np.float32)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(self.normalized_shape, np.float32)) if elementwise_affine and bias else None
+        self.eps = eps
+
+    def forward(self, x: Any) -> Any:
+        return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+class _Fn(Module):
+    """A parameterless layer: ascendpy.ops.<fn>(x, *args), looked up at call time."""
+
+    fn = ""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        self.args = args
+
+    def forward(self, x: Any) -> Any:
+        return getattr(ops, self.fn)(x, *self.args)
+
+
+class ReLU(_Fn):
+    fn = "relu"
+
+    def __init__(self, inplace: bool = False) -> None:  # inplace: torch's flag; results are new arrays
+        super().__init__()
+
+
+class ReLU6(_Fn):
+    fn = "hardtanh"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0)
+
+
+class Sigmoid(_Fn):
+    fn = "sigmoid"
+
+
+class Tanh(_Fn):
+    fn = "tanh"
+
+
+class GELU(_Fn):
+    fn = "gelu"
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__(approximate)
+
+
+class Softmax(_Fn):
+    fn = "softmax"
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__(dim)
+
+
+class Identity(Module):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Dropout(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        ops.Epilogue().dropout(p)  # torch's check of p
+        self.p = p
+
+    def forward(self, x: Any) -> Any:
+        return ops.dropout(x, self.p, self.training) if self.training and self.p > 0 else x
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.args = (kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+    def forward(self, x: Any) -> Any:
+        return ops.max_pool2d(x, *self.args)
+
+
+class AvgPool2d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.args = (kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+    def forward(self, x: Any) -> Any:
+        return ops.avg_pool2d(x, *self.args)
+
+
+class AdaptiveAvgPool2d(Module):
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Any:
+        return ops.adaptive_avg_pool2d(x, self.output_size)
+
+
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Any) -> Any:
+        return flatten(x, self.start_dim, self.end_dim)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    """torch.flatten of a host array or tensor (a reshape: no kernel)."""
+    shape = tuple(x.shape)
+    s, e = start_dim % len(shape), end_dim % len(shape)
+    return x.reshape(*shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])

@@ -1,0 +1,284 @@
+"""MultiKernelBench's architectures (ascendpy.ops.arch) against a float64 numpy run of the same network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ascendpy import ops
+from ascendpy.ops import nn
+from ascendpy.ops.registry import OPERATORS
+from tests.ops_check import FLOATS, check, dtype, f64, rand
+from tests.test_ops_convolution import conv_ref, conv_t_ref
+from tests.test_ops_pooling import _ref as pool_ref
+
+# task: (the operator's mark, constructor arguments, input shapes), at reduced sizes
+CASES: dict[str, tuple] = {
+    "mlp": (pytest.mark.op("arch.MLP"), (64, [96, 80], 40), [(8, 64)]),
+    "deep_narrow_mlp": (pytest.mark.op("arch.MLP"), (48, [32] * 8, 10), [(6, 48)]),
+    "shallow_wide_mlp": (pytest.mark.op("arch.MLP"), (40, [300, 200], 24), [(4, 40)]),
+    "lenet5": (pytest.mark.op("arch.LeNet5"), (20,), [(3, 1, 32, 32)]),
+    "resnet_basic_block": (pytest.mark.op("arch.ResNetBasicBlock"), (8, 16, 2), [(2, 8, 12, 12)]),
+    "resnet18": (pytest.mark.op("arch.ResNet18"), (10,), [(2, 3, 64, 64)]),
+    "resnet101": (pytest.mark.op("arch.ResNet101"), ([2, 2, 3, 2], 10), [(2, 3, 64, 64)]),
+    "densenet121_dense_block": (pytest.mark.op("arch.DenseBlock"), (4, 16, 8), [(2, 16, 8, 8)]),
+    "densenet121_transition_layer": (pytest.mark.op("arch.TransitionLayer"), (16, 8), [(2, 16, 8, 10)]),
+    "densenet121": (pytest.mark.op("arch.DenseNet121"), (8, 10), [(2, 3, 64, 64)]),
+    "densenet201": (pytest.mark.op("arch.DenseNet201"), (4, 10), [(2, 3, 32, 32)]),
+    "squeeze_net_fire_module": (pytest.mark.op("arch.FireModule"), (16, 6, 16, 16), [(2, 16, 9, 11)]),
+    "squeeze_net": (pytest.mark.op("arch.SqueezeNet"), (10,), [(2, 3, 64, 64)]),
+    "googlenet_inception_module": (pytest.mark.op("arch.InceptionModule"), (40, 16, 8, 12, 4, 8, 8), [(2, 40, 9, 10)]),
+    "googlenet_inception_v1": (pytest.mark.op("arch.GoogLeNet"), (10,), [(2, 3, 32, 32)]),
+    "mobilenet_v1": (pytest.mark.op("arch.MobileNetV1"), (10, 3, 0.25), [(1, 3, 224, 224)]),
+    "mobilenet_v2": (pytest.mark.op("arch.MobileNetV2"), (10,), [(2, 3, 64, 64)]),
+    "efficientnet_mb_conv": (pytest.mark.op("arch.MBConv"), (16, 24, 5, 2, 6), [(2, 16, 10, 10)]),
+    "efficientnet_b0": (pytest.mark.op("arch.EfficientNetB0"), (10,), [(2, 3, 64, 64)]),
+    "efficientnet_b1": (pytest.mark.op("arch.EfficientNetB1"), (10,), [(2, 3, 64, 64)]),
+    "efficientnet_b2": (pytest.mark.op("arch.EfficientNetB2"), (10,), [(8, 3, 32, 32)]),
+    "shufflenet_unit": (pytest.mark.op("arch.ShuffleNetUnit"), (24, 48, 3), [(2, 24, 8, 8)]),
+    "shufflenet": (pytest.mark.op("arch.ShuffleNet"), (10,), [(2, 3, 32, 32)]),
+    "regnet": (pytest.mark.op("arch.RegNet"), (3, 3, [16, 32, 64], 10), [(2, 3, 32, 32)]),
+    "unet_softmax": (pytest.mark.op("arch.UNetSoftmax"), (4, 3, 8), [(2, 4, 32, 32)]),
+}
+
+# deep stacks of training-mode batch norms over few values amplify f32 rounding: compared relative to the
+# output's scale with a looser bound (torch's own f32 forward differs from float64 by as much)
+LOOSE = {"mobilenet_v2": 3e-3, "efficientnet_b2": 3e-3, "efficientnet_b0": 1e-3, "resnet101": 1e-3,
+         "resnet18": 1e-3, "densenet121": 1e-3, "densenet201": 1e-3, "efficientnet_b1": 1e-3, "shufflenet": 1e-3}
+
+
+def _t(v, n=2):
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+def _epilogue(y, epi):
+    """An Epilogue's steps in float64 (those the architectures use)."""
+    if epi is None:
+        return y
+    saved = y
+    for name, a, _ in epi.steps:
+        v = f64(a) if isinstance(a, np.ndarray) else (saved if isinstance(a, type(ops.Epilogue.SAVED)) else a)
+        if name == "relu":
+            y = np.maximum(y, 0)
+        elif name == "save":
+            saved = y
+        elif name == "add":
+            y = y + v
+        elif name == "mul":
+            y = y * v
+        else:
+            raise NotImplementedError(name)
+    return y
+
+
+class Ref:
+    """float64 numpy versions, by torch's definitions, of the ascendpy.ops calls the architectures make."""
+
+    @staticmethod
+    def linear(x, w, b=None, *, epilogue=None):
+        return _epilogue(f64(x) @ f64(w).T + (0 if b is None else f64(b)), epilogue)
+
+    @staticmethod
+    def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, epilogue=None):
+        return _epilogue(conv_ref(x, w, b, stride, padding, dilation, groups), epilogue)
+
+    @staticmethod
+    def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        return conv_t_ref(x, w, b, stride, padding, output_padding, groups, dilation)
+
+    @staticmethod
+    def batch_norm(x, rm, rv, w=None, b=None, training=False, momentum=0.1, eps=1e-5):
+        x = f64(x)
+        d = (0, *range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        m, v = (x.mean(d, keepdims=True), x.var(d, keepdims=True)) if training else (
+            f64(rm).reshape(shape), f64(rv).reshape(shape))
+        y = (x - m) / np.sqrt(v + eps)
+        return y * (1 if w is None else f64(w).reshape(shape)) + (0 if b is None else f64(b).reshape(shape))
+
+    relu = staticmethod(lambda x: np.maximum(f64(x), 0))
+    hardtanh = staticmethod(lambda x, lo=-1.0, hi=1.0: np.clip(f64(x), lo, hi))
+    sigmoid = staticmethod(lambda x: 1 / (1 + np.exp(-f64(x))))
+    tanh = staticmethod(lambda x: np.tanh(f64(x)))
+    add = staticmethod(lambda a, b: f64(a) + f64(b))
+    mean = staticmethod(lambda x, dim: f64(x).mean(tuple(dim)))
+    fused = staticmethod(lambda x, epi: _epilogue(f64(x), epi))
+    cat = staticmethod(lambda ts, dim=0: np.concatenate([f64(t) for t in ts], dim))
+
+    @staticmethod
+    def softmax(x, dim=None):
+        e = np.exp(f64(x) - f64(x).max(dim, keepdims=True))
+        return e / e.sum(dim, keepdims=True)
+
+    @staticmethod
+    def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+        k = _t(kernel_size)
+        return pool_ref(f64(x), 2, k, k if stride is None else _t(stride), _t(padding), _t(dilation), "max", ceil_mode)
+
+    @staticmethod
+    def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        k = _t(kernel_size)
+        return pool_ref(f64(x), 2, k, k if stride is None else _t(stride), _t(padding), (1, 1), "avg", ceil_mode,
+                        count_include_pad)
+
+    @staticmethod
+    def adaptive_avg_pool2d(x, size):
+        return adaptive_ref(f64(x), _t(size))
+
+    @staticmethod
+    def channel_shuffle(x, g):
+        n, c = x.shape[:2]
+        return f64(x).reshape(n, g, c // g, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
+
+
+def adaptive_ref(x, size):
+    """torch's adaptive average pool: window i of a dim is [floor(i * n / o), ceil((i + 1) * n / o))."""
+    for ax, o in zip(range(x.ndim - len(size), x.ndim), size):
+        n = x.shape[ax]
+        x = np.stack([np.take(x, range(i * n // o, -(-(i + 1) * n // o)), ax).mean(ax) for i in range(o)], ax)
+    return x
+
+
+def run_ref(model, monkeypatch, *xs):
+    """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
+    version."""
+    from ascendpy.ops.arch import mlp, vision
+
+    with monkeypatch.context() as m:
+        for mod in (nn, mlp, vision):
+            m.setattr(mod, "ops", Ref)
+        return model(*xs)
+
+
+@pytest.mark.parametrize("task", [pytest.param(t, marks=c[0]) for t, c in sorted(CASES.items())])
+def test_multikernelbench_arch_tasks(task, rng, monkeypatch):
+    mark, init, shapes = CASES[task]
+    ops.manual_seed(int(rng.integers(1 << 31)))
+    model = OPERATORS[mark.args[0]].fn(*init)
+    xs = [rand(rng, s, "float32", low=0.0, high=1.0) for s in shapes]  # torch.rand, as the tasks' inputs
+    want = run_ref(model, monkeypatch, *xs)
+    got = model(*xs)
+    tol = LOOSE.get(task, 1e-4)
+    check(got, want, "float32", task, (tol, tol * float(np.abs(want).max())))
+
+
+@pytest.mark.op("arch.AlexNet", "arch.VGG16", "arch.VGG19")
+@pytest.mark.parametrize("task,name,hw", [("alexnet", "AlexNet", 63), ("vgg16", "VGG16", 32), ("vgg19", "VGG19", 32)])
+def test_multikernelbench_fixed_input_nets(task, name, hw, rng, monkeypatch):
+    """AlexNet and VGG size their classifier for 224x224 inputs: the convolutional part runs on a smaller image
+    and the classifier on features of its full width (tools/ has the whole forward at 224 against torch)."""
+    ops.manual_seed(int(rng.integers(1 << 31)))
+    model = OPERATORS[f"arch.{name}"].fn(10)
+    x = rand(rng, (2, 3, hw, hw), "float32", low=0.0, high=1.0)
+    want = run_ref(model.extract, monkeypatch, x)
+    check(model.extract(x), want, "float32", f"{task} features", (1e-4, 1e-4 * float(np.abs(want).max())))
+    z = rand(rng, (2, 256 * 6 * 6 if task == "alexnet" else 512 * 7 * 7), "float32", low=0.0, high=1.0)
+    want = run_ref(model.classify, monkeypatch, z)
+    check(model.classify(z), want, "float32", f"{task} classifier", (1e-4, 1e-4 * float(np.abs(want).max())))
+
+
+# ---- the operators the architectures added: cat, narrow, channel_shuffle, adaptive_avg_pool
+@pytest.mark.op("cat")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_cat(dt, rng):
+    for shapes, d in [([(3, 5), (4, 5)], 0), ([(2, 3, 7), (2, 1, 7), (2, 9, 7)], 1), ([(2, 3, 4100), (2, 3, 5)], -1),
+                      ([(6,), (0,), (9000,)], 0)]:
+        xs = [rand(rng, s, dt) for s in shapes]
+        got = ops.cat(xs, d)
+        assert got.dtype == dtype(dt)
+        assert np.array_equal(f64(got), np.concatenate([f64(x) for x in xs], d)), f"cat {shapes} dim {d}"
+    a, b = rand(rng, (2, 3), "float16"), rand(rng, (2, 3), "float32")
+    assert ops.cat([a, b], 0).dtype == np.float32  # promotes as torch
+    with pytest.raises(ValueError, match=r"tensors\[1\] has shape \(2, 4\)"):
+        ops.cat([np.ones((3, 3), np.float32), np.ones((2, 4), np.float32)], 0)
+    with pytest.raises(TypeError, match="non-empty sequence"):
+        ops.cat(np.ones((3, 3), np.float32))
+
+
+@pytest.mark.op("narrow")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_narrow(dt, rng):
+    x = rand(rng, (3, 10, 9000), dt)
+    for d, s, n in [(0, 1, 2), (1, 3, 4), (2, 8990, 10), (-1, -5, 5), (1, 0, 0)]:
+        want = np.take(f64(x), range(s % x.shape[d], s % x.shape[d] + n), d)
+        assert np.array_equal(f64(ops.narrow(x, d, s, n)), want), f"narrow {d} {s} {n}"
+    with pytest.raises(IndexError, match="exceed dim 1 of size 10"):
+        ops.narrow(x, 1, 8, 3)
+
+
+@pytest.mark.op("channel_shuffle")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_channel_shuffle(dt, rng):
+    for shape, g in [((2, 6, 5, 7), 3), ((1, 8, 33), 2), ((3, 12, 2, 2, 2), 4), ((2, 5, 4), 1)]:
+        x = rand(rng, shape, dt)
+        assert np.array_equal(f64(ops.channel_shuffle(x, g)), Ref.channel_shuffle(x, g)), f"{shape} groups {g}"
+    with pytest.raises(ValueError, match="positive divisor of the 6 channels"):
+        ops.channel_shuffle(np.ones((1, 6, 2), np.float32), 4)
+
+
+@pytest.mark.op("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_adaptive_avg_pool(dt, rng):
+    for fn, shape, size in [(ops.adaptive_avg_pool2d, (2, 3, 13, 10), (5, 3)), (ops.adaptive_avg_pool2d,
+                            (2, 3, 9, 9), 1), (ops.adaptive_avg_pool2d, (3, 7, 12), (None, 5)),
+                            (ops.adaptive_avg_pool1d, (2, 4, 17), 6), (ops.adaptive_avg_pool3d, (1, 2, 5, 6, 7),
+                                                                          (2, 3, 4))]:
+        x = rand(rng, shape, dt)
+        nd = 3 if fn is ops.adaptive_avg_pool3d else 1 if fn is ops.adaptive_avg_pool1d else 2
+        sizes = _t(size, nd)
+        sizes = tuple(shape[len(shape) - nd + i] if o is None else o for i, o in enumerate(sizes))
+        check(fn(x, size), adaptive_ref(f64(x), sizes), dt, f"{fn.__name__} {shape} -> {size}")
+    with pytest.raises(ValueError, match="output_size must be positive"):
+        ops.adaptive_avg_pool2d(np.ones((1, 2, 4, 4), np.float32), 0)
+
+
+# ---- the module API
+def test_state_dict_and_load(rng):
+    m = OPERATORS["arch.ResNetBasicBlock"].fn(4, 8, 2)
+    keys = list(m.state_dict())
+    assert keys[:7] == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                        "bn1.num_batches_tracked", "conv2.weight"] and "downsample.0.weight" in keys
+    other = OPERATORS["arch.ResNetBasicBlock"].fn(4, 8, 2)
+    other.load_state_dict({k: v.copy() for k, v in m.state_dict().items()})
+    x = rand(rng, (2, 4, 6, 6), "float32")
+    assert np.array_equal(m(x), other(x)), "the same weights give the same output"
+    sd = m.state_dict()
+    with pytest.raises(KeyError, match=r"missing keys \['conv1.weight'\]"):
+        other.load_state_dict({k: v for k, v in sd.items() if k != "conv1.weight"})
+    with pytest.raises(ValueError, match=r"conv2.weight has shape \(8, 8, 1, 1\)"):
+        other.load_state_dict({**sd, "conv2.weight": np.zeros((8, 8, 1, 1), np.float32)})
+
+
+def test_batch_norm_modes(rng):
+    """Training normalises with the batch and updates the running statistics; eval uses them."""
+    bn = nn.BatchNorm2d(3)
+    x = rand(rng, (4, 3, 5, 5), "float32", 2.0)
+    y = bn(x)
+    check(y, Ref.batch_norm(x, None, None, training=True), "float32", "training batch norm", (1e-4, 1e-5))
+    assert int(bn.num_batches_tracked) == 1
+    check(bn.running_mean, 0.1 * f64(x).mean((0, 2, 3)), "float32", "running mean", (1e-4, 1e-6))
+    bn.eval()
+    check(bn(x), Ref.batch_norm(x, bn.running_mean, bn.running_var), "float32", "eval batch norm", (1e-4, 1e-5))
+
+
+def test_module_errors():
+    class Bad(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = np.ones(3, np.float32)
+
+    with pytest.raises(TypeError, match="wrap an array in Parameter"):
+        Bad()
+    with pytest.raises(ValueError, match="must divide by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="dropout probability"):
+        nn.Dropout(1.5)
+
+
+def test_arch_tasks_are_registered():
+    """Every registered arch task has a case above; the rest are the ones named in the coverage note."""
+    from ascendpy.ops.registry import task_operators
+
+    tested = set(CASES) | {"alexnet", "vgg16", "vgg19"}
+    registered = {t for (cat, t) in task_operators() if cat == "arch"}
+    assert registered == tested, (registered - tested, tested - registered)
