@@ -39,6 +39,16 @@ CASES: dict[str, tuple] = {
     "shufflenet": (pytest.mark.op("arch.ShuffleNet"), (10,), [(2, 3, 32, 32)]),
     "regnet": (pytest.mark.op("arch.RegNet"), (3, 3, [16, 32, 64], 10), [(2, 3, 32, 32)]),
     "unet_softmax": (pytest.mark.op("arch.UNetSoftmax"), (4, 3, 8), [(2, 4, 32, 32)]),
+    "vanilla_rnn": (pytest.mark.op("arch.VanillaRNN"), (40, 24, 12, 6), [(6, 40), (6, 24)]),
+    "vanilla_rnn_hidden": (pytest.mark.op("arch.VanillaRNNSequence"), (40, 24, 12), [(5, 6, 40), (6, 24)]),
+    "lstm": (pytest.mark.op("arch.LSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (2, 3, 20), (2, 3, 20)]),
+    "lstm_bidirectional": (pytest.mark.op("arch.BiLSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (4, 3, 20), (4, 3, 20)]),
+    "lstm_hn": (pytest.mark.op("arch.LSTMHidden"), (12, 20, 3, 5), [(3, 6, 12), (3, 3, 20), (3, 3, 20)]),
+    "lstm_cn": (pytest.mark.op("arch.LSTMCell"), (12, 20, 3, 5), [(3, 6, 12), (3, 3, 20), (3, 3, 20)]),
+    "gru": (pytest.mark.op("arch.GRUNet"), (12, 20, 2), [(7, 3, 12), (2, 3, 20)]),
+    "gru_hidden": (pytest.mark.op("arch.GRUHidden"), (12, 20, 3), [(6, 3, 12), (3, 3, 20)]),
+    "gru_birectional": (pytest.mark.op("arch.BiGRUNet"), (12, 20, 2), [(7, 3, 12), (4, 3, 20)]),
+    "gru_bidirectional_hidden": (pytest.mark.op("arch.BiGRUHidden"), (12, 1100, 2), [(3, 2, 12), (4, 2, 1100)]),
 }
 
 # deep stacks of training-mode batch norms over few values amplify f32 rounding: compared relative to the
@@ -66,6 +76,8 @@ def _epilogue(y, epi):
             y = y + v
         elif name == "mul":
             y = y * v
+        elif name == "tanh":
+            y = np.tanh(y)
         else:
             raise NotImplementedError(name)
     return y
@@ -131,6 +143,49 @@ class Ref:
         return f64(x).reshape(n, g, c // g, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
 
 
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _recurrent(mode, x, states, weights, num_layers, bidirectional, batch_first):
+    """torch.nn.LSTM / GRU's equations, step by step in float64."""
+    x = f64(x)
+    if batch_first:
+        x = x.swapaxes(0, 1)
+    nd, per = (2 if bidirectional else 1), len(weights) // (num_layers * (2 if bidirectional else 1))
+    states = [f64(s).copy() for s in states]
+    for layer in range(num_layers):
+        outs = []
+        for d in range(nd):
+            w_ih, w_hh, b_ih, b_hh = (f64(w) for w in weights[(layer * nd + d) * per:(layer * nd + d + 1) * per])
+            i = layer * nd + d
+            h = states[0][i]
+            c = states[1][i] if mode == "lstm" else None
+            ys = [None] * x.shape[0]
+            for t in (range(x.shape[0]) if d == 0 else reversed(range(x.shape[0]))):
+                gx, gh = x[t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+                if mode == "lstm":
+                    gi, gf, gg, go = np.split(gx + gh, 4, axis=1)
+                    c = _sig(gf) * c + _sig(gi) * np.tanh(gg)
+                    h = _sig(go) * np.tanh(c)
+                else:
+                    (xr, xz, xn), (hr, hz, hn) = np.split(gx, 3, axis=1), np.split(gh, 3, axis=1)
+                    n = np.tanh(xn + _sig(xr + hr) * hn)
+                    z = _sig(xz + hz)
+                    h = (1 - z) * n + z * h
+                ys[t] = h
+            states[0][i] = h
+            if mode == "lstm":
+                states[1][i] = c
+            outs.append(np.stack(ys))
+        x = np.concatenate(outs, -1)
+    return (x.swapaxes(0, 1) if batch_first else x, *states)
+
+
+Ref.lstm = staticmethod(lambda x, h0, c0, w, L=1, bi=False, bf=False: _recurrent("lstm", x, (h0, c0), w, L, bi, bf))
+Ref.gru = staticmethod(lambda x, h0, w, L=1, bi=False, bf=False: _recurrent("gru", x, (h0,), w, L, bi, bf))
+
+
 def adaptive_ref(x, size):
     """torch's adaptive average pool: window i of a dim is [floor(i * n / o), ceil((i + 1) * n / o))."""
     for ax, o in zip(range(x.ndim - len(size), x.ndim), size):
@@ -142,10 +197,10 @@ def adaptive_ref(x, size):
 def run_ref(model, monkeypatch, *xs):
     """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
     version."""
-    from ascendpy.ops.arch import mlp, vision
+    from ascendpy.ops.arch import mlp, rnn, vision
 
     with monkeypatch.context() as m:
-        for mod in (nn, mlp, vision):
+        for mod in (nn, mlp, rnn, vision):
             m.setattr(mod, "ops", Ref)
         return model(*xs)
 
@@ -262,13 +317,12 @@ def test_batch_norm_modes(rng):
 
 
 def test_module_errors():
-    class Bad(nn.Module):
+    class Early(nn.Module):
         def __init__(self):
-            super().__init__()
-            self.w = np.ones(3, np.float32)
+            self.w = nn.Parameter(np.ones(3, np.float32))
 
-    with pytest.raises(TypeError, match="wrap an array in Parameter"):
-        Bad()
+    with pytest.raises(AttributeError, match="call Module.__init__ before assigning 'w'"):
+        Early()
     with pytest.raises(ValueError, match="must divide by groups"):
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="dropout probability"):
@@ -282,3 +336,71 @@ def test_arch_tasks_are_registered():
     tested = set(CASES) | {"alexnet", "vgg16", "vgg19"}
     registered = {t for (cat, t) in task_operators() if cat == "arch"}
     assert registered == tested, (registered - tested, tested - registered)
+
+
+# ---- ops.lstm / ops.gru directly: dtypes, layouts, no biases, zero states, unbatched, errors
+def _rnn_weights(rng, gates, cin, hid, layers, nd, bias=True):
+    ws = []
+    for layer in range(layers):
+        for _ in range(nd):
+            c = cin if layer == 0 else nd * hid
+            s = 1 / np.sqrt(hid)  # torch's scale: gates of order one whatever the width
+            ws += [rand(rng, (gates * hid, c), "float32", s), rand(rng, (gates * hid, hid), "float32", s)]
+            ws += [rand(rng, (gates * hid,), "float32", s), rand(rng, (gates * hid,), "float32", s)] if bias else []
+    return ws
+
+
+@pytest.mark.op("lstm", "gru")
+@pytest.mark.parametrize("dt", FLOATS)
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_recurrent_ops(mode, dt, rng):
+    gates = 4 if mode == "lstm" else 3
+    fn = getattr(ops, mode)
+    for t, b, cin, hid, layers, bi, bf, bias in [(5, 3, 7, 9, 2, True, True, True), (4, 2, 6, 1030, 1, False, False,
+                                                                                       False)]:
+        ws = _rnn_weights(rng, gates, cin, hid, layers, 2 if bi else 1, bias)
+        x = rand(rng, (b, t, cin) if bf else (t, b, cin), dt)
+        nstate = 2 if mode == "lstm" else 1
+        states = [rand(rng, (layers * (2 if bi else 1), b, hid), dt) for _ in range(nstate)]
+        got = fn(x, *states, ws, layers, bi, bf)
+        wsb = ws if bias else [w for i in range(0, len(ws), 2) for w in (*ws[i:i + 2], np.zeros(gates * hid),
+                                                                            np.zeros(gates * hid))]
+        want = _recurrent(mode, x, states, wsb, layers, bi, bf)
+        tol = {"float32": (2e-5, 2e-5), "float16": (4e-3, 2e-3), "bfloat16": (3e-2, 1.6e-2)}[dt]
+        for g, w, what in zip(got, want, ("output", "h_n", "c_n")):
+            check(g, w, dt, f"{mode} {what} T={t} B={b} H={hid} layers={layers} bi={bi} batch_first={bf}", tol)
+    # unbatched, zero initial state
+    ws = _rnn_weights(rng, gates, 5, 6, 1, 1)
+    x = rand(rng, (4, 5), dt)
+    got = fn(x, *([None] * (2 if mode == "lstm" else 1)), ws)
+    zeros = [np.zeros((1, 1, 6))] * (2 if mode == "lstm" else 1)
+    want = _recurrent(mode, x[:, None], zeros, ws, 1, False, False)
+    check(got[0], want[0][:, 0], dt, f"{mode} unbatched", (2e-2, 1e-2) if dt != "float32" else None)
+    assert got[1].shape == (1, 6)
+
+
+def test_recurrent_errors():
+    x = np.ones((3, 2, 4), np.float32)
+    with pytest.raises(ValueError, match=r"torch's flat list.*8 \(or 4 without biases\) arrays for 2 layer"):
+        ops.lstm(x, None, None, [np.ones((8, 4), np.float32)] * 3, 2)
+    ws = [np.ones((8, 4), np.float32), np.ones((8, 2), np.float32), np.ones(8, np.float32), np.ones(7, np.float32)]
+    with pytest.raises(ValueError, match=r"layer 0 has weights .*\(7,\)\]; expected"):
+        ops.lstm(x, None, None, ws)
+    with pytest.raises(ValueError, match=r"h0 must be \(1, 2, 2\)"):
+        ops.gru(x, np.ones((1, 3, 2), np.float32), [np.ones((6, 4), np.float32), np.ones((6, 2), np.float32)])
+
+
+def test_lstm_module_dropout_between_layers(rng):
+    """With dropout in training, nn.LSTM runs layer by layer: p = 1 zeroes every layer's input but the first."""
+    ops.manual_seed(int(rng.integers(1 << 31)))
+    m = nn.LSTM(4, 5, num_layers=2, dropout=1.0)
+    x = rand(rng, (3, 2, 4), "float32")
+    out, (h, c) = m(x)
+    w = m._flat_weights
+    zero_in = np.zeros((3, 2, 5))
+    want = _recurrent("lstm", zero_in, [np.zeros((1, 2, 5))] * 2, w[4:], 1, False, False)
+    check(out, want[0], "float32", "second layer on dropped input", (1e-5, 1e-5))
+    assert h.shape == (2, 2, 5) and c.shape == (2, 2, 5)
+    m.eval()
+    out, _ = m(x)
+    check(out, _recurrent("lstm", x, [np.zeros((2, 2, 5))] * 2, w, 2, False, False)[0], "float32", "eval", (1e-5, 1e-5))

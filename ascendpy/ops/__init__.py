@@ -92,6 +92,7 @@ from ascendpy.ops.pooling import (
 from ascendpy.ops.reduce import amax, amin, logsumexp, mean, prod, sum
 from ascendpy.ops.registry import OPERATORS
 from ascendpy.ops.resize import affine_grid, grid_sample, interpolate
+from ascendpy.ops.rnn import gru, lstm
 from ascendpy.ops.rotary import apply_rotary_pos_emb
 
 __all__ = [*sorted(k for k in OPERATORS if "." not in k), "Epilogue", "manual_seed"]  # operators, helpers

@@ -52,9 +52,7 @@ class Module:
             self._params[name] = value.data
         elif isinstance(value, Module):
             self._modules[name] = value
-        elif isinstance(value, np.ndarray):
-            raise TypeError(f"{type(self).__name__}.{name}: wrap an array in Parameter or use register_buffer")
-        else:
+        else:  # plain values, arrays included (state outside the state_dict, as a torch tensor attribute)
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
@@ -220,6 +218,67 @@ class ConvTranspose2d(_ConvNd):
                  output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          output_padding)
+
+
+class _RNNBase(Module):
+    """nn.LSTM / nn.GRU: torch's parameter names (weight_ih_l0, ..., *_reverse), one ascendpy.ops call."""
+
+    mode = ""
+    gates = 0
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
+        super().__init__()
+        ops.Epilogue().dropout(dropout)  # torch's check of p
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        nd = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            for d in range(nd):
+                sfx = f"_l{layer}{'_reverse' if d else ''}"
+                cin = input_size if layer == 0 else nd * hidden_size
+                g = self.gates * hidden_size
+                setattr(self, f"weight_ih{sfx}", _uniform((g, cin), hidden_size))
+                setattr(self, f"weight_hh{sfx}", _uniform((g, hidden_size), hidden_size))
+                if bias:
+                    setattr(self, f"bias_ih{sfx}", _uniform((g,), hidden_size))
+                    setattr(self, f"bias_hh{sfx}", _uniform((g,), hidden_size))
+
+    @property
+    def _flat_weights(self) -> list[np.ndarray]:
+        return list(self._params.values())
+
+    def forward(self, x: Any, hx: Any = None) -> Any:
+        nd = 2 if self.bidirectional else 1
+        n = 2 if self.mode == "lstm" else 1  # (h0, c0) or h0
+        states = (None,) * n if hx is None else tuple(hx) if isinstance(hx, tuple | list) else (hx,)
+        if len(states) != n:
+            raise ValueError(f"{type(self).__name__}: hx must be {'(h0, c0)' if n == 2 else 'h0'}")
+        fn = getattr(ops, self.mode)
+        if not (self.dropout and self.training and self.num_layers > 1):
+            out, *st = fn(x, *states, self._flat_weights, self.num_layers, self.bidirectional, self.batch_first)
+        else:  # dropout between layers: one call per layer
+            per = len(self._flat_weights) // (self.num_layers * nd)
+            parts: list[list[Any]] = [[] for _ in states]
+            out = x
+            for layer in range(self.num_layers):
+                if layer:
+                    out = ops.dropout(out, self.dropout)
+                w = self._flat_weights[layer * nd * per:(layer + 1) * nd * per]
+                sl = [None if s is None else s[layer * nd:(layer + 1) * nd] for s in states]
+                out, *st = fn(out, *sl, w, 1, self.bidirectional, self.batch_first)
+                for p, s in zip(parts, st):
+                    p.append(s)
+            st = [np.concatenate(p, 0) for p in parts]
+        return (out, tuple(st)) if self.mode == "lstm" else (out, st[0])
+
+
+class LSTM(_RNNBase):
+    mode, gates = "lstm", 4
+
+
+class GRU(_RNNBase):
+    mode, gates = "gru", 3
 
 
 class _BatchNorm(Module):
