@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,14 @@ CASES: dict[str, tuple] = {
     "shufflenet": (pytest.mark.op("arch.ShuffleNet"), (10,), [(2, 3, 32, 32)]),
     "regnet": (pytest.mark.op("arch.RegNet"), (3, 3, [16, 32, 64], 10), [(2, 3, 32, 32)]),
     "unet_softmax": (pytest.mark.op("arch.UNetSoftmax"), (4, 3, 8), [(2, 4, 32, 32)]),
+    "min_gpt_causal_attention": (pytest.mark.op("arch.CausalSelfAttention"), (32, 4, 0.0, 0.0, 16), [(2, 11, 32)]),
+    "mini_gpt_block": (pytest.mark.op("arch.MiniGPTBlock"), (32, 4, 0.0, 0.0, 16), [(2, 11, 32)]),
+    "relu_self_attention": (pytest.mark.op("arch.ReLUSelfAttention"), (32, 4, 16), [(2, 11, 32)]),
+    "vision_attention": (pytest.mark.op("arch.VisionAttention"), (32, 4), [(2, 32, 5, 6)]),
+    "vision_transformer": (pytest.mark.op("arch.VisionTransformer"), (32, 8, 10, 32, 2, 4, 64, 3, 0.0, 0.0),
+                           [(2, 3, 32, 32)]),
+    "convolutional_vision_transformer": (pytest.mark.op("arch.ConvolutionalVisionTransformer"), (10, 32, 4, 2),
+                                         [(3, 3, 32, 32)]),
     "vanilla_rnn": (pytest.mark.op("arch.VanillaRNN"), (40, 24, 12, 6), [(6, 40), (6, 24)]),
     "vanilla_rnn_hidden": (pytest.mark.op("arch.VanillaRNNSequence"), (40, 24, 12), [(5, 6, 40), (6, 24)]),
     "lstm": (pytest.mark.op("arch.LSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (2, 3, 20), (2, 3, 20)]),
@@ -78,6 +88,10 @@ def _epilogue(y, epi):
             y = y * v
         elif name == "tanh":
             y = np.tanh(y)
+        elif name == "gelu":
+            y = 0.5 * y * (1 + _erf(y / math.sqrt(2)))
+        elif name == "gelu_tanh":
+            y = 0.5 * y * (1 + np.tanh(math.sqrt(2 / math.pi) * (y + 0.044715 * y ** 3)))
         else:
             raise NotImplementedError(name)
     return y
@@ -143,6 +157,41 @@ class Ref:
         return f64(x).reshape(n, g, c // g, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
 
 
+_erf = np.vectorize(math.erf)
+
+
+def _mha(q, k, v, heads, wq, wk, wv, wo, bq=None, bk=None, bv=None, bo=None, *, attn_mask=None, is_causal=False):
+    """nn.MultiheadAttention's math, batch-first, in float64."""
+    def proj(x, w, b):
+        y = f64(x) @ f64(w).T + (0 if b is None else f64(b))
+        return y.reshape(*y.shape[:2], heads, -1).swapaxes(1, 2)  # [B, h, L, d]
+
+    qh, kh, vh = proj(q, wq, bq), proj(k, wk, bk), proj(v, wv, bv)
+    s = qh @ kh.swapaxes(-1, -2) / math.sqrt(qh.shape[-1])
+    if is_causal:
+        s = np.where(np.tril(np.ones(s.shape[-2:], bool)), s, -np.inf)
+    o = Ref.softmax(s, -1) @ vh
+    o = o.swapaxes(1, 2).reshape(*o.shape[:1], o.shape[2], -1)
+    return o @ f64(wo).T + (0 if bo is None else f64(bo))
+
+
+def _layer_norm(x, shape, w=None, b=None, eps=1e-5):
+    x = f64(x)
+    d = tuple(range(x.ndim - len(tuple(shape)), x.ndim))
+    y = (x - x.mean(d, keepdims=True)) / np.sqrt(x.var(d, keepdims=True) + eps)
+    return y * (1 if w is None else f64(w)) + (0 if b is None else f64(b))
+
+
+Ref.multi_head_attention = staticmethod(_mha)
+Ref.layer_norm = staticmethod(_layer_norm)
+Ref.transpose = staticmethod(lambda x, a, b: f64(x).swapaxes(a, b))
+Ref.permute = staticmethod(lambda x, dims: f64(x).transpose(dims))
+Ref.narrow = staticmethod(lambda x, d, s, n: np.take(f64(x), range(s, s + n), d))
+Ref.tril = staticmethod(lambda x, diagonal=0: np.tril(f64(x), diagonal))
+Ref.gelu = staticmethod(lambda x, approximate="none": _epilogue(f64(x), ops.Epilogue().gelu(approximate)))
+Ref.matmul = staticmethod(lambda a, b, transpose_b=False: f64(a) @ (f64(b).swapaxes(-1, -2) if transpose_b else f64(b)))
+
+
 def _sig(x):
     return 1 / (1 + np.exp(-x))
 
@@ -197,10 +246,10 @@ def adaptive_ref(x, size):
 def run_ref(model, monkeypatch, *xs):
     """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
     version."""
-    from ascendpy.ops.arch import mlp, rnn, vision
+    from ascendpy.ops.arch import mlp, rnn, transformer, vision
 
     with monkeypatch.context() as m:
-        for mod in (nn, mlp, rnn, vision):
+        for mod in (nn, mlp, rnn, transformer, vision):
             m.setattr(mod, "ops", Ref)
         return model(*xs)
 
@@ -404,3 +453,20 @@ def test_lstm_module_dropout_between_layers(rng):
     m.eval()
     out, _ = m(x)
     check(out, _recurrent("lstm", x, [np.zeros((2, 2, 5))] * 2, w, 2, False, False)[0], "float32", "eval", (1e-5, 1e-5))
+
+
+@pytest.mark.op("permute", "transpose")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_permute_and_transpose(dt, rng):
+    import itertools
+
+    x = rand(rng, (2, 3, 4, 5), dt)
+    for p in itertools.permutations(range(4)):
+        assert np.array_equal(f64(ops.permute(x, p)), f64(x).transpose(p)), f"permute {p}"
+    y = rand(rng, (3, 70, 130), dt)  # more than one transpose tile
+    assert np.array_equal(f64(ops.permute(y, (2, 0, -2))), f64(y).transpose(2, 0, 1))
+    assert np.array_equal(f64(ops.transpose(y, -1, 0)), f64(y).swapaxes(-1, 0))
+    z = ops.permute(y, (0, 1, 2))
+    assert np.array_equal(z, y) and z is not y
+    with pytest.raises(ValueError, match=r"dims \(0, 0, 1\) are not a permutation"):
+        ops.permute(y, (0, 0, 1))

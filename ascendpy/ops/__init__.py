@@ -49,9 +49,11 @@ from ascendpy.ops.index import (
     index_select,
     masked_fill,
     narrow,
+    permute,
     scatter,
     scatter_add,
     take_along_dim,
+    transpose,
 )
 from ascendpy.ops.loss import (
     cosine_similarity,

@@ -333,3 +333,57 @@ def channel_shuffle(input: Any, groups: int, *, stream: Stream | None = None) ->
             for g in range(groups):
                 copy_rows(call, t, (b * c + g * per) * hw, hw, out, (b * c + g) * hw, groups * hw, per, hw)
         return call.result(out)
+
+
+def permute_t(call: OpCall, t: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """t with its dims in the order `dims` (normalised), as a new device tensor: each dim brought to its place
+    by one kernel, matmul's swap of [outer, p, q, d] blocks (or its tiled transpose when the last dim moves)."""
+    from ascendpy.ops.matmul import _kernels as linalg_kernels
+    from ascendpy.ops.matmul import transpose as transpose_last
+
+    shape, order, cur = list(t.shape), list(range(t.ndim)), t
+    for i, want in enumerate(dims):
+        j = order.index(want)
+        if j == i:
+            continue
+        outer, p, q, d = (int(np.prod(s, dtype=np.int64)) for s in (shape[:i], shape[i:j], shape[j:j + 1],
+                                                                    shape[j + 1:]))
+        if t.size == 0:
+            pass
+        elif d == 1:
+            cur = transpose_last(call, Tensor(cur.buf, (outer, p, q), t.dtype))
+        else:
+            out = call.empty(tuple(shape), t.dtype)
+            call.launch(linalg_kernels(call, t.dtype), f"swap_mid_{t.short}", call.blocks(outer * p, 1), cur, out,
+                        outer, p, q, d)
+            cur = out
+        shape = shape[:i] + [shape[j]] + shape[i:j] + shape[j + 1:]
+        order = order[:i] + [order[j]] + order[i:j] + order[j + 1:]
+    if cur is t:  # the identity permutation: still a new tensor
+        cur = call.empty(t.shape, t.dtype)
+        copy_rows(call, t, 0, t.size, cur, 0, t.size, 1, t.size)
+    return Tensor(cur.buf, tuple(shape), t.dtype)
+
+
+@operator("index", "vector", FLOATS)
+def permute(input: Any, dims: Any, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.permute, materialised (.contiguous()): at most ndim - 1 copy kernels."""
+    name = "ascendpy.ops.permute"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        d = tuple(normalize_dim(i, t.ndim, name) for i in dims)
+        if sorted(d) != list(range(t.ndim)):
+            raise ValueError(f"{name}: dims {tuple(dims)} are not a permutation of the {t.ndim} dims")
+        return call.result(permute_t(call, t, d))
+
+
+@operator("index", "vector", FLOATS)
+def transpose(input: Any, dim0: int, dim1: int, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.transpose, materialised: dims dim0 and dim1 swapped."""
+    name = "ascendpy.ops.transpose"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        a, b = normalize_dim(dim0, t.ndim, name), normalize_dim(dim1, t.ndim, name)
+        d = list(range(t.ndim))
+        d[a], d[b] = b, a
+        return call.result(permute_t(call, t, tuple(d)))

@@ -18,6 +18,7 @@ import numpy as np
 
 from ascendpy import ops
 from ascendpy.ops.core import FLOATS, as_dtype, int_tuple
+from ascendpy.ops.fused import Epilogue
 
 
 class Parameter:
@@ -162,6 +163,16 @@ class ModuleList(Module):
         return len(self._modules)
 
 
+class ModuleDict(Module):
+    def __init__(self, mods: dict[str, Module] | None = None) -> None:
+        super().__init__()
+        for name, m in (mods or {}).items():
+            setattr(self, name, m)
+
+    def __getitem__(self, name: str) -> Module:
+        return self._modules[name]
+
+
 # ---- layers
 class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
@@ -229,7 +240,7 @@ class _RNNBase(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__()
-        ops.Epilogue().dropout(dropout)  # torch's check of p
+        Epilogue().dropout(dropout)  # torch's check of p
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
         nd = 2 if bidirectional else 1
@@ -279,6 +290,89 @@ class LSTM(_RNNBase):
 
 class GRU(_RNNBase):
     mode, gates = "gru", 3
+
+
+class MultiheadAttention(Module):
+    """nn.MultiheadAttention (self- or cross-attention, q/k/v of one width): in_proj_weight's three row blocks
+    are the q, k, v projections of ops.multi_head_attention. Returns (output, None): no attention weights."""
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 batch_first: bool = False) -> None:
+        super().__init__()
+        if embed_dim % num_heads:
+            raise ValueError(f"MultiheadAttention: embed_dim {embed_dim} must divide by num_heads {num_heads}")
+        self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
+        self.in_proj_weight = _uniform((3 * embed_dim, embed_dim), embed_dim)
+        self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, np.float32)) if bias else None
+        self.out_proj = Linear(embed_dim, embed_dim, bias)
+        if bias:
+            self.out_proj.bias[...] = 0
+
+    def forward(self, query: Any, key: Any, value: Any, need_weights: bool = True, attn_mask: Any = None,
+                is_causal: bool = False) -> tuple[Any, None]:
+        if self.dropout and self.training:
+            raise ValueError("MultiheadAttention: attention dropout is not supported; use dropout=0.0 or eval()")
+        e = self.embed_dim
+        w, b = self.in_proj_weight, self.in_proj_bias
+        qkv = [ops.transpose(t, 0, 1) for t in (query, key, value)] if not self.batch_first else [query, key, value]
+        out = ops.multi_head_attention(*qkv, self.num_heads, w[:e], w[e:2 * e], w[2 * e:], self.out_proj.weight,
+                                       *((None,) * 3 if b is None else (b[:e], b[e:2 * e], b[2 * e:])),
+                                       self.out_proj.bias, attn_mask=attn_mask, is_causal=is_causal)
+        return (out if self.batch_first else ops.transpose(out, 0, 1)), None
+
+
+class TransformerEncoderLayer(Module):
+    """nn.TransformerEncoderLayer, post-norm or norm_first, relu or gelu: each linear's activation (and the
+    feed-forward's residual) fused into its epilogue."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True) -> None:
+        super().__init__()
+        if activation not in ("relu", "gelu"):
+            raise ValueError(f"TransformerEncoderLayer: activation must be 'relu' or 'gelu', got {activation!r}")
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, layer_norm_eps)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.activation = activation
+
+    def _ff(self, x: Any, residual: Any) -> Any:
+        act = Epilogue().relu() if self.activation == "relu" else Epilogue().gelu()
+        h = self.dropout(ops.linear(x, self.linear1.weight, self.linear1.bias, epilogue=act))
+        if self.dropout2.training and self.dropout2.p > 0:
+            return ops.add(self.dropout2(ops.linear(h, self.linear2.weight, self.linear2.bias)), residual)
+        return ops.linear(h, self.linear2.weight, self.linear2.bias, epilogue=Epilogue().add(residual))
+
+    def forward(self, src: Any) -> Any:
+        x = src
+        if self.norm_first:
+            y = self.norm1(x)
+            x = ops.add(x, self.dropout1(self.self_attn(y, y, y)[0]))
+            return self._ff(self.norm2(x), x)
+        x = self.norm1(ops.add(x, self.dropout1(self.self_attn(x, x, x)[0])))
+        return self.norm2(self._ff(x, x))
+
+
+class TransformerEncoder(Module):
+    """nn.TransformerEncoder: num_layers copies of the layer (as torch, each starts with the same weights)."""
+
+    def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None) -> None:
+        import copy
+
+        super().__init__()
+        self.layers = ModuleList(copy.deepcopy(encoder_layer) for _ in range(num_layers))
+        self.norm = norm
+
+    def forward(self, src: Any) -> Any:
+        for layer in self.layers:
+            src = layer(src)
+        return src if self.norm is None else self.norm(src)
 
 
 class _BatchNorm(Module):
@@ -382,7 +476,7 @@ class Identity(Module):
 class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        ops.Epilogue().dropout(p)  # torch's check of p
+        Epilogue().dropout(p)  # torch's check of p
         self.p = p
 
     def forward(self, x: Any) -> Any:
