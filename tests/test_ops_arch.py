@@ -49,6 +49,11 @@ CASES: dict[str, tuple] = {
                            [(2, 3, 32, 32)]),
     "convolutional_vision_transformer": (pytest.mark.op("arch.ConvolutionalVisionTransformer"), (10, 32, 4, 2),
                                          [(3, 3, 32, 32)]),
+    "net_vlad_with_ghost_clusters": (pytest.mark.op("arch.NetVLAD"), (8, 24, 4), [(3, 10, 24)]),
+    "net_vlad_no_ghost_clusters": (pytest.mark.op("arch.NetVLAD"), (8, 24, 0), [(3, 10, 24)]),
+    "mamba_return_y": (pytest.mark.op("arch.Mamba2ReturnY"), (2, 16, 3, 4, 5, 8), [(2, 16, 3, 4)]),
+    "mamba_return_final_state": (pytest.mark.op("arch.Mamba2ReturnFinalState"), (2, 24, 3, 4, 5, 8),
+                                 [(2, 24, 3, 4)]),
     "vanilla_rnn": (pytest.mark.op("arch.VanillaRNN"), (40, 24, 12, 6), [(6, 40), (6, 24)]),
     "vanilla_rnn_hidden": (pytest.mark.op("arch.VanillaRNNSequence"), (40, 24, 12), [(5, 6, 40), (6, 24)]),
     "lstm": (pytest.mark.op("arch.LSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (2, 3, 20), (2, 3, 20)]),
@@ -88,6 +93,8 @@ def _epilogue(y, epi):
             y = y * v
         elif name == "tanh":
             y = np.tanh(y)
+        elif name == "exp":
+            y = np.exp(y)
         elif name == "gelu":
             y = 0.5 * y * (1 + _erf(y / math.sqrt(2)))
         elif name == "gelu_tanh":
@@ -189,7 +196,14 @@ Ref.permute = staticmethod(lambda x, dims: f64(x).transpose(dims))
 Ref.narrow = staticmethod(lambda x, d, s, n: np.take(f64(x), range(s, s + n), d))
 Ref.tril = staticmethod(lambda x, diagonal=0: np.tril(f64(x), diagonal))
 Ref.gelu = staticmethod(lambda x, approximate="none": _epilogue(f64(x), ops.Epilogue().gelu(approximate)))
-Ref.matmul = staticmethod(lambda a, b, transpose_b=False: f64(a) @ (f64(b).swapaxes(-1, -2) if transpose_b else f64(b)))
+Ref.matmul = staticmethod(lambda a, b, transpose_a=False, transpose_b=False: (
+    f64(a).swapaxes(-1, -2) if transpose_a else f64(a)) @ (f64(b).swapaxes(-1, -2) if transpose_b else f64(b)))
+Ref.sum = staticmethod(lambda x, dim=None, keepdim=False: f64(x).sum(dim, keepdims=keepdim))
+Ref.mul = staticmethod(lambda a, b: f64(a) * f64(b))
+Ref.sub = staticmethod(lambda a, b: f64(a) - f64(b))
+Ref.cumsum = staticmethod(lambda x, dim: np.cumsum(f64(x), dim))
+Ref.normalize = staticmethod(lambda x, p=2.0, dim=1, eps=1e-12: f64(x) / np.maximum(
+    np.sqrt((f64(x) ** 2).sum(dim, keepdims=True)), eps))
 
 
 def _sig(x):
@@ -246,10 +260,10 @@ def adaptive_ref(x, size):
 def run_ref(model, monkeypatch, *xs):
     """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
     version."""
-    from ascendpy.ops.arch import mlp, rnn, transformer, vision
+    from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, transformer, vision
 
     with monkeypatch.context() as m:
-        for mod in (nn, mlp, rnn, transformer, vision):
+        for mod in (nn, mamba, mlp, netvlad, rnn, transformer, vision):
             m.setattr(mod, "ops", Ref)
         return model(*xs)
 
