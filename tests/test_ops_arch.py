@@ -54,6 +54,7 @@ CASES: dict[str, tuple] = {
     "mamba_return_y": (pytest.mark.op("arch.Mamba2ReturnY"), (2, 16, 3, 4, 5, 8), [(2, 16, 3, 4)]),
     "mamba_return_final_state": (pytest.mark.op("arch.Mamba2ReturnFinalState"), (2, 24, 3, 4, 5, 8),
                                  [(2, 24, 3, 4)]),
+    "swin_mlp": (pytest.mark.op("arch.SwinMLP"), (56, 4, 3, 10, 16, (2, 2), (2, 4), 7), [(2, 3, 56, 56)]),
     "vanilla_rnn": (pytest.mark.op("arch.VanillaRNN"), (40, 24, 12, 6), [(6, 40), (6, 24)]),
     "vanilla_rnn_hidden": (pytest.mark.op("arch.VanillaRNNSequence"), (40, 24, 12), [(5, 6, 40), (6, 24)]),
     "lstm": (pytest.mark.op("arch.LSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (2, 3, 20), (2, 3, 20)]),
@@ -198,6 +199,12 @@ Ref.tril = staticmethod(lambda x, diagonal=0: np.tril(f64(x), diagonal))
 Ref.gelu = staticmethod(lambda x, approximate="none": _epilogue(f64(x), ops.Epilogue().gelu(approximate)))
 Ref.matmul = staticmethod(lambda a, b, transpose_a=False, transpose_b=False: (
     f64(a).swapaxes(-1, -2) if transpose_a else f64(a)) @ (f64(b).swapaxes(-1, -2) if transpose_b else f64(b)))
+Ref.pad = staticmethod(lambda x, pad, mode="constant", value=None: np.pad(
+    f64(x), [(0, 0)] * (x.ndim - len(pad) // 2) + [tuple(pad[i:i + 2]) for i in range(len(pad) - 2, -1, -2)],
+    constant_values=value or 0.0))
+Ref.conv1d = staticmethod(lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: conv_ref(
+    x, w, b, stride, padding, dilation, groups))
+Ref.adaptive_avg_pool1d = staticmethod(lambda x, size: adaptive_ref(f64(x), _t(size, 1)))
 Ref.sum = staticmethod(lambda x, dim=None, keepdim=False: f64(x).sum(dim, keepdims=keepdim))
 Ref.mul = staticmethod(lambda a, b: f64(a) * f64(b))
 Ref.sub = staticmethod(lambda a, b: f64(a) - f64(b))
@@ -260,10 +267,10 @@ def adaptive_ref(x, size):
 def run_ref(model, monkeypatch, *xs):
     """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
     version."""
-    from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, transformer, vision
+    from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, swin, transformer, vision
 
     with monkeypatch.context() as m:
-        for mod in (nn, mamba, mlp, netvlad, rnn, transformer, vision):
+        for mod in (nn, mamba, mlp, netvlad, rnn, swin, transformer, vision):
             m.setattr(mod, "ops", Ref)
         return model(*xs)
 
@@ -467,6 +474,21 @@ def test_lstm_module_dropout_between_layers(rng):
     m.eval()
     out, _ = m(x)
     check(out, _recurrent("lstm", x, [np.zeros((2, 2, 5))] * 2, w, 2, False, False)[0], "float32", "eval", (1e-5, 1e-5))
+
+
+@pytest.mark.op("pad")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_pad(dt, rng):
+    x = rand(rng, (2, 5, 6, 3), dt)
+    for p, v in [([0, 0, 1, 2, 3, 1], None), ([2, 1], 1.5), ([0, 3], -2.0), ([1, 1, 1, 1, 1, 1, 1, 1], None),
+                 ([0, 0], None)]:
+        got = ops.pad(x, p, value=v)
+        assert np.array_equal(f64(got), Ref.pad(x, p, value=v)), f"pad {p} value {v}"
+        assert got is not x
+    with pytest.raises(ValueError, match="only 'constant'"):
+        ops.pad(x, [1, 1], mode="reflect")
+    with pytest.raises(ValueError, match="non-negative ints"):
+        ops.pad(x, [1, -1])
 
 
 @pytest.mark.op("permute", "transpose")

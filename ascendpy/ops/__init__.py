@@ -49,6 +49,7 @@ from ascendpy.ops.index import (
     index_select,
     masked_fill,
     narrow,
+    pad,
     permute,
     scatter,
     scatter_add,

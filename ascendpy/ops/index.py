@@ -387,3 +387,39 @@ def transpose(input: Any, dim0: int, dim1: int, *, stream: Stream | None = None)
         d = list(range(t.ndim))
         d[a], d[b] = b, a
         return call.result(permute_t(call, t, tuple(d)))
+
+
+@operator("index", "vector", FLOATS)
+def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None, *,  # noqa: A002
+        stream: Stream | None = None) -> Any:
+    """F.pad in constant mode: `pad` = (last dim's before, after, the previous dim's before, after, ...); each
+    padded dim is one fill and one row copy."""
+    from ascendpy.ops.matmul import tri_mask
+
+    name = "ascendpy.ops.pad"
+    if mode != "constant":
+        raise ValueError(f"{name}: mode {mode!r} is not supported (only 'constant')")
+    pads = tuple(pad)
+    if len(pads) % 2 or any(not isinstance(p, int | np.integer) or p < 0 for p in pads):
+        raise ValueError(f"{name}: pad must be pairs of non-negative ints (before, after), got {pad!r}")
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        if len(pads) // 2 > t.ndim:
+            raise ValueError(f"{name}: {len(pads) // 2} padded dims for a {t.ndim}-d input")
+        for i in range(len(pads) // 2):
+            lo, hi = int(pads[2 * i]), int(pads[2 * i + 1])
+            if not lo and not hi:
+                continue
+            d = t.ndim - 1 - i
+            outer, size, inner = split_at(t.shape, d)
+            out = call.empty(t.shape[:d] + (size + lo + hi,) + t.shape[d + 1:], t.dtype)
+            tri_mask(call, Tensor(out.buf, (1, out.size), t.dtype), Tensor(out.buf, (1, out.size), t.dtype), 0, 0)
+            if value:
+                from ascendpy.ops.fused import Epilogue, apply
+
+                out = apply(call, out, Epilogue().add(float(value)), t.dtype)
+            copy_rows(call, t, 0, size * inner, out, lo * inner, (size + lo + hi) * inner, outer, size * inner)
+            t = out
+        if t.shape == tuple(getattr(input, "shape", ())) and not any(pads):
+            t = permute_t(call, t, tuple(range(t.ndim)))  # nothing to pad: still a new tensor
+        return call.result(t)

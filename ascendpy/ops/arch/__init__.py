@@ -23,4 +23,4 @@ def arch(*tasks: str, note: str = "") -> Callable[[Any], Any]:
     return register
 
 
-from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, transformer, vision  # noqa: E402,F401 - registers the models
+from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, swin, transformer, vision  # noqa: E402,F401 - registers the models
