@@ -55,6 +55,8 @@ CASES: dict[str, tuple] = {
     "mamba_return_final_state": (pytest.mark.op("arch.Mamba2ReturnFinalState"), (2, 24, 3, 4, 5, 8),
                                  [(2, 24, 3, 4)]),
     "swin_mlp": (pytest.mark.op("arch.SwinMLP"), (56, 4, 3, 10, 16, (2, 2), (2, 4), 7), [(2, 3, 56, 56)]),
+    "swintransformer_v2": (pytest.mark.op("arch.SwinTransformerV2"), (56, 4, 3, 10, 16, (2, 2), (2, 4), 7),
+                           [(2, 3, 56, 56)]),
     "vanilla_rnn": (pytest.mark.op("arch.VanillaRNN"), (40, 24, 12, 6), [(6, 40), (6, 24)]),
     "vanilla_rnn_hidden": (pytest.mark.op("arch.VanillaRNNSequence"), (40, 24, 12), [(5, 6, 40), (6, 24)]),
     "lstm": (pytest.mark.op("arch.LSTMNet"), (12, 20, 2, 5), [(3, 7, 12), (2, 3, 20), (2, 3, 20)]),
@@ -94,6 +96,12 @@ def _epilogue(y, epi):
             y = y * v
         elif name == "tanh":
             y = np.tanh(y)
+        elif name == "max":
+            y = np.maximum(y, v)
+        elif name == "min":
+            y = np.minimum(y, v)
+        elif name == "sigmoid":
+            y = 1 / (1 + np.exp(-y))
         elif name == "exp":
             y = np.exp(y)
         elif name == "gelu":
@@ -205,6 +213,8 @@ Ref.pad = staticmethod(lambda x, pad, mode="constant", value=None: np.pad(
 Ref.conv1d = staticmethod(lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: conv_ref(
     x, w, b, stride, padding, dilation, groups))
 Ref.adaptive_avg_pool1d = staticmethod(lambda x, size: adaptive_ref(f64(x), _t(size, 1)))
+Ref.roll = staticmethod(lambda x, shifts, dims=None: np.roll(f64(x), shifts, dims))
+Ref.embedding = staticmethod(lambda ids, w: f64(w)[np.asarray(ids)])
 Ref.sum = staticmethod(lambda x, dim=None, keepdim=False: f64(x).sum(dim, keepdims=keepdim))
 Ref.mul = staticmethod(lambda a, b: f64(a) * f64(b))
 Ref.sub = staticmethod(lambda a, b: f64(a) - f64(b))
@@ -474,6 +484,18 @@ def test_lstm_module_dropout_between_layers(rng):
     m.eval()
     out, _ = m(x)
     check(out, _recurrent("lstm", x, [np.zeros((2, 2, 5))] * 2, w, 2, False, False)[0], "float32", "eval", (1e-5, 1e-5))
+
+
+@pytest.mark.op("roll")
+@pytest.mark.parametrize("dt", FLOATS)
+def test_roll(dt, rng):
+    x = rand(rng, (2, 5, 6, 3), dt)
+    for sh, d in [((-2, -2), (1, 2)), (3, None), (7, 1), (0, 1), ((1, -1, 2), (0, 3, 1)), (-9000, -1)]:
+        got = ops.roll(x, sh, d)
+        assert np.array_equal(f64(got), np.roll(f64(x), sh, d)), f"roll {sh} {d}"
+        assert got is not x
+    with pytest.raises(ValueError, match="same length"):
+        ops.roll(x, (1, 2), (0,))
 
 
 @pytest.mark.op("pad")

@@ -51,6 +51,7 @@ from ascendpy.ops.index import (
     narrow,
     pad,
     permute,
+    roll,
     scatter,
     scatter_add,
     take_along_dim,

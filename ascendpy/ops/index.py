@@ -423,3 +423,36 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
         if t.shape == tuple(getattr(input, "shape", ())) and not any(pads):
             t = permute_t(call, t, tuple(range(t.ndim)))  # nothing to pad: still a new tensor
         return call.result(t)
+
+
+@operator("index", "vector", FLOATS)
+def roll(input: Any, shifts: Any, dims: Any = None, *, stream: Stream | None = None) -> Any:  # noqa: A002
+    """torch.roll: elements shifted along each of `dims` (wrapping); dims=None rolls the flattened tensor. Each
+    rolled dim is two row copies."""
+    name = "ascendpy.ops.roll"
+    with OpCall(name, stream) as call:
+        t = call.tensor(input, "input")
+        shape = t.shape
+        sh = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
+        if dims is None:
+            if len(sh) != 1:
+                raise ValueError(f"{name}: without dims, shifts must be one int, got {shifts!r}")
+            t, ds = Tensor(t.buf, (t.size,), t.dtype), (0,)
+        else:
+            ds = (dims,) if isinstance(dims, int | np.integer) else tuple(dims)
+            if len(ds) != len(sh):
+                raise ValueError(f"{name}: shifts {shifts!r} and dims {dims!r} must have the same length")
+            ds = tuple(normalize_dim(d, t.ndim, name) for d in ds)
+        out = t
+        for s, d in zip(sh, ds):
+            outer, size, inner = split_at(out.shape, d)
+            k = int(s) % size if size else 0
+            if not k:
+                continue
+            src, out = out, call.empty(out.shape, out.dtype)
+            row = size * inner  # y[(i + k) % size] = x[i]: x's tail [size - k, size) goes first
+            copy_rows(call, src, (size - k) * inner, row, out, 0, row, outer, k * inner)
+            copy_rows(call, src, 0, row, out, k * inner, row, outer, (size - k) * inner)
+        if out is t:
+            out = permute_t(call, t, tuple(range(t.ndim)))
+        return call.result(Tensor(out.buf, shape, out.dtype))

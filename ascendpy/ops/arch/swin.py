@@ -1,9 +1,12 @@
-"""Swin-MLP (MultiKernelBench's swin_mlp): windows of patches mixed by a grouped 1x1 Conv1d across the
-window's positions (per head), shifted windows by zero padding, patch merging, as the task's torch model."""
+"""Swin-MLP and Swin Transformer V2 (MultiKernelBench's swin_mlp and swintransformer_v2), as the tasks' torch
+models. Swin-MLP mixes each window's positions with a grouped 1x1 Conv1d (per head) and shifts windows by zero
+padding; V2 attends within windows (cosine attention, a continuous position bias) and shifts them by rolls."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
@@ -156,6 +159,180 @@ class SwinMLP(nn.Module):
             x = layer(x)
         x = self.norm(x)  # B L C
         return flatten(ops.adaptive_avg_pool1d(ops.transpose(x, 1, 2), 1), 1)
+
+    def forward(self, x: Any) -> Any:
+        return self.head(self.forward_features(x))
+
+
+# ---- Swin Transformer V2 (swintransformer_v2): cosine attention in windows with a log-spaced continuous
+# position bias (an MLP over relative coordinates), post-norm residuals, shifted windows by rolls and a mask.
+def _relative_tables(ws: tuple[int, int], pretrained: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(relative_coords_table [1, 2Wh-1, 2Ww-1, 2], relative_position_index [Wh Ww, Wh Ww]): the window's
+    geometry, fixed at construction as the torch model's buffers."""
+    h = np.arange(-(ws[0] - 1), ws[0], dtype=np.float32)
+    w = np.arange(-(ws[1] - 1), ws[1], dtype=np.float32)
+    table = np.stack(np.meshgrid(h, w, indexing="ij")).transpose(1, 2, 0)[None].copy()
+    div = pretrained if pretrained[0] > 0 else ws
+    table[..., 0] /= div[0] - 1
+    table[..., 1] /= div[1] - 1
+    table *= 8
+    table = (np.sign(table) * np.log2(np.abs(table) + 1.0) / np.log2(8)).astype(np.float32)
+    coords = np.stack(np.meshgrid(np.arange(ws[0]), np.arange(ws[1]), indexing="ij")).reshape(2, -1)
+    rel = (coords[:, :, None] - coords[:, None, :]).transpose(1, 2, 0)
+    index = (rel[..., 0] + ws[0] - 1) * (2 * ws[1] - 1) + rel[..., 1] + ws[1] - 1
+    return table, index.astype(np.int64)
+
+
+class WindowAttention(nn.Module):
+    def __init__(self, dim: int, window_size: tuple[int, int], num_heads: int, qkv_bias: bool = True,
+                 attn_drop: float = 0.0, proj_drop: float = 0.0,
+                 pretrained_window_size: tuple[int, int] = (0, 0)) -> None:
+        super().__init__()
+        if attn_drop:
+            raise ValueError("WindowAttention: attention-weight dropout is not supported (attn_drop must be 0)")
+        self.dim, self.window_size, self.num_heads = dim, tuple(window_size), num_heads
+        self.logit_scale = nn.Parameter(np.log(10 * np.ones((num_heads, 1, 1), np.float32)))
+        self.cpb_mlp = nn.Sequential(nn.Linear(2, 512, bias=True), nn.ReLU(inplace=True),
+                                     nn.Linear(512, num_heads, bias=False))
+        table, index = _relative_tables(self.window_size, tuple(pretrained_window_size))
+        self.register_buffer("relative_coords_table", table)
+        self.register_buffer("relative_position_index", index)
+        self.qkv = nn.Linear(dim, dim * 3, bias=False)
+        self.q_bias = nn.Parameter(np.zeros(dim, np.float32)) if qkv_bias else None
+        self.v_bias = nn.Parameter(np.zeros(dim, np.float32)) if qkv_bias else None
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: Any, mask: Any = None) -> Any:
+        b_, n, c = x.shape
+        nh = self.num_heads
+        bias = None if self.q_bias is None else np.concatenate([self.q_bias, np.zeros_like(self.v_bias), self.v_bias])
+        qkv = ops.permute(ops.linear(x, self.qkv.weight, bias).reshape(b_, n, 3, nh, -1), (2, 0, 3, 1, 4))
+        q, k, v = (ops.normalize(qkv[i], dim=-1) if i < 2 else qkv[i] for i in range(3))
+        scale = ops.fused(self.logit_scale, Epilogue().clamp(max=float(np.log(1.0 / 0.01))).exp())
+        attn = ops.mul(ops.matmul(q, k, transpose_b=True), scale)  # cosine similarity, per-head temperature
+        table = ops.linear(ops.linear(self.relative_coords_table, self.cpb_mlp[0].weight, self.cpb_mlp[0].bias,
+                                      epilogue=Epilogue().relu()), self.cpb_mlp[2].weight).reshape(-1, nh)
+        rel = ops.embedding(self.relative_position_index.reshape(-1), table).reshape(n, n, nh)
+        rel = ops.fused(ops.permute(rel, (2, 0, 1)), Epilogue().sigmoid().mul(16.0))  # nH, N, N
+        attn = ops.add(attn, rel)
+        if mask is not None:
+            nw = mask.shape[0]
+            attn = ops.add(attn.reshape(b_ // nw, nw, nh, n, n), mask[None, :, None]).reshape(-1, nh, n, n)
+        y = ops.transpose(ops.matmul(ops.softmax(attn, dim=-1), v), 1, 2).reshape(b_, n, c)
+        return self.proj_drop(self.proj(y))
+
+
+def _shift_mask(h: int, w: int, ws: int, shift: int) -> np.ndarray:
+    """The shifted windows' attention mask [nW, ws^2, ws^2]: -100 between positions of different regions."""
+    img = np.zeros((1, h, w, 1), np.float32)
+    cnt = 0
+    for hs in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
+        for wsl in (slice(0, -ws), slice(-ws, -shift), slice(-shift, None)):
+            img[:, hs, wsl, :] = cnt
+            cnt += 1
+    win = img.reshape(1, h // ws, ws, w // ws, ws, 1).transpose(0, 1, 3, 2, 4, 5).reshape(-1, ws * ws)
+    diff = win[:, None, :] - win[:, :, None]
+    return np.where(diff != 0, -100.0, 0.0).astype(np.float32)
+
+
+class SwinTransformerBlock(nn.Module):
+    def __init__(self, dim: int, input_resolution: tuple[int, int], num_heads: int, window_size: int = 7,
+                 shift_size: int = 0, mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0,
+                 attn_drop: float = 0.0, pretrained_window_size: int = 0) -> None:
+        super().__init__()
+        self.dim, self.input_resolution, self.num_heads = dim, tuple(input_resolution), num_heads
+        self.window_size, self.shift_size = window_size, shift_size
+        if min(self.input_resolution) <= self.window_size:
+            self.shift_size, self.window_size = 0, min(self.input_resolution)
+        if not 0 <= self.shift_size < self.window_size:
+            raise ValueError(f"SwinTransformerBlock: shift_size {shift_size} must be in [0, window_size)")
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = WindowAttention(dim, (self.window_size,) * 2, num_heads, qkv_bias, attn_drop, drop,
+                                    (pretrained_window_size,) * 2)
+        self.drop_path = nn.Identity()
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
+        h, w = self.input_resolution
+        self.register_buffer("attn_mask", _shift_mask(h, w, self.window_size, self.shift_size)
+                             if self.shift_size > 0 else None)
+
+    def forward(self, x: Any) -> Any:
+        (h, w), (b, n, c) = self.input_resolution, x.shape
+        if n != h * w:
+            raise ValueError(f"SwinTransformerBlock: input has {n} tokens, the resolution {h}x{w} needs {h * w}")
+        ws, s = self.window_size, self.shift_size
+        shortcut = x
+        x = x.reshape(b, h, w, c)
+        if s > 0:
+            x = ops.roll(x, (-s, -s), (1, 2))
+        windows = self.attn(window_partition(x, ws).reshape(-1, ws * ws, c), mask=self.attn_mask)
+        x = window_reverse(windows.reshape(-1, ws, ws, c), ws, h, w)
+        if s > 0:
+            x = ops.roll(x, (s, s), (1, 2))
+        x = ops.add(shortcut, self.norm1(x.reshape(b, h * w, c)))
+        return ops.add(x, self.norm2(self.mlp(x)))
+
+
+class PatchMergingV2(PatchMerging):
+    """V2's patch merging: the reduction, then the norm (over 2 C)."""
+
+    def __init__(self, input_resolution: tuple[int, int], dim: int) -> None:
+        super().__init__(input_resolution, dim)
+        self.norm = nn.LayerNorm(2 * dim)
+
+    def forward(self, x: Any) -> Any:
+        (h, w), (b, _, c) = self.input_resolution, x.shape
+        if h % 2 or w % 2:
+            raise ValueError(f"PatchMerging: resolution {h}x{w} must be even")
+        x = ops.permute(x.reshape(b, h // 2, 2, w // 2, 2, c), (0, 1, 3, 4, 2, 5)).reshape(b, -1, 4 * c)
+        return self.norm(self.reduction(x))
+
+
+class BasicLayerV2(nn.Module):
+    def __init__(self, dim: int, input_resolution: tuple[int, int], depth: int, num_heads: int, window_size: int,
+                 mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0, attn_drop: float = 0.0,
+                 downsample: bool = False, pretrained_window_size: int = 0) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            SwinTransformerBlock(dim, input_resolution, num_heads, window_size,
+                                 0 if i % 2 == 0 else window_size // 2, mlp_ratio, qkv_bias, drop, attn_drop,
+                                 pretrained_window_size) for i in range(depth))
+        self.downsample = PatchMergingV2(input_resolution, dim) if downsample else None
+
+    def forward(self, x: Any) -> Any:
+        for blk in self.blocks:
+            x = blk(x)
+        return x if self.downsample is None else self.downsample(x)
+
+
+@arch("swintransformer_v2", note="the task's defaults: Swin-V2-T, img 224, window 7")
+class SwinTransformerV2(nn.Module):
+    def __init__(self, img_size: int = 224, patch_size: int = 4, in_chans: int = 3, num_classes: int = 1000,
+                 embed_dim: int = 96, depths: tuple[int, ...] = (2, 2, 6, 2),
+                 num_heads: tuple[int, ...] = (3, 6, 12, 24), window_size: int = 7, mlp_ratio: float = 4.0,
+                 qkv_bias: bool = True, drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
+                 drop_path_rate: float = 0.1, patch_norm: bool = True,
+                 pretrained_window_sizes: tuple[int, ...] = (0, 0, 0, 0)) -> None:
+        super().__init__()
+        self.num_layers = len(depths)
+        self.num_features = int(embed_dim * 2 ** (self.num_layers - 1))
+        self.patch_embed = PatchEmbed(img_size, patch_size, in_chans, embed_dim, patch_norm)
+        res = self.patch_embed.patches_resolution
+        self.pos_drop = nn.Dropout(p=drop_rate)
+        self.layers = nn.ModuleList(
+            BasicLayerV2(int(embed_dim * 2 ** i), (res[0] // 2 ** i, res[1] // 2 ** i), depths[i], num_heads[i],
+                         window_size, mlp_ratio, qkv_bias, drop_rate, attn_drop_rate, i < self.num_layers - 1,
+                         pretrained_window_sizes[i])
+            for i in range(self.num_layers))  # drop_path_rate: the task's blocks use no drop path
+        self.norm = nn.LayerNorm(self.num_features)
+        self.head = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
+
+    def forward_features(self, x: Any) -> Any:
+        x = self.pos_drop(self.patch_embed(x))
+        for layer in self.layers:
+            x = layer(x)
+        return flatten(ops.adaptive_avg_pool1d(ops.transpose(self.norm(x), 1, 2), 1), 1)
 
     def forward(self, x: Any) -> Any:
         return self.head(self.forward_features(x))
