@@ -528,3 +528,24 @@ def test_permute_and_transpose(dt, rng):
     assert np.array_equal(z, y) and z is not y
     with pytest.raises(ValueError, match=r"dims \(0, 0, 1\) are not a permutation"):
         ops.permute(y, (0, 0, 1))
+
+
+@pytest.mark.op("lstm", "gru", "cat", "permute", "roll", "pad")
+def test_310p_and_device_buffers(runtime310, rng):
+    """On 310P, with DeviceBuffers in and out: the recurrent products take the vector path there."""
+    from ascendpy import DeviceBuffer
+
+    x = rand(rng, (4, 2, 6), "float16")
+    ws = [w.astype(np.float16) for w in _rnn_weights(rng, 4, 6, 5, 1, 1)]
+    dx = DeviceBuffer.from_numpy(x, context=runtime310.context)
+    out, h, c = ops.lstm(dx, None, None, ws, stream=runtime310)
+    assert all(isinstance(t, DeviceBuffer) for t in (out, h, c))
+    want = _recurrent("lstm", x, [np.zeros((1, 2, 5))] * 2, ws, 1, False, False)
+    check(out.to_numpy().reshape(out.shape), want[0], "float16", "310P lstm", (4e-3, 2e-3))
+    y = ops.permute(ops.cat([dx, dx], 2, stream=runtime310), (2, 0, 1), stream=runtime310)
+    assert isinstance(y, DeviceBuffer) and y.shape == (12, 4, 2)
+    assert np.array_equal(y.to_numpy().reshape(y.shape), np.concatenate([x, x], 2).transpose(2, 0, 1))
+    z = ops.pad(ops.roll(dx, 1, 0, stream=runtime310), [1, 1], stream=runtime310)
+    assert np.array_equal(z.to_numpy().reshape(z.shape), np.pad(np.roll(x, 1, 0), [(0, 0), (0, 0), (1, 1)]))
+    for buf in (dx, out, h, c, y, z):
+        buf.close()

@@ -3,7 +3,9 @@
 Per layer and direction, one product gives every timestep's input gates (x @ W_ih^T, all T at once); each
 step is then one product h @ W_hh^T and one cell kernel (kernels/rnn.py) that adds both biases, applies the
 gates and updates h (and c) in place on the device. The whole recurrence is one operator call: states and
-sequences stay on the device between steps. Computed in f32; results in the input's dtype.
+sequences stay on the device between steps. States, gates and accumulation are f32 (on 310P, whose cube
+multiplies f16 only, the products take f16 operands: float32 input is refused there); results in the input's
+dtype.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ def _rnn(mode: str, input: Any, hx: tuple[Any, ...], weights: Any, num_layers: i
             x = Tensor(x.buf, (x.shape[0], 1, x.shape[1]), x.dtype)
             batch_first = False
         t_len, b = (x.shape[1], x.shape[0]) if batch_first else x.shape[:2]
-        w = [call.cast(call.tensor(a, f"weights[{i}]"), _F32) for i, a in enumerate(weights)]
+        # the products' operands: f32 where the cube multiplies f32 (910B), else the input's dtype (310P: f16),
+        # accumulated in f32 either way; biases and states stay f32
+        cdt = _F32 if call.family != "310P" else x.dtype
+        w = [call.cast(call.tensor(a, f"weights[{i}]"), cdt if i % per < 2 else _F32) for i, a in enumerate(weights)]
         hid = w[1].shape[1]
         for li in range(num_layers * nd):
             cin = x.shape[2] if li < nd else nd * hid
@@ -68,26 +73,26 @@ def _rnn(mode: str, input: Any, hx: tuple[Any, ...], weights: Any, num_layers: i
                     raise ValueError(f"{op}: {('h0', 'c0')[i]} must be {state_shape}, got {t.shape}")
                 copy_rows(call, t, 0, st.size, st, 0, st.size, 1, st.size)  # a copy: the caller's stays as it was
             states.append(st)
-        cur = call.cast(x, _F32)
+        cur = call.cast(x, cdt)
         g = gates * hid
         for layer in range(num_layers):
             y = call.empty((b, t_len, nd * hid) if batch_first else (t_len, b, nd * hid), _F32)
             for d in range(nd):
                 w_ih, w_hh, b_ih, b_hh = w[(layer * nd + d) * 4:(layer * nd + d + 1) * 4]
-                gx = product(call, Tensor(cur.buf, (t_len * b, cur.shape[2]), _F32), w_ih, False, True, _F32)
+                gx = product(call, Tensor(cur.buf, (t_len * b, cur.shape[2]), cdt), w_ih, False, True, _F32)
                 lo = (layer * nd + d) * b * hid
                 views = [Tensor(s.buf[lo:lo + b * hid], (b, hid), _F32) for s in states]
                 call._owned += [v.buf for v in views]
                 for step in range(t_len):
                     t = step if d == 0 else t_len - 1 - step
-                    gh = product(call, views[0], w_hh, False, True, _F32)
+                    gh = product(call, call.cast(views[0], cdt), w_hh, False, True, _F32)
                     gxo, gxs = (t * g, t_len * g) if batch_first else (t * b * g, g)
                     yo, ys = (t * nd * hid + d * hid, t_len * nd * hid) if batch_first else (
                         t * b * nd * hid + d * hid, nd * hid)
                     blocks = call.blocks(b * -(-hid // k.FT), 1)
                     call.launch(k, f"{mode}_cell", blocks, gx, gxo, gxs, gh, b_ih, b_hh, *views, y, yo, ys, b, hid)
-            cur = y
-        out = call.cast(cur, x.dtype)
+            cur = call.cast(y, cdt)
+        out = call.cast(cur if cdt == x.dtype else y, x.dtype)
         if not batched:
             out = Tensor(out.buf, (t_len, nd * hid), out.dtype)
         res = [call.result(out)]
