@@ -290,3 +290,16 @@ def test_against_torch(rng):
     check(ops.affine_grid(theta, (2, 3, 8, 9)), f64(grid.numpy()), "float32", "affine_grid")
     check(ops.grid_sample(x, grid.numpy()), f64(F.grid_sample(torch.from_numpy(x), grid, align_corners=False).numpy()),
           "float32", "grid_sample", GRID_TOL["float32"])
+
+
+@pytest.mark.op("interpolate")
+def test_interpolate_many_taps_table_fits(rng):
+    """Area 49 -> 1 over many rows: the tap table's rows are rounded up to 32 bytes, and the rows per unit are
+    chosen so all of them fit the kernel's table (they once overflowed it by 160 bytes)."""
+    for shape, out in [((2, 768, 49), 1), ((3, 170, 49), 2), ((2, 9, 1000), 3)]:
+        x = rand(rng, shape, "float32")
+        want = np.stack([f64(x)[..., i * shape[-1] // out:-(-(i + 1) * shape[-1] // out)].mean(-1)
+                         for i in range(out)], -1)
+        check(ops.interpolate(x, size=out, mode="area"), want, "float32", f"area {shape} -> {out}")
+    with pytest.raises(ValueError, match="exceeds the kernel's rows"):
+        ops.interpolate(np.ones((1, 1, 8191), np.float32), size=1, mode="area")

@@ -99,6 +99,10 @@ def _adaptive(nd: int) -> Any:
         size = int_tuple(tuple(shape[-nd + i] if o is None else o for i, o in enumerate(sizes)), nd, "output_size", op)
         if min(size) < 1:
             raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        spatial = shape[-nd:]
+        if all(i % o == 0 for i, o in zip(spatial, size)):  # equal windows: a plain average pool
+            k = tuple(i // o for i, o in zip(spatial, size))
+            return _pool("avg_pool", nd, input, k, k, 0, 1, False, True, stream)
         if len(shape) == nd + 2:
             return interpolate(input, size, mode="area", stream=stream)
         if isinstance(input, DeviceBuffer):
@@ -107,7 +111,8 @@ def _adaptive(nd: int) -> Any:
 
     adaptive_avg_pool.__name__ = adaptive_avg_pool.__qualname__ = f"adaptive_avg_pool{nd}d"
     adaptive_avg_pool.__doc__ = (f"F.adaptive_avg_pool{nd}d: the mean of windows [floor(i * in / out), ceil((i + 1) "
-                                 "* in / out)), which is interpolate's 'area' mode (one kernel per spatial dim).")
+                                 "* in / out)): avg_pool when the windows are equal, else interpolate's 'area' "
+                                 "mode (one kernel per spatial dim).")
     return adaptive_avg_pool
 
 

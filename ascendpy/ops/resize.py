@@ -116,8 +116,9 @@ def _resample_last(call: OpCall, x: Tensor, out: int, idx: np.ndarray, wts: np.n
     size = x.shape[-1]
     rows = x.size // size
     ntap = idx.shape[0]
-    rb = max(1, min(k.ROW // size, k.OUTW // out, k.TAB // (ntap * out), rows))
-    if size > k.ROW or out > k.OUTW or ntap * out > k.TAB:
+    # each tap's table row is rb * out entries rounded up to 8 (32 bytes): all ntap rows must fit TAB
+    rb = max(1, min(k.ROW // size, k.OUTW // out, k.TAB // ntap // 8 * 8 // out, rows))
+    if size > k.ROW or out > k.OUTW or ntap * -(-out // 8) * 8 > k.TAB:
         raise ValueError(f"{call.op}: resampling {size} -> {out} elements ({ntap} taps) along the last dim "
                          f"exceeds the kernel's rows ({k.ROW} in, {k.OUTW} out, {k.TAB} table entries)")
     tw = -(-rb * out // 8) * 8  # each tap's table row starts 32-byte aligned
