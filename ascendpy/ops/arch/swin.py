@@ -91,13 +91,16 @@ class PatchMerging(nn.Module):
         self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
         self.norm = nn.LayerNorm(4 * dim)
 
-    def forward(self, x: Any) -> Any:
+    def merge(self, x: Any) -> Any:
+        """[B, H W, C] -> [B, H/2 W/2, 4 C]: cat([x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2], x[1::2, 1::2]], -1),
+        which is one permute (w parity, then h parity, then C)."""
         (h, w), (b, _, c) = self.input_resolution, x.shape
         if h % 2 or w % 2:
             raise ValueError(f"PatchMerging: resolution {h}x{w} must be even")
-        # cat([x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2], x[1::2, 1::2]], -1) is one permute: (w parity, h parity)
-        x = ops.permute(x.reshape(b, h // 2, 2, w // 2, 2, c), (0, 1, 3, 4, 2, 5)).reshape(b, -1, 4 * c)
-        return self.reduction(self.norm(x))
+        return ops.permute(x.reshape(b, h // 2, 2, w // 2, 2, c), (0, 1, 3, 4, 2, 5)).reshape(b, -1, 4 * c)
+
+    def forward(self, x: Any) -> Any:
+        return self.reduction(self.norm(self.merge(x)))
 
 
 class BasicLayer(nn.Module):
@@ -282,28 +285,19 @@ class PatchMergingV2(PatchMerging):
         self.norm = nn.LayerNorm(2 * dim)
 
     def forward(self, x: Any) -> Any:
-        (h, w), (b, _, c) = self.input_resolution, x.shape
-        if h % 2 or w % 2:
-            raise ValueError(f"PatchMerging: resolution {h}x{w} must be even")
-        x = ops.permute(x.reshape(b, h // 2, 2, w // 2, 2, c), (0, 1, 3, 4, 2, 5)).reshape(b, -1, 4 * c)
-        return self.norm(self.reduction(x))
+        return self.norm(self.reduction(self.merge(x)))
 
 
-class BasicLayerV2(nn.Module):
+class BasicLayerV2(BasicLayer):
     def __init__(self, dim: int, input_resolution: tuple[int, int], depth: int, num_heads: int, window_size: int,
                  mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0, attn_drop: float = 0.0,
                  downsample: bool = False, pretrained_window_size: int = 0) -> None:
-        super().__init__()
+        nn.Module.__init__(self)
         self.blocks = nn.ModuleList(
             SwinTransformerBlock(dim, input_resolution, num_heads, window_size,
                                  0 if i % 2 == 0 else window_size // 2, mlp_ratio, qkv_bias, drop, attn_drop,
                                  pretrained_window_size) for i in range(depth))
         self.downsample = PatchMergingV2(input_resolution, dim) if downsample else None
-
-    def forward(self, x: Any) -> Any:
-        for blk in self.blocks:
-            x = blk(x)
-        return x if self.downsample is None else self.downsample(x)
 
 
 @arch("swintransformer_v2", note="the task's defaults: Swin-V2-T, img 224, window 7")

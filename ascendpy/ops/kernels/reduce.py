@@ -11,10 +11,11 @@ bf16 kernels in reduce_bf16.py.
 """
 
 from ascendpy import std
+from ascendpy.ops.kernels import softmax as sm
 from ascendpy.ops.kernels.common import ALIGN, load_f32, store_f32
 from ascendpy.std import Ptr, f16, f32, u32
 
-ROW = 4096
+ROW = sm.ROW  # logsumexp reads rows through softmax's helpers, in pieces of its ROW
 COLS = 1024
 CAST = std.RoundMode.CAST_NONE
 SUM, MEAN, AMAX, AMIN, PROD = 0, 1, 2, 3, 4
@@ -114,30 +115,14 @@ def lse_rows(dtype, lowp, mode, x, y, nrows, size):
     """y[r] = logsumexp of row r (`size` contiguous elements)."""
     st = std.ub_alloc(dtype, ROW if lowp else ALIGN)
     xf = std.ub_alloc(f32, ROW)
+    yf = std.ub_alloc(f32, ROW)
     ob = std.ub_alloc(f32, 8)
     n = std.i64(size)
     r = std.i64(std.get_block_idx())
     while r < std.i64(nrows):
         base = r * n
-        m = std.f32(0.0)
-        off = std.i64(0)
-        while off < n:
-            cnt = min(ROW, n - off)
-            load_f32(xf, st, x, base + off, cnt, lowp)
-            v = std.reduce_max(xf, cnt)
-            if off == 0 or v > m:
-                m = v
-            off += ROW
-        acc = std.f32(0.0)
-        off = std.i64(0)
-        while off < n:
-            cnt = min(ROW, n - off)
-            if n > ROW:
-                load_f32(xf, st, x, base + off, cnt, lowp)
-            std.adds(xf, xf, -m, cnt)
-            std.exp(xf, xf, cnt)
-            acc = acc + std.reduce_sum(xf, cnt)
-            off += ROW
+        m = sm.row_max(xf, st, x, base, n, lowp)
+        acc = sm.row_sumexp(xf, yf, st, x, base, n, m, lowp)
         ob[0] = m + std.ln(acc)
         store_f32(y, r, ob, st, 1, lowp, mode)
         r += std.get_block_num()
@@ -157,20 +142,7 @@ def lse_cols(dtype, lowp, mode, x, y, outer, size, inner):
         c0 = u % chunks * COLS
         w = min(COLS, ld - c0)
         base = u // chunks * std.i64(size) * ld + c0
-        load_f32(mf, st, x, base, w, lowp)
-        d = std.i64(1)
-        while d < std.i64(size):
-            load_f32(xf, st, x, base + d * ld, w, lowp)
-            std.max(mf, mf, xf, w)
-            d += 1
-        std.duplicate(af, 0.0, w)
-        d = std.i64(0)
-        while d < std.i64(size):
-            load_f32(xf, st, x, base + d * ld, w, lowp)
-            std.sub(xf, xf, mf, w)
-            std.exp(xf, xf, w)
-            std.add(af, af, xf, w)
-            d += 1
+        sm.cols_max_sumexp(mf, af, xf, st, x, base, w, size, ld, lowp)
         std.ln(af, af, w)
         std.add(af, af, mf, w)
         store_f32(y, u // chunks * ld + c0, af, st, w, lowp, mode)

@@ -17,6 +17,55 @@ CAST = std.RoundMode.CAST_NONE
 
 
 @std.inline
+def row_max(xf, xs, x, base, n, lowp):
+    """The max of x[base:base + n], read in ROW pieces."""
+    m = std.f32(0.0)
+    off = std.i64(0)
+    while off < n:
+        cnt = min(ROW, n - off)
+        load_f32(xf, xs, x, base + off, cnt, lowp)
+        v = std.reduce_max(xf, cnt)
+        if off == 0 or v > m:
+            m = v
+        off += ROW
+    return m
+
+
+@std.inline
+def row_sumexp(xf, yf, xs, x, base, n, m, lowp):
+    """The sum of exp(x - m) over x[base:base + n], read in ROW pieces."""
+    s = std.f32(0.0)
+    off = std.i64(0)
+    while off < n:
+        cnt = min(ROW, n - off)
+        load_f32(xf, xs, x, base + off, cnt, lowp)
+        std.adds(yf, xf, -m, cnt)
+        std.exp(yf, yf, cnt)
+        s += std.reduce_sum(yf, cnt)
+        off += ROW
+    return s
+
+
+@std.inline
+def cols_max_sumexp(mf, sf, xf, xs, x, base, w, size, ld, lowp):
+    """Over d < size of the runs x[base + d * ld:][:w]: mf = their max, sf = the sum of exp(x - mf)."""
+    load_f32(mf, xs, x, base, w, lowp)
+    d = std.i64(1)
+    while d < std.i64(size):
+        load_f32(xf, xs, x, base + d * ld, w, lowp)
+        std.max(mf, mf, xf, w)
+        d += 1
+    std.duplicate(sf, 0.0, w)
+    d = std.i64(0)
+    while d < std.i64(size):
+        load_f32(xf, xs, x, base + d * ld, w, lowp)
+        std.sub(xf, xf, mf, w)
+        std.exp(xf, xf, w)
+        std.add(sf, sf, xf, w)
+        d += 1
+
+
+@std.inline
 def rows(dtype, lowp, mode, log, x, y, nrows, ncols):
     xs = std.ub_alloc(dtype, ROW if lowp else ALIGN)
     ys = std.ub_alloc(dtype, ROW if lowp else ALIGN)
@@ -34,23 +83,8 @@ def rows(dtype, lowp, mode, log, x, y, nrows, ncols):
                 std.ops.softmax(yf, xf, n)
             store_f32(y, base, yf, ys, n, lowp, mode)
         else:
-            load_f32(xf, xs, x, base, ROW, lowp)
-            m = std.reduce_max(xf, ROW)
-            off = std.i64(ROW)
-            while off < n:
-                cnt = min(ROW, n - off)
-                load_f32(xf, xs, x, base + off, cnt, lowp)
-                m = max(m, std.reduce_max(xf, cnt))
-                off += ROW
-            s = std.f32(0.0)
-            off = 0
-            while off < n:
-                cnt = min(ROW, n - off)
-                load_f32(xf, xs, x, base + off, cnt, lowp)
-                std.adds(yf, xf, -m, cnt)
-                std.exp(yf, yf, cnt)
-                s += std.reduce_sum(yf, cnt)
-                off += ROW
+            m = row_max(xf, xs, x, base, n, lowp)
+            s = row_sumexp(xf, yf, xs, x, base, n, m, lowp)
             shift = m + std.ln(s)
             inv = 1.0 / s
             off = 0
@@ -83,20 +117,7 @@ def cols(dtype, lowp, mode, log, x, y, outer, size, inner):
         c0 = u % chunks * COLS
         w = min(COLS, ld - c0)
         base = u // chunks * std.i64(size) * ld + c0
-        load_f32(mf, xs, x, base, w, lowp)
-        d = std.i64(1)
-        while d < std.i64(size):
-            load_f32(xf, xs, x, base + d * ld, w, lowp)
-            std.max(mf, mf, xf, w)
-            d += 1
-        std.duplicate(sf, 0.0, w)
-        d = std.i64(0)
-        while d < std.i64(size):
-            load_f32(xf, xs, x, base + d * ld, w, lowp)
-            std.sub(xf, xf, mf, w)
-            std.exp(xf, xf, w)
-            std.add(sf, sf, xf, w)
-            d += 1
+        cols_max_sumexp(mf, sf, xf, xs, x, base, w, size, ld, lowp)
         if log:
             std.ln(sf, sf, w)
         d = std.i64(0)
