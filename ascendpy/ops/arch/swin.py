@@ -301,14 +301,16 @@ class BasicLayerV2(BasicLayer):
 
 
 @arch("swintransformer_v2", note="the task's defaults: Swin-V2-T, img 224, window 7")
-class SwinTransformerV2(nn.Module):
+class SwinTransformerV2(SwinMLP):
+    """The same trunk as SwinMLP (patch embedding, layers, norm, pooled head) with V2's attention layers."""
+
     def __init__(self, img_size: int = 224, patch_size: int = 4, in_chans: int = 3, num_classes: int = 1000,
                  embed_dim: int = 96, depths: tuple[int, ...] = (2, 2, 6, 2),
                  num_heads: tuple[int, ...] = (3, 6, 12, 24), window_size: int = 7, mlp_ratio: float = 4.0,
                  qkv_bias: bool = True, drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
                  drop_path_rate: float = 0.1, patch_norm: bool = True,
                  pretrained_window_sizes: tuple[int, ...] = (0, 0, 0, 0)) -> None:
-        super().__init__()
+        nn.Module.__init__(self)
         self.num_layers = len(depths)
         self.num_features = int(embed_dim * 2 ** (self.num_layers - 1))
         self.patch_embed = PatchEmbed(img_size, patch_size, in_chans, embed_dim, patch_norm)
@@ -321,12 +323,3 @@ class SwinTransformerV2(nn.Module):
             for i in range(self.num_layers))  # drop_path_rate: the task's blocks use no drop path
         self.norm = nn.LayerNorm(self.num_features)
         self.head = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
-
-    def forward_features(self, x: Any) -> Any:
-        x = self.pos_drop(self.patch_embed(x))
-        for layer in self.layers:
-            x = layer(x)
-        return flatten(ops.adaptive_avg_pool1d(ops.transpose(self.norm(x), 1, 2), 1), 1)
-
-    def forward(self, x: Any) -> Any:
-        return self.head(self.forward_features(x))
