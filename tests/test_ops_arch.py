@@ -26,7 +26,7 @@ CASES: dict[str, tuple] = {
     "densenet121_dense_block": (pytest.mark.op("arch.DenseBlock"), (4, 16, 8), [(2, 16, 8, 8)]),
     "densenet121_transition_layer": (pytest.mark.op("arch.TransitionLayer"), (16, 8), [(2, 16, 8, 10)]),
     "densenet121": (pytest.mark.op("arch.DenseNet121"), (8, 10), [(2, 3, 64, 64)]),
-    "densenet201": (pytest.mark.op("arch.DenseNet201"), (4, 10), [(2, 3, 32, 32)]),
+    "densenet201": (pytest.mark.op("arch.DenseNet201"), (4, 10), [(2, 3, 64, 64)]),
     "squeeze_net_fire_module": (pytest.mark.op("arch.FireModule"), (16, 6, 16, 16), [(2, 16, 9, 11)]),
     "squeeze_net": (pytest.mark.op("arch.SqueezeNet"), (10,), [(2, 3, 64, 64)]),
     "googlenet_inception_module": (pytest.mark.op("arch.InceptionModule"), (40, 16, 8, 12, 4, 8, 8), [(2, 40, 9, 10)]),

@@ -280,7 +280,7 @@ class _RNNBase(Module):
                 out, *st = fn(out, *sl, w, 1, self.bidirectional, self.batch_first)
                 for p, s in zip(parts, st):
                     p.append(s)
-            st = [np.concatenate(p, 0) for p in parts]
+            st = [ops.cat(p, 0) for p in parts]
         return (out, tuple(st)) if self.mode == "lstm" else (out, st[0])
 
 

@@ -209,7 +209,7 @@ class WindowAttention(nn.Module):
     def forward(self, x: Any, mask: Any = None) -> Any:
         b_, n, c = x.shape
         nh = self.num_heads
-        bias = None if self.q_bias is None else np.concatenate([self.q_bias, np.zeros_like(self.v_bias), self.v_bias])
+        bias = None if self.q_bias is None else ops.cat([self.q_bias, np.zeros_like(self.v_bias), self.v_bias])
         qkv = ops.permute(ops.linear(x, self.qkv.weight, bias).reshape(b_, n, 3, nh, -1), (2, 0, 3, 1, 4))
         q, k, v = (ops.normalize(qkv[i], dim=-1) if i < 2 else qkv[i] for i in range(3))
         scale = ops.fused(self.logit_scale, Epilogue().clamp(max=float(np.log(1.0 / 0.01))).exp())
