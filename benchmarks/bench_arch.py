@@ -106,7 +106,7 @@ class TorchOps:
     def lstm(self, x, h0, c0, weights, num_layers=1, bidirectional=False, batch_first=False):
         torch = self.torch
         w = [self.t(a) for a in weights]
-        out, (h, c) = torch._VF.lstm(self.t(x), (self.t(h0), self.t(c0)), w, len(w) // num_layers
+        out, h, c = torch._VF.lstm(self.t(x), (self.t(h0), self.t(c0)), w, len(w) // num_layers
                                      // (2 if bidirectional else 1) == 4, num_layers, 0.0, False, bidirectional,
                                      batch_first)
         return out, h, c
