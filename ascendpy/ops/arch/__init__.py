@@ -14,11 +14,13 @@ from typing import Any
 from ascendpy.ops.registry import operator
 
 
-def arch(*tasks: str, note: str = "") -> Callable[[Any], Any]:
-    """Register a model class as operator `arch.<class name>` for MultiKernelBench's arch `tasks`."""
+def arch(*tasks: str, note: str = "", f16: bool = False) -> Callable[[Any], Any]:
+    """Register a model class as operator `arch.<class name>` for MultiKernelBench's arch `tasks`; `f16`: it is
+    tested in float16 too (`model.to("float16")`, tests/test_ops_arch.py's F16)."""
 
     def register(cls: Any) -> Any:
-        return operator("arch", "mix", ("float32",), tasks, note=note, name=f"arch.{cls.__name__}")(cls)
+        dtypes = ("float32", "float16") if f16 else ("float32",)
+        return operator("arch", "mix", dtypes, tasks, note=note, name=f"arch.{cls.__name__}")(cls)
 
     return register
 

@@ -13,6 +13,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
+from ascendpy.ops.core import as_dtype
 
 
 def _exp(x: Any) -> Any:
@@ -57,11 +58,12 @@ class _Mamba(nn.Module):
         decay = _exp(ops.sub(ops.narrow(a_cumsum, 3, ln - 1, 1), a_cumsum))  # b h c l
         decay = ops.permute(decay, (0, 2, 1, 3))[..., None]  # b c h l 1
         states = ops.matmul(xs, ops.mul(bs, decay), transpose_a=True)  # b c h p n
+        dt = as_dtype(X.dtype, type(self).__name__)  # zeros of the input's dtype (f16 stays f16)
         if initial_states is None:
-            initial_states = np.zeros((b, 1, h, p, n), np.float32)
+            initial_states = np.zeros((b, 1, h, p, n), dt)
         states = ops.cat([initial_states, states], 1)  # b (c+1) h p n
         ends = ops.narrow(a_cumsum, 3, ln - 1, 1).reshape(b, h, c)
-        decay_chunk = segsum_exp(ops.cat([np.zeros((b, h, 1), np.float32), ends], -1))  # b h z c
+        decay_chunk = segsum_exp(ops.cat([np.zeros((b, h, 1), dt), ends], -1))  # b h z c
         flat = ops.permute(states, (0, 2, 1, 3, 4)).reshape(b, h, c + 1, p * n)
         new_states = ops.permute(ops.matmul(decay_chunk, flat).reshape(b, h, c + 1, p, n), (0, 2, 1, 3, 4))
         if self.returns == "final_state":

@@ -7,6 +7,7 @@ from typing import Any
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
+from ascendpy.ops.core import as_dtype
 
 
 class _Vanilla(nn.Module):
@@ -38,7 +39,7 @@ class VanillaRNN(_Vanilla):
         return self.h2o(self.hidden)
 
 
-@arch("vanilla_rnn_hidden")
+@arch("vanilla_rnn_hidden", f16=True)
 class VanillaRNNSequence(_Vanilla):
     """A sequence [T, B, in] from h0: the stacked outputs [T, B, out]."""
 
@@ -67,13 +68,14 @@ class _LSTMNet(nn.Module):
             from ascendpy.ops.fused import generator
 
             shape = (self.num_layers * (2 if self.bidirectional else 1), x.shape[0], self.hidden_size)
-            h0 = generator().standard_normal(shape).astype("float32") if h0 is None else h0
-            c0 = generator().standard_normal(shape).astype("float32") if c0 is None else c0
+            dt = as_dtype(x.dtype, type(self).__name__)
+            h0 = generator().standard_normal(shape).astype(dt) if h0 is None else h0
+            c0 = generator().standard_normal(shape).astype(dt) if c0 is None else c0
         out, (h, c) = self.lstm(x, (h0, c0))
         return {"fc": lambda: self.fc(out[:, -1, :]), "h": lambda: h, "c": lambda: c}[self.returns]()
 
 
-@arch("lstm")
+@arch("lstm", f16=True)
 class LSTMNet(_LSTMNet):
     pass
 
@@ -118,7 +120,7 @@ class GRUHidden(_GRUNet):
     returns = "h"
 
 
-@arch("gru_birectional")
+@arch("gru_birectional", f16=True)
 class BiGRUNet(_GRUNet):
     bidirectional = True
 
