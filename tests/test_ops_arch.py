@@ -574,3 +574,20 @@ def test_310p_and_device_buffers(runtime310, rng):
     assert np.array_equal(z.to_numpy().reshape(z.shape), np.pad(np.roll(x, 1, 0), [(0, 0), (0, 0), (1, 1)]))
     for buf in (dx, out, h, c, y, z):
         buf.close()
+
+
+@pytest.mark.op("arch.VisionTransformer", "arch.LSTMNet", "arch.ResNet18", "cat")
+def test_torch_tensors_in_and_out(rng):
+    """CPU torch tensors in, torch tensors out, even where the model joins its numpy parameters to them (ViT's
+    class token): a result takes the kind of the first torch argument."""
+    torch = pytest.importorskip("torch")
+    for task in ("vision_transformer", "lstm", "resnet18"):
+        mark, init, shapes = CASES[task]
+        xs = [rand(rng, s, "float32", low=0.0, high=1.0) for s in shapes]
+        ops.manual_seed(1)
+        want = OPERATORS[mark.args[0]].fn(*init)(*xs)
+        ops.manual_seed(1)
+        got = OPERATORS[mark.args[0]].fn(*init)(*[torch.from_numpy(x) for x in xs])
+        assert isinstance(got, torch.Tensor), f"{task}: {type(got).__name__}"
+        assert np.array_equal(got.numpy(), want), task
+    assert isinstance(ops.cat([np.ones(2, np.float32), torch.ones(2)]), torch.Tensor)

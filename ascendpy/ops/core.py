@@ -76,7 +76,7 @@ class OpCall:
         self.op = op
         self._stream = stream
         self._owned: list[DeviceBuffer] = []
-        self._host: arrays.Host | None = None  # the first host tensor argument: the result's kind
+        self._host: arrays.Host | None = None  # the result's kind: the first torch tensor argument, else the first
         self._device = False  # a DeviceBuffer argument: results stay on the device
 
     def __enter__(self) -> OpCall:
@@ -135,8 +135,8 @@ class OpCall:
         if host is None:
             self._device = True
             return Tensor(x, shape, dtype)
-        if self._host is None:
-            self._host = host
+        if self._host is None or (self._host.torch is None and host.torch is not None):
+            self._host = host  # results in the caller's kind: torch as soon as any argument is a torch tensor
         buf = DeviceBuffer.from_numpy(host.array, context=self.stream.context)
         self._owned.append(buf)
         return Tensor(buf, shape, dtype)
