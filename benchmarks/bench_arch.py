@@ -1,10 +1,11 @@
 """Whole MultiKernelBench architectures (ascendpy.ops.arch) on the simulator, beside torch on the CPU.
 
-Each case builds the task's network at the task's input size and times --repeats forwards after a warm-up
-(which compiles and caches every kernel). The baseline is the very same model code with every ascendpy.ops
-call mapped to its torch.nn.functional counterpart (`TorchOps`: torch's CPU kernels, all threads, the same
-weights), run alternately in the same process; without torch the case reports the simulator alone. The two
-outputs are compared relative to the largest |output|. Prints a table and writes
+Each case builds the task's network at the task's input size and times --repeats forwards after a warm-up (which
+compiles and caches every kernel), on host arrays (weights copied in by every layer) and after `to_device()` on
+DeviceBuffers (weights resident, the output read back once). The baseline is the very same model code with every
+ascendpy.ops call mapped to its torch.nn.functional counterpart (`TorchOps`: torch's CPU kernels, all threads,
+the same weights), run alternately in the same process; without torch the case reports the simulator alone. The
+two outputs are compared relative to the largest |output|. Prints a table and writes
 benchmarks/results/arch.json.
 
     python benchmarks/bench_arch.py [--repeats N] [--cases resnet18,swin_mlp]
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ascendpy import ops  # noqa: E402
+from ascendpy import DeviceBuffer, ops  # noqa: E402
 from ascendpy.ops.registry import OPERATORS  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "arch.json"
@@ -164,7 +165,8 @@ def main() -> dict[str, Any]:
                                "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "repeats": args.repeats,
                                "baseline": f"torch {torch_version} CPU, the same model code" if tops else None,
                                "cases": []}
-    print(f"{'case':20s} {'input':18s} {'params':>8s} {'simulator':>10s} {'torch':>9s} {'ratio':>7s} {'rel err':>8s}")
+    print(f"{'case':20s} {'input':18s} {'params':>8s} {'simulator':>10s} {'on device':>10s} {'torch':>9s} "
+          f"{'ratio':>7s} {'rel err':>8s}")
     for name in args.cases.split(","):
         op, init, shape = CASES[name]
         ops.manual_seed(0)
@@ -185,13 +187,25 @@ def main() -> dict[str, Any]:
                     base.append(time.perf_counter() - t)
         row: dict[str, Any] = {"name": name, "input": list(shape), "sim_s": float(np.median(sim)),
                                "params": int(sum(v.size for v in model.state_dict().values()))}
+        ops.manual_seed(0)
+        dev = OPERATORS[op].fn(*init).to_device()  # the weights on the device once, DeviceBuffer in and out
+        dxs = [DeviceBuffer.from_numpy(x) for x in xs]
+        dev(*dxs)
+        dsim = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            out = dev(*dxs)
+            out.to_numpy()
+            dsim.append(time.perf_counter() - t)
+        row["sim_device_s"] = float(np.median(dsim))
         if base:
             want = want.numpy()
             row.update(torch_cpu_s=float(np.median(base)), ratio=float(np.median(np.array(sim) / np.array(base))),
                        rel_err=float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)))
         results["cases"].append(row)
         tb = f"{row['torch_cpu_s']:8.3f}s {row['ratio']:6.1f}x {row['rel_err']:8.1e}" if base else "       -"
-        print(f"{name:20s} {str(shape):18s} {row['params'] / 1e6:7.1f}M {row['sim_s']:9.3f}s {tb}", flush=True)
+        print(f"{name:20s} {str(shape):18s} {row['params'] / 1e6:7.1f}M {row['sim_s']:9.3f}s "
+              f"{row['sim_device_s']:9.3f}s {tb}", flush=True)
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(results, indent=1) + "\n")
     return results

@@ -591,3 +591,54 @@ def test_torch_tensors_in_and_out(rng):
         assert isinstance(got, torch.Tensor), f"{task}: {type(got).__name__}"
         assert np.array_equal(got.numpy(), want), task
     assert isinstance(ops.cat([np.ones(2, np.float32), torch.ones(2)]), torch.Tensor)
+
+
+@pytest.mark.parametrize("task", [pytest.param(t, marks=c[0]) for t, c in sorted(CASES.items())])
+def test_arch_on_the_device(task, rng, monkeypatch):
+    """model.to_device() on DeviceBuffer inputs: every layer's result stays a DeviceBuffer (nothing is read
+    back to the host during the forward) and the output equals the host run's bit for bit."""
+    from ascendpy import DeviceBuffer
+
+    mark, init, shapes = CASES[task]
+    seed = int(rng.integers(1 << 31))
+    xs = [rand(rng, s, "float32", low=0.0, high=1.0) for s in shapes]
+    ops.manual_seed(seed)
+    want = OPERATORS[mark.args[0]].fn(*init)(*xs)
+    ops.manual_seed(seed)
+    model = OPERATORS[mark.args[0]].fn(*init).to_device()
+    dx = [DeviceBuffer.from_numpy(x) for x in xs]
+
+    def no_readback(*a, **k):
+        raise AssertionError(f"{task}: a DeviceBuffer was read back to the host during the forward")
+
+    with monkeypatch.context() as m:
+        m.setattr(DeviceBuffer, "to_numpy", no_readback)
+        m.setattr(DeviceBuffer, "copy_to", no_readback)
+        got = model(*dx)
+    assert isinstance(got, DeviceBuffer), f"{task}: {type(got).__name__}"
+    assert np.array_equal(got.to_numpy().reshape(got.shape), want), task
+    for b in dx + [got]:
+        b.close()
+
+
+def test_device_module_state_and_errors(rng):
+    """A device module's state_dict is DeviceBuffers; load_state_dict copies into them; .to after to_device is
+    refused; DeviceBuffer.reshape is a view with the same memory."""
+    from ascendpy import DeviceBuffer
+
+    m = OPERATORS["arch.ResNetBasicBlock"].fn(4, 8, 2)
+    host = {k: v.copy() for k, v in m.state_dict().items()}
+    m.to_device()
+    sd = m.state_dict()
+    assert isinstance(sd["conv1.weight"], DeviceBuffer) and isinstance(sd["bn1.num_batches_tracked"], np.ndarray)
+    new = {k: (v * 2 if v.dtype.kind == "f" else v) for k, v in host.items()}
+    m.load_state_dict(new)
+    assert np.array_equal(sd["conv1.weight"].to_numpy(), new["conv1.weight"])
+    with pytest.raises(TypeError, match="cast before to_device"):
+        m.to("float16")
+    b = DeviceBuffer.from_numpy(np.arange(24, dtype=np.float32))
+    v = b.reshape(2, -1, 3)
+    assert v.shape == (2, 4, 3) and np.array_equal(v.to_numpy(), np.arange(24).reshape(2, 4, 3))
+    with pytest.raises(ValueError, match="do not fit the shape"):
+        b.reshape(5, 5)
+    b.close()

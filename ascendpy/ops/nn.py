@@ -2,9 +2,12 @@
 
 A module holds its parameters and buffers as numpy arrays under torch's names, so `load_state_dict` takes a
 torch module's `state_dict()` (tensors or arrays) and the same network runs on ascendpy kernels, one operator
-call per layer. Modules start in training mode, as torch's: BatchNorm then normalises with the batch's
-statistics and updates its running ones in place, Dropout drops. Fresh parameters follow torch's default
-initialisation (uniform in +-1/sqrt(fan_in)), drawn from the generator `ascendpy.ops.manual_seed` seeds.
+call per layer. `to_device()` moves them into DeviceBuffers once; on DeviceBuffer inputs the whole forward then
+stays on the device (model glue such as reshapes and `x[:, 0]` goes through `flatten`, `select`, ..., below,
+which are views or one copy kernel there). Modules start in training mode, as torch's: BatchNorm then normalises
+with the batch's statistics and updates its running ones in place, Dropout drops. Fresh parameters follow
+torch's default initialisation (uniform in +-1/sqrt(fan_in)), drawn from the generator
+`ascendpy.ops.manual_seed` seeds.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops.core import FLOATS, as_dtype, int_tuple
 from ascendpy.ops.fused import Epilogue
+from ascendpy.runtime.memory import DeviceBuffer
 
 
 class Parameter:
@@ -101,10 +105,13 @@ class Module:
                 continue
             arr = np.asarray(v.detach().cpu().float().numpy() if hasattr(v, "detach") and v.is_floating_point()
                              else v.detach().cpu().numpy() if hasattr(v, "detach") else v)
-            if arr.shape != own[k].shape:
+            if arr.shape != tuple(own[k].shape):
                 raise ValueError(f"{type(self).__name__}.load_state_dict: {k} has shape {arr.shape}, the module "
-                                 f"expects {own[k].shape}")
-            own[k][...] = arr.astype(own[k].dtype)
+                                 f"expects {tuple(own[k].shape)}")
+            if isinstance(own[k], DeviceBuffer):
+                own[k].copy_from(np.ascontiguousarray(arr.astype(own[k].dtype)).reshape(-1))
+            else:
+                own[k][...] = arr.astype(own[k].dtype)
 
     def train(self, mode: bool = True) -> Module:
         for _, m in self.named_modules():
@@ -115,13 +122,27 @@ class Module:
         return self.train(False)
 
     def to(self, dtype: Any) -> Module:
-        """Floating parameters and buffers cast to `dtype` (float32, float16 or bfloat16)."""
+        """Floating parameters and buffers cast to `dtype` (float32, float16 or bfloat16), on the host: call it
+        before to_device."""
         dt = as_dtype(dtype, f"{type(self).__name__}.to")
         for _, m in self.named_modules():
             for table in (m._params, m._buffers):
                 for name, v in table.items():
+                    if isinstance(v, DeviceBuffer):
+                        raise TypeError(f"{type(self).__name__}.to: {name} is on the device; cast before to_device")
                     if v is not None and v.dtype.name in FLOATS:
                         table[name] = v.astype(dt)
+        return self
+
+    def to_device(self, context: Any = None) -> Module:
+        """Floating parameters and buffers moved into DeviceBuffers (of `context`, default the current one),
+        once: every operator then reads the weights where they are, and a DeviceBuffer input keeps the whole
+        forward on the device (each layer's result a DeviceBuffer). Integer bookkeeping stays on the host."""
+        for _, m in self.named_modules():
+            for table in (m._params, m._buffers):
+                for name, v in table.items():
+                    if isinstance(v, np.ndarray) and v.dtype.name in FLOATS:
+                        table[name] = DeviceBuffer.from_numpy(v, context=context)
         return self
 
 
@@ -276,7 +297,7 @@ class _RNNBase(Module):
                 if layer:
                     out = ops.dropout(out, self.dropout)
                 w = self._flat_weights[layer * nd * per:(layer + 1) * nd * per]
-                sl = [None if s is None else s[layer * nd:(layer + 1) * nd] for s in states]
+                sl = [None if s is None else rows(s, layer * nd, (layer + 1) * nd) for s in states]
                 out, *st = fn(out, *sl, w, 1, self.bidirectional, self.batch_first)
                 for p, s in zip(parts, st):
                     p.append(s)
@@ -315,9 +336,10 @@ class MultiheadAttention(Module):
         e = self.embed_dim
         w, b = self.in_proj_weight, self.in_proj_bias
         qkv = [ops.transpose(t, 0, 1) for t in (query, key, value)] if not self.batch_first else [query, key, value]
-        out = ops.multi_head_attention(*qkv, self.num_heads, w[:e], w[e:2 * e], w[2 * e:], self.out_proj.weight,
-                                       *((None,) * 3 if b is None else (b[:e], b[e:2 * e], b[2 * e:])),
-                                       self.out_proj.bias, attn_mask=attn_mask, is_causal=is_causal)
+        ws = [rows(w, i * e, (i + 1) * e) for i in range(3)]
+        bs = [None] * 3 if b is None else [rows(b, i * e, (i + 1) * e) for i in range(3)]
+        out = ops.multi_head_attention(*qkv, self.num_heads, *ws, self.out_proj.weight, *bs, self.out_proj.bias,
+                                       attn_mask=attn_mask, is_causal=is_causal)
         return (out if self.batch_first else ops.transpose(out, 0, 1)), None
 
 
@@ -521,8 +543,51 @@ class Flatten(Module):
         return flatten(x, self.start_dim, self.end_dim)
 
 
+# ---- tensor glue for models, the same on host arrays (numpy views, no kernel) and DeviceBuffers (views, or
+# one row-copy kernel): what torch code writes as indexing
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
-    """torch.flatten of a host array or tensor (a reshape: no kernel)."""
+    """torch.flatten: a reshape (no kernel)."""
     shape = tuple(x.shape)
     s, e = start_dim % len(shape), end_dim % len(shape)
     return x.reshape(*shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])
+
+
+def unsqueeze(x: Any, dim: int) -> Any:
+    """x with a dim of 1 inserted at `dim` (x[:, None] for dim 1): a reshape."""
+    shape = list(x.shape)
+    shape.insert(dim % (len(shape) + 1), 1)
+    return x.reshape(*shape)
+
+
+def rows(w: Any, start: int, stop: int) -> Any:
+    """w[start:stop] along dim 0 (a weight's row block), a view either way."""
+    if not isinstance(w, DeviceBuffer):
+        return w[start:stop]
+    inner = math.prod(w.shape[1:])
+    return w[start * inner:stop * inner].reshape(stop - start, *w.shape[1:])
+
+
+def slice_dim(x: Any, dim: int, start: int, stop: int) -> Any:
+    """x[..., start:stop, ...] along `dim` (negative start/stop count from the end)."""
+    n = x.shape[dim]
+    start, stop, _ = slice(start, stop).indices(n)
+    if not isinstance(x, DeviceBuffer):
+        return x[(slice(None),) * (dim % len(x.shape)) + (slice(start, stop),)]
+    return ops.narrow(x, dim, start, max(stop - start, 0))
+
+
+def select(x: Any, dim: int, index: int) -> Any:
+    """x[..., index, ...] along `dim`: that dim dropped."""
+    d = dim % len(x.shape)
+    i = index % x.shape[d]
+    if not isinstance(x, DeviceBuffer):
+        return x[(slice(None),) * d + (i,)]
+    part = ops.narrow(x, d, i, 1)
+    return part.reshape(*x.shape[:d], *x.shape[d + 1:])
+
+
+def expand0(t: Any, n: int) -> Any:
+    """A [1, ...] tensor repeated n times along dim 0 (torch's expand, materialised on the device)."""
+    if not isinstance(t, DeviceBuffer):
+        return np.broadcast_to(t, (n, *t.shape[1:]))
+    return ops.cat([t] * n, 0)

@@ -154,9 +154,9 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
 
 
 def _device(call: OpCall, t: Tensor, shape: tuple[int, ...]) -> Any:
-    """t's buffer with `shape`, for passing to another operator on the call's stream."""
-    t.buf.shape = shape
-    return t.buf
+    """t's buffer as a view of `shape`, for passing to another operator on the call's stream (a view: the
+    caller's own DeviceBuffer keeps its shape)."""
+    return _keep(call, t.buf.reshape(shape))
 
 
 def _keep(call: OpCall, buf: Any) -> Any:

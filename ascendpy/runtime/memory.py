@@ -228,6 +228,29 @@ class DeviceBuffer(_Memory):
         return DeviceBuffer(self.context, self._dtype, n, MallocPolicy.HUGE_FIRST,
                             _view_of=(self, start * self._dtype.itemsize))
 
+    def reshape(self, *shape: Any) -> DeviceBuffer:
+        """A view of the same memory with tensor shape `shape` (one -1 is inferred), as numpy reshapes a
+        contiguous array: no copy. Like any view it keeps this buffer alive and closes with it."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        dims = [int(s) for s in shape]
+        if dims.count(-1) > 1 or any(d < -1 for d in dims):
+            raise ValueError(f"DeviceBuffer.reshape: bad shape {tuple(shape)} (at most one -1, no other negatives)")
+        known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+        if -1 in dims:
+            if known == 0 or self._len % known:
+                raise ValueError(f"DeviceBuffer.reshape: cannot infer -1 in {tuple(shape)} for {self._len} elements")
+            dims[dims.index(-1)] = self._len // known
+        if int(np.prod(dims, dtype=np.int64)) != self._len:
+            raise ValueError(f"DeviceBuffer.reshape: {self._len} elements do not fit the shape {tuple(dims)}")
+        view = self[:]
+        view.shape = tuple(dims)
+        return view
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
     # -- transfers
     def to_numpy(self) -> np.ndarray:
         """Copy to a new host array of the buffer's shape, after every queued operation that uses this buffer."""

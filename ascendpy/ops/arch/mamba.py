@@ -14,6 +14,7 @@ from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
 from ascendpy.ops.core import as_dtype
+from ascendpy.ops.nn import select, slice_dim, unsqueeze
 
 
 def _exp(x: Any) -> Any:
@@ -23,7 +24,7 @@ def _exp(x: Any) -> Any:
 def segsum_exp(x: Any) -> Any:
     """exp(segsum(x)) over the last dim T: [..., T, T] with exp(cs_i - cs_j) for j <= i, else 0."""
     cs = ops.cumsum(x, -1)
-    return ops.tril(_exp(ops.sub(cs[..., :, None], cs[..., None, :])))
+    return ops.tril(_exp(ops.sub(unsqueeze(cs, -1), unsqueeze(cs, -2))))
 
 
 class _Mamba(nn.Module):
@@ -56,7 +57,7 @@ class _Mamba(nn.Module):
         big_l = ops.permute(segsum_exp(a), (0, 2, 1, 3, 4))  # b c h l s
         y_diag = ops.matmul(ops.mul(ops.matmul(cs, bs, transpose_b=True), big_l), xs)  # b c h l p
         decay = _exp(ops.sub(ops.narrow(a_cumsum, 3, ln - 1, 1), a_cumsum))  # b h c l
-        decay = ops.permute(decay, (0, 2, 1, 3))[..., None]  # b c h l 1
+        decay = unsqueeze(ops.permute(decay, (0, 2, 1, 3)), -1)  # b c h l 1
         states = ops.matmul(xs, ops.mul(bs, decay), transpose_a=True)  # b c h p n
         dt = as_dtype(X.dtype, type(self).__name__)  # zeros of the input's dtype (f16 stays f16)
         if initial_states is None:
@@ -67,9 +68,9 @@ class _Mamba(nn.Module):
         flat = ops.permute(states, (0, 2, 1, 3, 4)).reshape(b, h, c + 1, p * n)
         new_states = ops.permute(ops.matmul(decay_chunk, flat).reshape(b, h, c + 1, p, n), (0, 2, 1, 3, 4))
         if self.returns == "final_state":
-            return new_states[:, -1]
-        states = new_states[:, :-1]  # b c h p n
-        sdo = ops.permute(_exp(a_cumsum), (0, 2, 1, 3))[..., None]  # b c h l 1
+            return select(new_states, 1, -1)
+        states = slice_dim(new_states, 1, 0, -1)  # b c h p n
+        sdo = unsqueeze(ops.permute(_exp(a_cumsum), (0, 2, 1, 3)), -1)  # b c h l 1
         y_off = ops.mul(ops.matmul(cs, states, transpose_b=True), sdo)  # b c h l p
         y = ops.permute(ops.add(y_diag, y_off), (0, 1, 3, 2, 4))  # b c l h p
         return y.reshape(b, t, h, p)

@@ -8,6 +8,7 @@ from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
 from ascendpy.ops.core import as_dtype
+from ascendpy.ops.nn import select, unsqueeze
 
 
 class _Vanilla(nn.Module):
@@ -46,8 +47,8 @@ class VanillaRNNSequence(_Vanilla):
     def forward(self, x: Any, h0: Any) -> Any:
         hidden, outputs = h0, []
         for t in range(x.shape[0]):
-            hidden = self.step(x[t], hidden)
-            outputs.append(self.h2o(hidden)[None])
+            hidden = self.step(select(x, 0, t), hidden)
+            outputs.append(unsqueeze(self.h2o(hidden), 0))
         return ops.cat(outputs, 0)
 
 
@@ -72,7 +73,7 @@ class _LSTMNet(nn.Module):
             h0 = generator().standard_normal(shape).astype(dt) if h0 is None else h0
             c0 = generator().standard_normal(shape).astype(dt) if c0 is None else c0
         out, (h, c) = self.lstm(x, (h0, c0))
-        return {"fc": lambda: self.fc(out[:, -1, :]), "h": lambda: h, "c": lambda: c}[self.returns]()
+        return {"fc": lambda: self.fc(select(out, 1, -1)), "h": lambda: h, "c": lambda: c}[self.returns]()
 
 
 @arch("lstm", f16=True)

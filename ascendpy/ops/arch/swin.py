@@ -11,7 +11,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
-from ascendpy.ops.nn import flatten
+from ascendpy.ops.nn import flatten, select
 
 
 class Mlp(nn.Module):
@@ -209,9 +209,10 @@ class WindowAttention(nn.Module):
     def forward(self, x: Any, mask: Any = None) -> Any:
         b_, n, c = x.shape
         nh = self.num_heads
-        bias = None if self.q_bias is None else ops.cat([self.q_bias, np.zeros_like(self.v_bias), self.v_bias])
+        bias = None if self.q_bias is None else ops.cat([self.q_bias, np.zeros(self.v_bias.shape, self.v_bias.dtype),
+                                                         self.v_bias])
         qkv = ops.permute(ops.linear(x, self.qkv.weight, bias).reshape(b_, n, 3, nh, -1), (2, 0, 3, 1, 4))
-        q, k, v = (ops.normalize(qkv[i], dim=-1) if i < 2 else qkv[i] for i in range(3))
+        q, k, v = (ops.normalize(select(qkv, 0, i), dim=-1) if i < 2 else select(qkv, 0, i) for i in range(3))
         scale = ops.fused(self.logit_scale, Epilogue().clamp(max=float(np.log(1.0 / 0.01))).exp())
         attn = ops.mul(ops.matmul(q, k, transpose_b=True), scale)  # cosine similarity, per-head temperature
         table = ops.linear(ops.linear(self.relative_coords_table, self.cpb_mlp[0].weight, self.cpb_mlp[0].bias,
@@ -221,7 +222,7 @@ class WindowAttention(nn.Module):
         attn = ops.add(attn, rel)
         if mask is not None:
             nw = mask.shape[0]
-            attn = ops.add(attn.reshape(b_ // nw, nw, nh, n, n), mask[None, :, None]).reshape(-1, nh, n, n)
+            attn = ops.add(attn.reshape(b_ // nw, nw, nh, n, n), mask.reshape(1, nw, 1, n, n)).reshape(-1, nh, n, n)
         y = ops.transpose(ops.matmul(ops.softmax(attn, dim=-1), v), 1, 2).reshape(b_, n, c)
         return self.proj_drop(self.proj(y))
 

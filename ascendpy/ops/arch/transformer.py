@@ -11,7 +11,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
-from ascendpy.ops.nn import flatten
+from ascendpy.ops.nn import expand0, flatten, rows, select, unsqueeze
 
 
 def _no_attn_dropout(p: float, name: str) -> None:
@@ -36,8 +36,9 @@ class CausalSelfAttention(nn.Module):
         if x.shape[1] > self.max_seqlen:
             raise ValueError(f"CausalSelfAttention: sequence of {x.shape[1]} exceeds max_seqlen {self.max_seqlen}")
         e, w, b = self.n_embd, self.c_attn.weight, self.c_attn.bias
-        y = ops.multi_head_attention(x, x, x, self.n_head, w[:e], w[e:2 * e], w[2 * e:], self.c_proj.weight,
-                                     b[:e], b[e:2 * e], b[2 * e:], self.c_proj.bias, is_causal=True)
+        ws, bs = ([rows(t, i * e, (i + 1) * e) for i in range(3)] for t in (w, b))
+        y = ops.multi_head_attention(x, x, x, self.n_head, *ws, self.c_proj.weight, *bs, self.c_proj.bias,
+                                     is_causal=True)
         return self.resid_dropout(y)
 
 
@@ -125,8 +126,8 @@ class VisionTransformer(nn.Module):
         # torch's img.unfold(2, p, p).unfold(3, p, p): [B, C, H/p, W/p, p, p], then read as [B, -1, p p C]
         x = ops.permute(img.reshape(b, c, h // p, p, w // p, p), (0, 1, 2, 4, 3, 5)).reshape(b, -1, p * p * c)
         x = self.patch_to_embedding(x)
-        x = ops.add(ops.cat([np.broadcast_to(self.cls_token, (b, 1, x.shape[2])), x], 1), self.pos_embedding)
-        x = self.to_cls_token(self.transformer(self.dropout(x))[:, 0])  # batch_first=False: dim 0 is the sequence
+        x = ops.add(ops.cat([expand0(self.cls_token, b), x], 1), self.pos_embedding)
+        x = self.to_cls_token(select(self.transformer(self.dropout(x)), 1, 0))  # batch_first=False: dim 0 = sequence
         lin1, _, drop, lin2 = list(self.mlp_head._modules.values())
         return lin2(drop(ops.linear(x, lin1.weight, lin1.bias, epilogue=Epilogue().gelu())))
 
@@ -148,7 +149,7 @@ class ConvolutionalVisionTransformer(nn.Module):
     def forward(self, x: Any) -> Any:
         b = x.shape[0]
         x = self.linear_proj(flatten(self.conv1(x), 1))
-        x = ops.cat([np.broadcast_to(self.cls_token, (b, 1, self.embed_dim)), x[:, None]], 1)
+        x = ops.cat([expand0(self.cls_token, b), unsqueeze(x, 1)], 1)
         for layer in self.transformer_layers:
             x = layer(x)
-        return self.fc_out(x[:, 0])
+        return self.fc_out(select(x, 1, 0))
