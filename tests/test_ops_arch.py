@@ -642,3 +642,22 @@ def test_device_module_state_and_errors(rng):
     with pytest.raises(ValueError, match="do not fit the shape"):
         b.reshape(5, 5)
     b.close()
+
+
+def test_errors_name_the_layer(rng):
+    """A bad input or a planted bad weight deep in a network: the operator's error, with a note naming the
+    layer's path, and the model still usable afterwards."""
+    import traceback
+
+    m = OPERATORS["arch.ResNet18"].fn(10)
+    with pytest.raises(ValueError, match="C_in/groups=4") as e:
+        m(np.ones((1, 4, 32, 32), np.float32))
+    assert e.value.__notes__ == ["in conv1 (Conv2d) of ResNet18"]
+    good = m.layer2[0].conv1.weight
+    m.layer2[0].conv1.weight = nn.Parameter(np.ones((128, 3, 3, 3), np.float32))
+    with pytest.raises(ValueError) as e:
+        m(np.ones((1, 3, 32, 32), np.float32))
+    assert "in layer2.0.conv1 (Conv2d) of ResNet18" in "".join(traceback.format_exception_only(e.value))
+    m.layer2[0].conv1.weight = nn.Parameter(good)
+    x = rand(rng, (2, 3, 32, 32), "float32")
+    assert m(x).shape == (2, 10)

@@ -57,6 +57,7 @@ class Module:
             self._params[name] = value.data
         elif isinstance(value, Module):
             self._modules[name] = value
+            value.__dict__["_name"] = name  # its attribute name, for errors raised inside it
         else:  # plain values, arrays included (state outside the state_dict, as a torch tensor attribute)
             object.__setattr__(self, name, value)
 
@@ -71,7 +72,11 @@ class Module:
         self._buffers[name] = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            _locate(e, self)
+            raise
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
@@ -144,6 +149,22 @@ class Module:
                     if isinstance(v, np.ndarray) and v.dtype.name in FLOATS:
                         table[name] = DeviceBuffer.from_numpy(v, context=context)
         return self
+
+
+def _locate(e: BaseException, m: Module) -> None:
+    """Name the layer an error came from, as it passes up through the modules: one note, "in layer1.0.conv1
+    (Conv2d) of ResNet18"."""
+    name = m.__dict__.get("_name")
+    where = getattr(e, "_apy_where", None)
+    if where is None:
+        where = [f"{name} ({type(m).__name__})" if name is not None else type(m).__name__]
+        e.add_note("")
+    elif name is not None:
+        where[0] = f"{name}.{where[0]}"
+    else:
+        where.append(type(m).__name__)
+    e._apy_where = where  # type: ignore[attr-defined]
+    e.__notes__[-1] = "in " + " of ".join(where)
 
 
 class Sequential(Module):
