@@ -297,27 +297,29 @@ def test_multikernelbench_arch_tasks(task, rng, monkeypatch):
     check(got, want, "float32", task, (tol, tol * float(np.abs(want).max())))
 
 
-# float16 (Module.to): the networks whose float64 outputs are well conditioned at the sizes above; the deep
-# stacks of training-mode batch norms (LOOSE) amplify f16's rounding as they do f32's, 8192 times more, and
-# Mamba's exp of cumulative sums of randn A reaches 1e5, past f16's range
-F16 = ["mlp", "deep_narrow_mlp", "lenet5", "resnet_basic_block", "densenet121_dense_block", "squeeze_net",
+# float16 and bfloat16 (Module.to): the networks whose float64 outputs are well conditioned at the sizes above;
+# the deep stacks of training-mode batch norms (LOOSE) amplify low precision's rounding as they do f32's, 8192
+# (f16) or 65536 (bf16) times more, and Mamba's exp of cumulative sums of randn A reaches 1e5, past f16's range
+LOWP = ["mlp", "deep_narrow_mlp", "lenet5", "resnet_basic_block", "densenet121_dense_block", "squeeze_net",
        "googlenet_inception_v1", "efficientnet_mb_conv", "shufflenet_unit", "regnet", "lstm", "gru_birectional",
        "vanilla_rnn_hidden", "mini_gpt_block", "relu_self_attention", "vision_attention", "vision_transformer",
        "convolutional_vision_transformer", "net_vlad_with_ghost_clusters", "swin_mlp",
        "swintransformer_v2"]
 
 
-@pytest.mark.parametrize("task", [pytest.param(t, marks=CASES[t][0]) for t in F16])
-def test_arch_tasks_in_float16(task, rng, monkeypatch):
-    """model.to("float16") on float16 inputs: a float16 result within 5e-3 of max |out| of the float64 run of
-    the same (f16-rounded) weights."""
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+@pytest.mark.parametrize("task", [pytest.param(t, marks=CASES[t][0]) for t in LOWP])
+def test_arch_tasks_in_low_precision(task, dt, rng, monkeypatch):
+    """model.to(dt) on dt inputs: a dt result within 5e-3 (f16) or 4e-2 (bf16) of max |out| of the float64 run
+    of the same (rounded) weights."""
     mark, init, shapes = CASES[task]
     ops.manual_seed(int(rng.integers(1 << 31)))
-    model = OPERATORS[mark.args[0]].fn(*init).to("float16")
-    xs = [rand(rng, s, "float16", low=0.0, high=1.0) for s in shapes]
+    model = OPERATORS[mark.args[0]].fn(*init).to(dt)
+    xs = [rand(rng, s, dt, low=0.0, high=1.0) for s in shapes]
     want = run_ref(model, monkeypatch, *xs)
     got = model(*xs)
-    check(got, want, "float16", f"{task} in float16", (5e-3, 5e-3 * float(np.abs(want).max())))
+    tol = {"float16": 5e-3, "bfloat16": 4e-2}[dt]
+    check(got, want, dt, f"{task} in {dt}", (tol, tol * float(np.abs(want).max())))
 
 
 @pytest.mark.op("arch.AlexNet", "arch.VGG16", "arch.VGG19")
@@ -439,8 +441,8 @@ def test_arch_tasks_are_registered():
     tested = set(CASES) | {"alexnet", "vgg16", "vgg19"}
     registered = {t for (cat, t) in task_operators() if cat == "arch"}
     assert registered == tested, (registered - tested, tested - registered)
-    f16 = {n for n, o in OPERATORS.items() if n.startswith("arch.") and "float16" in o.dtypes}
-    assert f16 == {CASES[t][0].args[0] for t in F16}, "the classes declaring float16 are the ones tested in it"
+    lowp = {n for n, o in OPERATORS.items() if n.startswith("arch.") and "float16" in o.dtypes}
+    assert lowp == {CASES[t][0].args[0] for t in LOWP}, "the classes declaring f16/bf16 are the ones tested in them"
 
 
 # ---- ops.lstm / ops.gru directly: dtypes, layouts, no biases, zero states, unbatched, errors

@@ -14,12 +14,12 @@ from typing import Any
 from ascendpy.ops.registry import operator
 
 
-def arch(*tasks: str, note: str = "", f16: bool = False) -> Callable[[Any], Any]:
-    """Register a model class as operator `arch.<class name>` for MultiKernelBench's arch `tasks`; `f16`: it is
-    tested in float16 too (`model.to("float16")`, tests/test_ops_arch.py's F16)."""
+def arch(*tasks: str, note: str = "", lowp: bool = False) -> Callable[[Any], Any]:
+    """Register a model class as operator `arch.<class name>` for MultiKernelBench's arch `tasks`; `lowp`: it is
+    tested in float16 and bfloat16 too (`model.to(dtype)`, tests/test_ops_arch.py's LOWP)."""
 
     def register(cls: Any) -> Any:
-        dtypes = ("float32", "float16") if f16 else ("float32",)
+        dtypes = ("float32", "float16", "bfloat16") if lowp else ("float32",)
         return operator("arch", "mix", dtypes, tasks, note=note, name=f"arch.{cls.__name__}")(cls)
 
     return register

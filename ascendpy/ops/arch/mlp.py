@@ -10,7 +10,7 @@ from ascendpy.ops.arch import arch
 
 
 @arch("mlp", "deep_narrow_mlp", "shallow_wide_mlp",
-      note="each hidden layer is one linear with its ReLU as the epilogue", f16=True)
+      note="each hidden layer is one linear with its ReLU as the epilogue", lowp=True)
 class MLP(nn.Module):
     def __init__(self, input_size: int, layer_sizes: list[int], output_size: int) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from ascendpy.ops import nn
 from ascendpy.ops.arch import arch
 
 
-@arch("net_vlad_with_ghost_clusters", "net_vlad_no_ghost_clusters", f16=True)
+@arch("net_vlad_with_ghost_clusters", "net_vlad_no_ghost_clusters", lowp=True)
 class NetVLAD(nn.Module):
     def __init__(self, cluster_size: int, feature_size: int, ghost_clusters: int) -> None:
         super().__init__()

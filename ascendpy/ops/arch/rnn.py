@@ -40,7 +40,7 @@ class VanillaRNN(_Vanilla):
         return self.h2o(self.hidden)
 
 
-@arch("vanilla_rnn_hidden", f16=True)
+@arch("vanilla_rnn_hidden", lowp=True)
 class VanillaRNNSequence(_Vanilla):
     """A sequence [T, B, in] from h0: the stacked outputs [T, B, out]."""
 
@@ -76,7 +76,7 @@ class _LSTMNet(nn.Module):
         return {"fc": lambda: self.fc(select(out, 1, -1)), "h": lambda: h, "c": lambda: c}[self.returns]()
 
 
-@arch("lstm", f16=True)
+@arch("lstm", lowp=True)
 class LSTMNet(_LSTMNet):
     pass
 
@@ -121,7 +121,7 @@ class GRUHidden(_GRUNet):
     returns = "h"
 
 
-@arch("gru_birectional", f16=True)
+@arch("gru_birectional", lowp=True)
 class BiGRUNet(_GRUNet):
     bidirectional = True
 

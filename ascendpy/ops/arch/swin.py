@@ -136,7 +136,7 @@ class PatchEmbed(nn.Module):
         return x if self.norm is None else self.norm(x)
 
 
-@arch("swin_mlp", note="the task's defaults: Swin-MLP-T, img 224, depths [2, 2, 6, 2]", f16=True)
+@arch("swin_mlp", note="the task's defaults: Swin-MLP-T, img 224, depths [2, 2, 6, 2]", lowp=True)
 class SwinMLP(nn.Module):
     def __init__(self, img_size: int = 224, patch_size: int = 4, in_chans: int = 3, num_classes: int = 1000,
                  embed_dim: int = 96, depths: tuple[int, ...] = (2, 2, 6, 2),
@@ -301,7 +301,7 @@ class BasicLayerV2(BasicLayer):
         self.downsample = PatchMergingV2(input_resolution, dim) if downsample else None
 
 
-@arch("swintransformer_v2", note="the task's defaults: Swin-V2-T, img 224, window 7", f16=True)
+@arch("swintransformer_v2", note="the task's defaults: Swin-V2-T, img 224, window 7", lowp=True)
 class SwinTransformerV2(SwinMLP):
     """The same trunk as SwinMLP (patch embedding, layers, norm, pooled head) with V2's attention layers."""
 

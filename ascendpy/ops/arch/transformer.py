@@ -42,7 +42,7 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(y)
 
 
-@arch("mini_gpt_block", note="the MLP's tanh GELU and both residual adds fused into the linears' epilogues", f16=True)
+@arch("mini_gpt_block", note="the MLP's tanh GELU and both residual adds fused into the linears' epilogues", lowp=True)
 class MiniGPTBlock(nn.Module):
     def __init__(self, n_embd: int, n_head: int, attn_pdrop: float, resid_pdrop: float, max_seqlen: int) -> None:
         super().__init__()
@@ -62,7 +62,7 @@ class MiniGPTBlock(nn.Module):
 
 
 @arch("relu_self_attention", note="relu(causal(Q K^T / sqrt(d))) V: two cube products, the scale, ReLU and "
-                                  "causal mask between them", f16=True)
+                                  "causal mask between them", lowp=True)
 class ReLUSelfAttention(nn.Module):
     def __init__(self, n_embd: int, n_head: int, max_seqlen: int) -> None:
         super().__init__()
@@ -85,7 +85,7 @@ class ReLUSelfAttention(nn.Module):
 
 
 @arch("vision_attention", note="the pixels as a sequence: permutes, nn.MultiheadAttention, the residual, layer norm",
-      f16=True)
+      lowp=True)
 class VisionAttention(nn.Module):
     def __init__(self, embed_dim: int, num_heads: int) -> None:
         super().__init__()
@@ -100,7 +100,7 @@ class VisionAttention(nn.Module):
         return ops.transpose(y, 1, 2).reshape(b, c, h, w)
 
 
-@arch("vision_transformer", f16=True)
+@arch("vision_transformer", lowp=True)
 class VisionTransformer(nn.Module):
     def __init__(self, image_size: int, patch_size: int, num_classes: int, dim: int, depth: int, heads: int,
                  mlp_dim: int, channels: int = 3, dropout: float = 0.1, emb_dropout: float = 0.1) -> None:
@@ -132,7 +132,7 @@ class VisionTransformer(nn.Module):
         return lin2(drop(ops.linear(x, lin1.weight, lin1.bias, epilogue=Epilogue().gelu())))
 
 
-@arch("convolutional_vision_transformer", f16=True)
+@arch("convolutional_vision_transformer", lowp=True)
 class ConvolutionalVisionTransformer(nn.Module):
     def __init__(self, num_classes: int, embed_dim: int = 512, num_heads: int = 8, num_layers: int = 6,
                  mlp_ratio: float = 4.0, patch_size: int = 4, in_channels: int = 3, image_size: int = 32) -> None:

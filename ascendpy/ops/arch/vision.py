@@ -42,7 +42,7 @@ def _run(seq: nn.Sequential, x: Any) -> Any:
 
 
 # ---- LeNet-5, AlexNet, VGG
-@arch("lenet5", f16=True)
+@arch("lenet5", lowp=True)
 class LeNet5(nn.Module):
     def __init__(self, num_classes: int) -> None:
         super().__init__()
@@ -171,7 +171,7 @@ class BasicBlock(nn.Module):
         return _add_relu(out, x if self.downsample is None else self.downsample(x))
 
 
-@arch("resnet_basic_block", f16=True)
+@arch("resnet_basic_block", lowp=True)
 class ResNetBasicBlock(BasicBlock):
     """MultiKernelBench's resnet_basic_block: a BasicBlock that always has its 1x1 downsample."""
 
@@ -255,7 +255,7 @@ def _dense_layer(in_features: int, growth_rate: int) -> nn.Sequential:
                          nn.Conv2d(in_features, growth_rate, kernel_size=3, padding=1, bias=False), nn.Dropout(0.0))
 
 
-@arch("densenet121_dense_block", f16=True)
+@arch("densenet121_dense_block", lowp=True)
 class DenseBlock(nn.Module):
     def __init__(self, num_layers: int, num_input_features: int, growth_rate: int) -> None:
         super().__init__()
@@ -341,7 +341,7 @@ class FireModule(nn.Module):
         return ops.cat([_conv_relu(self.expand1x1, x), _conv_relu(self.expand3x3, x)], 1)
 
 
-@arch("squeeze_net", f16=True)
+@arch("squeeze_net", lowp=True)
 class SqueezeNet(nn.Module):
     def __init__(self, num_classes: int = 1000) -> None:
         super().__init__()
@@ -378,7 +378,7 @@ class InceptionModule(nn.Module):
         return ops.cat([self.branch1x1(x), self.branch3x3(x), self.branch5x5(x), self.branch_pool(x)], 1)
 
 
-@arch("googlenet_inception_v1", f16=True)
+@arch("googlenet_inception_v1", lowp=True)
 class GoogLeNet(nn.Module):
     def __init__(self, num_classes: int = 1000) -> None:
         super().__init__()
@@ -478,7 +478,7 @@ class MobileNetV2(nn.Module):
         return self.classifier(flatten(self.features(x), 1))
 
 
-@arch("efficientnet_mb_conv", f16=True)
+@arch("efficientnet_mb_conv", lowp=True)
 class MBConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
                  expand_ratio: int) -> None:
@@ -594,7 +594,7 @@ class ChannelShuffle(nn.Module):
         return ops.channel_shuffle(x, self.groups)
 
 
-@arch("shufflenet_unit", f16=True)
+@arch("shufflenet_unit", lowp=True)
 class ShuffleNetUnit(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, groups: int = 3) -> None:
         super().__init__()
@@ -642,7 +642,7 @@ class ShuffleNet(nn.Module):
 
 
 # ---- RegNet, U-Net
-@arch("regnet", f16=True)
+@arch("regnet", lowp=True)
 class RegNet(nn.Module):
     def __init__(self, input_channels: int, stages: int, block_widths: list[int], output_classes: int) -> None:
         super().__init__()
