@@ -398,6 +398,10 @@ def test_state_dict_and_load(rng):
     keys = list(m.state_dict())
     assert keys[:7] == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
                         "bn1.num_batches_tracked", "conv2.weight"] and "downsample.0.weight" in keys
+    assert [n for n, _ in m.named_modules()][:3] == ["", "conv1", "bn1"] and len(list(m.children())) == 6
+    assert [n for n, _ in m.named_parameters()][:3] == ["conv1.weight", "bn1.weight", "bn1.bias"]
+    assert sum(p.size for p in m.parameters()) == 8 * 4 * 9 + 2 * 8 + 8 * 8 * 9 + 2 * 8 + 8 * 4 + 2 * 8
+    assert "(downsample): Sequential(\n    (0): Conv2d(weight=(8, 4, 1, 1))" in repr(m)
     other = OPERATORS["arch.ResNetBasicBlock"].fn(4, 8, 2)
     other.load_state_dict({k: v.copy() for k, v in m.state_dict().items()})
     x = rand(rng, (2, 4, 6, 6), "float32")

@@ -83,19 +83,52 @@ class Module:
 
     # -- the tree
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module ("") and every descendant, as torch's."""
         yield prefix, self
         for name, m in self._modules.items():
-            yield from m.named_modules(f"{prefix}{name}.")
+            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        return (m for _, m in self.named_modules())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return iter(self._modules.items())
+
+    def children(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def _named(self, tables: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        for prefix, m in self.named_modules():
+            for table in tables:
+                for name, v in m.__dict__[table].items():
+                    if v is not None:
+                        yield (f"{prefix}.{name}" if prefix else name), v
+
+    def named_parameters(self) -> Iterator[tuple[str, Any]]:
+        return self._named(("_params",))
+
+    def parameters(self) -> Iterator[Any]:
+        return (v for _, v in self.named_parameters())
+
+    def named_buffers(self) -> Iterator[tuple[str, Any]]:
+        return self._named(("_buffers",))
+
+    def buffers(self) -> Iterator[Any]:
+        return (v for _, v in self.named_buffers())
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers under torch's keys (a module's own first, then its children's, in order)."""
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
-        for prefix, m in self.named_modules():
-            for table in (m._params, m._buffers):
-                for name, v in table.items():
-                    if v is not None:
-                        out[prefix + name] = v
-        return out
+        """Parameters and buffers under torch's keys (each module's own first, then its children's, in order)."""
+        return OrderedDict(self._named(("_params", "_buffers")))
+
+    def extra_repr(self) -> str:
+        shapes = ", ".join(f"{n}={tuple(v.shape)}" for n, v in self._params.items() if v is not None)
+        return shapes
+
+    def __repr__(self) -> str:
+        """The module tree, as torch prints it: one line per child, indented."""
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + ")" if not lines else head + "\n  " + "\n  ".join(lines) + "\n)"
 
     def load_state_dict(self, state: Any, strict: bool = True) -> None:
         """Copy a state_dict (torch tensors or arrays) in; KeyError naming missing or unexpected keys, ValueError
