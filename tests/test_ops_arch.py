@@ -667,3 +667,22 @@ def test_errors_name_the_layer(rng):
     m.layer2[0].conv1.weight = nn.Parameter(good)
     x = rand(rng, (2, 3, 32, 32), "float32")
     assert m(x).shape == (2, 10)
+
+
+def test_recurrent_keeps_callers_states(rng):
+    """h0 / c0 passed as f32 DeviceBuffers are read, not updated: the recurrence runs on copies."""
+    from ascendpy import DeviceBuffer
+
+    x = rand(rng, (4, 2, 6), "float32")
+    ws = _rnn_weights(rng, 4, 6, 5, 1, 1)
+    h0, c0 = (rand(rng, (1, 2, 5), "float32") for _ in range(2))
+    host = ops.lstm(x, h0, c0, ws)  # the host path (and the current context the buffers below live in)
+    dh, dc = DeviceBuffer.from_numpy(h0), DeviceBuffer.from_numpy(c0)
+    out, h, c = ops.lstm(x, dh, dc, ws)
+    assert np.array_equal(dh.to_numpy().reshape(h0.shape), h0) and np.array_equal(dc.to_numpy().reshape(c0.shape), c0)
+    assert np.array_equal(out.to_numpy().reshape(out.shape), host[0])
+    assert np.array_equal(h.to_numpy().reshape(h.shape), host[1])
+    want = _recurrent("lstm", x, [h0, c0], ws, 1, False, False)
+    check(host[0], want[0], "float32", "lstm from given states", (2e-5, 2e-5))
+    for b in (dh, dc, out, h, c):
+        b.close()

@@ -63,16 +63,17 @@ def _rnn(mode: str, input: Any, hx: tuple[Any, ...], weights: Any, num_layers: i
         state_shape = (num_layers * nd, b, hid)
         states = []
         for i, s in enumerate(hx):
-            st = call.empty(state_shape, _F32)
             if s is None:
-                copy_rows(call, call.tensor(np.zeros(st.size, np.float32), "zeros"), 0, st.size, st, 0, st.size, 1,
-                          st.size)
-            else:
-                t = call.cast(call.tensor(s, ("h0", "c0")[i]), _F32)
-                if t.shape != state_shape and not (not batched and t.shape == (num_layers * nd, hid)):
-                    raise ValueError(f"{op}: {('h0', 'c0')[i]} must be {state_shape}, got {t.shape}")
-                copy_rows(call, t, 0, st.size, st, 0, st.size, 1, st.size)  # a copy: the caller's stays as it was
-            states.append(st)
+                states.append(call.tensor(np.zeros(state_shape, np.float32), "zeros"))
+                continue
+            t = call.cast(call.tensor(s, ("h0", "c0")[i]), _F32)
+            if t.shape != state_shape and not (not batched and t.shape == (num_layers * nd, hid)):
+                raise ValueError(f"{op}: {('h0', 'c0')[i]} must be {state_shape}, got {t.shape}")
+            if t.buf is s:  # the caller's own f32 DeviceBuffer: update a copy, the caller's stays as it was
+                st = call.empty(state_shape, _F32)
+                copy_rows(call, t, 0, st.size, st, 0, st.size, 1, st.size)
+                t = st
+            states.append(Tensor(t.buf, state_shape, _F32))
         cur = call.cast(x, cdt)
         g = gates * hid
         for layer in range(num_layers):
