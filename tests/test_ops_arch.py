@@ -686,3 +686,20 @@ def test_recurrent_keeps_callers_states(rng):
     check(host[0], want[0], "float32", "lstm from given states", (2e-5, 2e-5))
     for b in (dh, dc, out, h, c):
         b.close()
+
+
+@pytest.mark.op("linear", "dropout")
+def test_linear_residual_with_dropout(rng):
+    """nn.linear_residual: residual + drop(lin(x)) in one kernel; a training dropout of p=1 leaves the
+    residual alone, eval adds the whole product."""
+    lin = nn.Linear(6, 5)
+    x, r = rand(rng, (3, 6), "float32"), rand(rng, (3, 5), "float32")
+    drop = nn.Dropout(1.0)
+    assert np.array_equal(nn.linear_residual(lin, x, r, drop), r)
+    drop.eval()
+    check(nn.linear_residual(lin, x, r, drop), f64(x) @ f64(lin.weight).T + f64(lin.bias) + f64(r), "float32",
+          "eval", (1e-5, 1e-5))
+    half = nn.linear_residual(lin, x, r, nn.Dropout(0.5)) - r  # kept values are scaled by 2
+    prod = f64(x) @ f64(lin.weight).T + f64(lin.bias)
+    kept = half != 0
+    check(half[kept], 2 * prod[kept], "float32", "kept x2", (1e-4, 1e-5))

@@ -421,9 +421,7 @@ class TransformerEncoderLayer(Module):
     def _ff(self, x: Any, residual: Any) -> Any:
         act = Epilogue().relu() if self.activation == "relu" else Epilogue().gelu()
         h = self.dropout(ops.linear(x, self.linear1.weight, self.linear1.bias, epilogue=act))
-        if self.dropout2.training and self.dropout2.p > 0:
-            return ops.add(self.dropout2(ops.linear(h, self.linear2.weight, self.linear2.bias)), residual)
-        return ops.linear(h, self.linear2.weight, self.linear2.bias, epilogue=Epilogue().add(residual))
+        return linear_residual(self.linear2, h, residual, self.dropout2)
 
     def forward(self, src: Any) -> Any:
         x = src
@@ -599,6 +597,14 @@ class Flatten(Module):
 
 # ---- tensor glue for models, the same on host arrays (numpy views, no kernel) and DeviceBuffers (views, or
 # one row-copy kernel): what torch code writes as indexing
+def linear_residual(lin: Linear, x: Any, residual: Any, drop: Dropout | None = None) -> Any:
+    """residual + drop(lin(x)) as one kernel: the (training) dropout and the add are the linear's epilogue."""
+    epi = Epilogue()
+    if drop is not None and drop.training and drop.p > 0:
+        epi.dropout(drop.p)
+    return ops.linear(x, lin.weight, lin.bias, epilogue=epi.add(residual))
+
+
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     """torch.flatten: a reshape (no kernel)."""
     shape = tuple(x.shape)

@@ -11,7 +11,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
-from ascendpy.ops.nn import flatten, select
+from ascendpy.ops.nn import flatten, linear_residual, select
 
 
 class Mlp(nn.Module):
@@ -26,10 +26,7 @@ class Mlp(nn.Module):
     def forward(self, x: Any, residual: Any = None) -> Any:
         """fc2(gelu(fc1(x))) (+ residual, fused into fc2's epilogue)."""
         h = self.drop(ops.linear(x, self.fc1.weight, self.fc1.bias, epilogue=Epilogue().gelu()))
-        if residual is None or (self.drop.training and self.drop.p > 0):
-            y = self.drop(self.fc2(h))
-            return y if residual is None else ops.add(residual, y)
-        return ops.linear(h, self.fc2.weight, self.fc2.bias, epilogue=Epilogue().add(residual))
+        return self.drop(self.fc2(h)) if residual is None else linear_residual(self.fc2, h, residual, self.drop)
 
 
 def window_partition(x: Any, ws: int) -> Any:
@@ -45,16 +42,29 @@ def window_reverse(windows: Any, ws: int, h: int, w: int) -> Any:
     return ops.permute(x, (0, 1, 3, 2, 4, 5)).reshape(b, h, w, -1)
 
 
+def _fit_window(blk: nn.Module, dim: int, res: Any, heads: int, window_size: int, shift_size: int) -> None:
+    """A block's geometry, as both Swins set it: a window no larger than the resolution (then unshifted)."""
+    blk.dim, blk.input_resolution, blk.num_heads = dim, tuple(res), heads
+    blk.window_size, blk.shift_size = window_size, shift_size
+    if min(blk.input_resolution) <= window_size:
+        blk.shift_size, blk.window_size = 0, min(blk.input_resolution)
+    if not 0 <= blk.shift_size < blk.window_size:
+        raise ValueError(f"{type(blk).__name__}: shift_size {shift_size} must be in [0, window_size)")
+
+
+def _tokens(blk: nn.Module, x: Any) -> tuple[int, int, int, int, int]:
+    """(h, w, b, n, c) of a block's [B, H W, C] input; ValueError if the token count is not the resolution's."""
+    (h, w), (b, n, c) = blk.input_resolution, x.shape
+    if n != h * w:
+        raise ValueError(f"{type(blk).__name__}: input has {n} tokens, the resolution {h}x{w} needs {h * w}")
+    return h, w, b, n, c
+
+
 class SwinMLPBlock(nn.Module):
     def __init__(self, dim: int, input_resolution: tuple[int, int], num_heads: int, window_size: int = 7,
                  shift_size: int = 0, mlp_ratio: float = 4.0, drop: float = 0.0) -> None:
         super().__init__()
-        self.dim, self.input_resolution, self.num_heads = dim, tuple(input_resolution), num_heads
-        self.window_size, self.shift_size = window_size, shift_size
-        if min(self.input_resolution) <= self.window_size:
-            self.shift_size, self.window_size = 0, min(self.input_resolution)
-        if not 0 <= self.shift_size < self.window_size:
-            raise ValueError(f"SwinMLPBlock: shift_size {shift_size} must be in [0, window_size)")
+        _fit_window(self, dim, input_resolution, num_heads, window_size, shift_size)
         ws, s = self.window_size, self.shift_size
         self.padding = [ws - s, s, ws - s, s]  # left, right, top, bottom
         self.norm1 = nn.LayerNorm(dim)
@@ -64,9 +74,7 @@ class SwinMLPBlock(nn.Module):
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop=drop)
 
     def forward(self, x: Any) -> Any:
-        (h, w), (b, n, c) = self.input_resolution, x.shape
-        if n != h * w:
-            raise ValueError(f"SwinMLPBlock: input has {n} tokens, the resolution {h}x{w} needs {h * w}")
+        h, w, b, n, c = _tokens(self, x)
         ws, nh = self.window_size, self.num_heads
         shortcut = x
         x = self.norm1(x).reshape(b, h, w, c)
@@ -245,12 +253,7 @@ class SwinTransformerBlock(nn.Module):
                  shift_size: int = 0, mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0,
                  attn_drop: float = 0.0, pretrained_window_size: int = 0) -> None:
         super().__init__()
-        self.dim, self.input_resolution, self.num_heads = dim, tuple(input_resolution), num_heads
-        self.window_size, self.shift_size = window_size, shift_size
-        if min(self.input_resolution) <= self.window_size:
-            self.shift_size, self.window_size = 0, min(self.input_resolution)
-        if not 0 <= self.shift_size < self.window_size:
-            raise ValueError(f"SwinTransformerBlock: shift_size {shift_size} must be in [0, window_size)")
+        _fit_window(self, dim, input_resolution, num_heads, window_size, shift_size)
         self.norm1 = nn.LayerNorm(dim)
         self.attn = WindowAttention(dim, (self.window_size,) * 2, num_heads, qkv_bias, attn_drop, drop,
                                     (pretrained_window_size,) * 2)
@@ -262,9 +265,7 @@ class SwinTransformerBlock(nn.Module):
                              if self.shift_size > 0 else None)
 
     def forward(self, x: Any) -> Any:
-        (h, w), (b, n, c) = self.input_resolution, x.shape
-        if n != h * w:
-            raise ValueError(f"SwinTransformerBlock: input has {n} tokens, the resolution {h}x{w} needs {h * w}")
+        h, w, b, n, c = _tokens(self, x)
         ws, s = self.window_size, self.shift_size
         shortcut = x
         x = x.reshape(b, h, w, c)

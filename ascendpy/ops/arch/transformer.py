@@ -11,7 +11,7 @@ import numpy as np
 from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
-from ascendpy.ops.nn import expand0, flatten, rows, select, unsqueeze
+from ascendpy.ops.nn import expand0, flatten, linear_residual, rows, select, unsqueeze
 
 
 def _no_attn_dropout(p: float, name: str) -> None:
@@ -42,7 +42,7 @@ class CausalSelfAttention(nn.Module):
         return self.resid_dropout(y)
 
 
-@arch("mini_gpt_block", note="the MLP's tanh GELU and both residual adds fused into the linears' epilogues", lowp=True)
+@arch("mini_gpt_block", note="the MLP's tanh GELU and its residual add fused into the linears' epilogues", lowp=True)
 class MiniGPTBlock(nn.Module):
     def __init__(self, n_embd: int, n_head: int, attn_pdrop: float, resid_pdrop: float, max_seqlen: int) -> None:
         super().__init__()
@@ -56,9 +56,7 @@ class MiniGPTBlock(nn.Module):
         x = ops.add(x, self.attn(self.ln_1(x)))
         m = self.mlp
         h = ops.linear(self.ln_2(x), m["c_fc"].weight, m["c_fc"].bias, epilogue=Epilogue().gelu("tanh"))
-        if m["dropout"].training and m["dropout"].p > 0:
-            return ops.add(x, m["dropout"](m["c_proj"](h)))
-        return ops.linear(h, m["c_proj"].weight, m["c_proj"].bias, epilogue=Epilogue().add(x))
+        return linear_residual(m["c_proj"], h, x, m["dropout"])
 
 
 @arch("relu_self_attention", note="relu(causal(Q K^T / sqrt(d))) V: two cube products, the scale, ReLU and "
