@@ -134,10 +134,11 @@ class TorchOps:
 
 def _with_ops(namespace: Any, fn: Any, *args: Any) -> Any:
     """fn(*args) with the architectures' `ops` replaced by `namespace`."""
-    from ascendpy.ops import nn
-    from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, swin, transformer, vision
+    import types
 
-    mods = (nn, mamba, mlp, netvlad, rnn, swin, transformer, vision)
+    from ascendpy.ops import arch, nn
+
+    mods = [nn] + [m for m in vars(arch).values() if isinstance(m, types.ModuleType) and hasattr(m, "ops")]
     saved = [m.ops for m in mods]
     try:
         for m in mods:

@@ -274,13 +274,20 @@ def adaptive_ref(x, size):
     return x
 
 
+def _users_of_ops():
+    """nn and every ascendpy.ops.arch module that calls ascendpy.ops (through its `ops` name)."""
+    import types
+
+    from ascendpy.ops import arch
+
+    return [nn] + [m for m in vars(arch).values() if isinstance(m, types.ModuleType) and hasattr(m, "ops")]
+
+
 def run_ref(model, monkeypatch, *xs):
     """model(*xs) (a module or one of its methods) with every ascendpy.ops call replaced by Ref's float64 numpy
     version."""
-    from ascendpy.ops.arch import mamba, mlp, netvlad, rnn, swin, transformer, vision
-
     with monkeypatch.context() as m:
-        for mod in (nn, mamba, mlp, netvlad, rnn, swin, transformer, vision):
+        for mod in _users_of_ops():
             m.setattr(mod, "ops", Ref)
         return model(*xs)
 

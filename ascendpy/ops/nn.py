@@ -255,8 +255,9 @@ class Linear(Module):
         self.weight = _uniform((out_features, in_features), in_features)
         self.bias = _uniform((out_features,), in_features) if bias else None
 
-    def forward(self, x: Any) -> Any:
-        return ops.linear(x, self.weight, self.bias)
+    def forward(self, x: Any, epilogue: Epilogue | None = None) -> Any:
+        """F.linear; `epilogue` runs on the output in the same kernel."""
+        return ops.linear(x, self.weight, self.bias, **({} if epilogue is None else {"epilogue": epilogue}))
 
 
 class _ConvNd(Module):
@@ -279,13 +280,15 @@ class _ConvNd(Module):
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.output_padding = output_padding
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Any, epilogue: Epilogue | None = None) -> Any:
+        """The convolution; `epilogue` runs on the output in the kernel that stores it."""
+        kw = {} if epilogue is None else {"epilogue": epilogue}
         if self.transposed:
             conv = getattr(ops, f"conv_transpose{self.nd}d")
             return conv(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
-                        self.dilation)
+                        self.dilation, **kw)
         conv = getattr(ops, f"conv{self.nd}d")
-        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, **kw)
 
 
 class Conv1d(_ConvNd):
@@ -420,7 +423,7 @@ class TransformerEncoderLayer(Module):
 
     def _ff(self, x: Any, residual: Any) -> Any:
         act = Epilogue().relu() if self.activation == "relu" else Epilogue().gelu()
-        h = self.dropout(ops.linear(x, self.linear1.weight, self.linear1.bias, epilogue=act))
+        h = self.dropout(self.linear1(x, epilogue=act))
         return linear_residual(self.linear2, h, residual, self.dropout2)
 
     def forward(self, src: Any) -> Any:
@@ -602,7 +605,7 @@ def linear_residual(lin: Linear, x: Any, residual: Any, drop: Dropout | None = N
     epi = Epilogue()
     if drop is not None and drop.training and drop.p > 0:
         epi.dropout(drop.p)
-    return ops.linear(x, lin.weight, lin.bias, epilogue=epi.add(residual))
+    return lin(x, epilogue=epi.add(residual))
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:

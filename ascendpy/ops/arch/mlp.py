@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ascendpy import ops
 from ascendpy.ops import Epilogue, nn
 from ascendpy.ops.arch import arch
 
@@ -25,5 +24,5 @@ class MLP(nn.Module):
     def forward(self, x: Any) -> Any:
         mods = list(self.network._modules.values())
         for lin in mods[:-1:2]:  # Linear, ReLU pairs: one kernel each
-            x = ops.linear(x, lin.weight, lin.bias, epilogue=Epilogue().relu())
+            x = lin(x, epilogue=Epilogue().relu())
         return mods[-1](x)

@@ -21,7 +21,7 @@ class _Vanilla(nn.Module):
 
     def step(self, x: Any, hidden: Any) -> Any:
         """tanh(i2h([x, hidden])): the linear with its tanh fused."""
-        return ops.linear(ops.cat([x, hidden], 1), self.i2h.weight, self.i2h.bias, epilogue=Epilogue().tanh())
+        return self.i2h(ops.cat([x, hidden], 1), epilogue=Epilogue().tanh())
 
 
 @arch("vanilla_rnn", note="the hidden state persists across calls, as the task's module keeps it")

@@ -25,7 +25,7 @@ class Mlp(nn.Module):
 
     def forward(self, x: Any, residual: Any = None) -> Any:
         """fc2(gelu(fc1(x))) (+ residual, fused into fc2's epilogue)."""
-        h = self.drop(ops.linear(x, self.fc1.weight, self.fc1.bias, epilogue=Epilogue().gelu()))
+        h = self.drop(self.fc1(x, epilogue=Epilogue().gelu()))
         return self.drop(self.fc2(h)) if residual is None else linear_residual(self.fc2, h, residual, self.drop)
 
 
@@ -223,8 +223,8 @@ class WindowAttention(nn.Module):
         q, k, v = (ops.normalize(select(qkv, 0, i), dim=-1) if i < 2 else select(qkv, 0, i) for i in range(3))
         scale = ops.fused(self.logit_scale, Epilogue().clamp(max=float(np.log(1.0 / 0.01))).exp())
         attn = ops.mul(ops.matmul(q, k, transpose_b=True), scale)  # cosine similarity, per-head temperature
-        table = ops.linear(ops.linear(self.relative_coords_table, self.cpb_mlp[0].weight, self.cpb_mlp[0].bias,
-                                      epilogue=Epilogue().relu()), self.cpb_mlp[2].weight).reshape(-1, nh)
+        table = self.cpb_mlp[2](self.cpb_mlp[0](self.relative_coords_table, epilogue=Epilogue().relu()))
+        table = table.reshape(-1, nh)
         rel = ops.embedding(self.relative_position_index.reshape(-1), table).reshape(n, n, nh)
         rel = ops.fused(ops.permute(rel, (2, 0, 1)), Epilogue().sigmoid().mul(16.0))  # nH, N, N
         attn = ops.add(attn, rel)

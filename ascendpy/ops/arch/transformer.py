@@ -55,7 +55,7 @@ class MiniGPTBlock(nn.Module):
     def forward(self, x: Any) -> Any:
         x = ops.add(x, self.attn(self.ln_1(x)))
         m = self.mlp
-        h = ops.linear(self.ln_2(x), m["c_fc"].weight, m["c_fc"].bias, epilogue=Epilogue().gelu("tanh"))
+        h = m["c_fc"](self.ln_2(x), epilogue=Epilogue().gelu("tanh"))
         return linear_residual(m["c_proj"], h, x, m["dropout"])
 
 
@@ -127,7 +127,7 @@ class VisionTransformer(nn.Module):
         x = ops.add(ops.cat([expand0(self.cls_token, b), x], 1), self.pos_embedding)
         x = self.to_cls_token(select(self.transformer(self.dropout(x)), 1, 0))  # batch_first=False: dim 0 = sequence
         lin1, _, drop, lin2 = list(self.mlp_head._modules.values())
-        return lin2(drop(ops.linear(x, lin1.weight, lin1.bias, epilogue=Epilogue().gelu())))
+        return lin2(drop(lin1(x, epilogue=Epilogue().gelu())))
 
 
 @arch("convolutional_vision_transformer", lowp=True)

@@ -22,8 +22,7 @@ def _add_relu(x: Any, identity: Any, relu: bool = True) -> Any:
 
 def _conv_relu(conv: nn.Conv2d, x: Any) -> Any:
     """conv then ReLU, the ReLU as the conv's epilogue (one store)."""
-    return ops.conv2d(x, conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation, conv.groups,
-                      epilogue=Epilogue().relu())
+    return conv(x, epilogue=Epilogue().relu())
 
 
 def _run(seq: nn.Sequential, x: Any) -> Any:
@@ -56,8 +55,8 @@ class LeNet5(nn.Module):
         x = ops.max_pool2d(_conv_relu(self.conv1, x), kernel_size=2, stride=2)
         x = ops.max_pool2d(_conv_relu(self.conv2, x), kernel_size=2, stride=2)
         x = x.reshape(-1, 16 * 5 * 5)
-        x = ops.linear(x, self.fc1.weight, self.fc1.bias, epilogue=Epilogue().relu())
-        x = ops.linear(x, self.fc2.weight, self.fc2.bias, epilogue=Epilogue().relu())
+        x = self.fc1(x, epilogue=Epilogue().relu())
+        x = self.fc2(x, epilogue=Epilogue().relu())
         return self.fc3(x)
 
 
@@ -95,8 +94,8 @@ class AlexNet(nn.Module):
 
     def classify(self, x: Any) -> Any:
         """The fully connected part, on the flattened features."""
-        x = self.dropout1(ops.linear(x, self.fc1.weight, self.fc1.bias, epilogue=Epilogue().relu()))
-        x = self.dropout2(ops.linear(x, self.fc2.weight, self.fc2.bias, epilogue=Epilogue().relu()))
+        x = self.dropout1(self.fc1(x, epilogue=Epilogue().relu()))
+        x = self.dropout2(self.fc2(x, epilogue=Epilogue().relu()))
         return self.fc3(x)
 
     def forward(self, x: Any) -> Any:
@@ -134,7 +133,7 @@ class _VGG(nn.Module):
         """`classifier` on the flattened features, each Linear with its ReLU fused."""
         mods = list(self.classifier._modules.values())
         for lin, drop in ((mods[0], mods[2]), (mods[3], mods[5])):
-            x = drop(ops.linear(x, lin.weight, lin.bias, epilogue=Epilogue().relu()))
+            x = drop(lin(x, epilogue=Epilogue().relu()))
         return mods[6](x)
 
     def forward(self, x: Any) -> Any:
